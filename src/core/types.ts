@@ -1,0 +1,124 @@
+/** The data model shared by every backend: artifacts, commit records, progress events, options. */
+
+/** A logged (or resolved) artifact version. */
+export interface Artifact {
+  name: string;
+  collection: string;
+  /** Always a concrete version, `"v0"`, `"v1"`, … */
+  version: string;
+}
+
+/** One file of a version, as the commit record lists it. */
+export interface FileEntry {
+  /** Relative POSIX path inside the version. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** Hex sha256 of the content; absent for a legacy version whose file was not hashed yet. */
+  sha256?: string;
+  /** Backend-specific digest (W&B: base64 md5). */
+  md5?: string;
+}
+
+/** Who wrote a version. */
+export interface Producer {
+  name: string;
+  version: string;
+}
+
+/** The commit record of a version (`meta/versions/v<N>.json` on file stores). */
+export interface VersionRecord {
+  format: 1;
+  name: string;
+  collection: string;
+  version: string;
+  /** ISO 8601; absent for legacy versions. */
+  createdAt?: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  producer?: Producer;
+  /** Sorted by path in Unicode code point order. */
+  files: FileEntry[];
+  /** sha256 of `"<path>\t<sha256>\t<size>\n"` lines; absent for legacy versions. */
+  digest?: string;
+  /** True when the version has no commit record (written by Python scaffold or older tools). */
+  legacy?: boolean;
+}
+
+/** What {@link ArtifactManager.verify} found. Never thrown: a mismatch is data. */
+export interface VerifyResult {
+  ok: boolean;
+  /** Files in the record that are not in the store. */
+  missing: string[];
+  /** Files in the store that the record does not list. */
+  extra: string[];
+  /** Files whose size or digest differs from the record. */
+  changed: string[];
+}
+
+/** A progress event of a long operation (upload, download, verify). */
+export type ProgressEvent =
+  | { type: "start"; operation: "upload" | "download" | "verify"; files: number; totalBytes: number }
+  | { type: "file"; path: string; bytes: number; totalBytes: number }
+  | { type: "file-done"; path: string; size: number }
+  | { type: "done"; operation: "upload" | "download" | "verify"; files: number; bytes: number };
+
+/** Callback that receives {@link ProgressEvent}s. */
+export type ProgressListener = (event: ProgressEvent) => void;
+
+/** Options every long operation takes. */
+export interface OperationOptions {
+  /** Cancels the operation; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Receives progress events. */
+  onProgress?: ProgressListener;
+}
+
+/** A version selector: `"vN"`, `N`, `"latest"` or an alias name. @default "latest" */
+export type VersionSelector = string | number;
+
+export interface CollectionOption {
+  /** Collection to use. @default the manager's `activeCollection` */
+  collection?: string;
+}
+
+export interface LogFilesOptions extends OperationOptions, CollectionOption {
+  /** Description of the version (stored in `meta/readme.txt` and the record). */
+  description?: string;
+  /** For a single file: its path inside the artifact. @default the file's own name */
+  artifactPath?: string;
+  /** User metadata stored in the commit record (JSON-serialisable). */
+  metadata?: Record<string, unknown>;
+}
+
+export type LogFolderOptions = Omit<LogFilesOptions, "artifactPath">;
+
+export interface DownloadOptions extends OperationOptions, CollectionOption {
+  /** @default "latest" */
+  version?: VersionSelector;
+  /** Target folder. Without it, a temporary folder is created and returned as a {@link TmpArtifact}. */
+  to?: string;
+}
+
+export interface VersionOptions extends CollectionOption {
+  /** @default "latest" */
+  version?: VersionSelector;
+  signal?: AbortSignal;
+}
+
+export interface VerifyOptions extends VersionOptions {
+  onProgress?: ProgressListener;
+}
+
+export interface ListOptions extends CollectionOption {
+  signal?: AbortSignal;
+}
+
+/** A download into a temporary folder that deletes itself when disposed. */
+export interface TmpArtifact extends AsyncDisposable {
+  /** Absolute path of the temporary folder holding the version's files. */
+  readonly path: string;
+  readonly artifact: Artifact;
+  /** Deletes the folder (idempotent). */
+  cleanup(): Promise<void>;
+}

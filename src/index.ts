@@ -1,0 +1,40 @@
+/** artifact-manager: immutable, versioned artifacts on any storage. Explicit named exports only. */
+
+export {
+  validateAlias,
+  validateArtifactName,
+  validateArtifactPath,
+  validateCollection,
+} from "./core/names.js";
+export type {
+  Artifact,
+  DownloadOptions,
+  FileEntry,
+  ListOptions,
+  LogFilesOptions,
+  LogFolderOptions,
+  OperationOptions,
+  ProgressEvent,
+  ProgressListener,
+  TmpArtifact,
+  VerifyOptions,
+  VerifyResult,
+  VersionOptions,
+  VersionRecord,
+  VersionSelector,
+} from "./core/types.js";
+export { ArtifactError, type ErrorCode, type ErrorContext, isArtifactError } from "./errors.js";
+export {
+  ArtifactManager,
+  type ArtifactManagerOptions,
+  type FolderLog,
+  type FolderWriter,
+} from "./managers/artifact-manager.js";
+export type {
+  DriverCapabilities,
+  ListEntry,
+  ObjectInfo,
+  StorageDriver,
+  WriteBody,
+  WriteOptions,
+} from "./storage/driver.js";

@@ -1,0 +1,116 @@
+/**
+ * The byte-store contract. A driver stores bytes under string keys ("a/b/c.txt", '/'-separated, no
+ * leading '/'); everything artifact-shaped (versions, claims, records, aliases, digests) lives above it,
+ * in the managers. Every driver passes the conformance suite in test/conformance/.
+ */
+import type { Readable } from "node:stream";
+
+/** What a driver can do; the manager picks code paths from these flags. */
+export interface DriverCapabilities {
+  /** `write(…, { ifNotExists: true })` is enforced by the store (never silently overwrites). */
+  writeIfNotExists: boolean;
+  /** `write(…, { ifMatch })` is enforced (conditional replace). */
+  writeIfMatch: boolean;
+  /** `read(…, { range })` returns only the requested bytes. */
+  rangeRead: boolean;
+  /** Large writes are split into parts uploaded in parallel. */
+  multipart: boolean;
+  /** `renamePrefix` exists and moves a whole prefix atomically (local disk, memory). */
+  atomicRenamePrefix: boolean;
+}
+
+/** Metadata of one stored object. */
+export interface ObjectInfo {
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  lastModified?: Date;
+  /** Opaque version tag for `ifMatch` (etag, generation, mtime+size…). */
+  etag?: string;
+}
+
+/** One entry of a listing: an object, or (with `delimiter`) a common prefix ending in '/'. */
+export type ListEntry = ({ type: "object" } & ObjectInfo) | { type: "prefix"; key: string };
+
+export interface DriverCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ReadOptions extends DriverCallOptions {
+  /** Byte range; `length` undefined = to the end. */
+  range?: { offset: number; length?: number };
+}
+
+export interface WriteOptions extends DriverCallOptions {
+  /** Create-only: throw `ALREADY_EXISTS` when the key exists, atomically with respect to other writers. */
+  ifNotExists?: boolean;
+  /** Replace only if the current object has this etag, else throw `CONFLICT`. */
+  ifMatch?: string;
+  /** Size of the body in bytes when known (lets cloud drivers pick single-put vs multipart). */
+  size?: number;
+  /** Content type to store. @default "application/octet-stream" */
+  contentType?: string;
+  /** Called with the number of bytes written so far. */
+  onBytes?: (bytesWritten: number) => void;
+}
+
+export interface WriteResult {
+  key: string;
+  size: number;
+  etag?: string;
+}
+
+export interface ListOptions extends DriverCallOptions {
+  /** With `true`, list one level: objects directly under the prefix plus `prefix` entries for sub-folders. @default false (recursive) */
+  delimiter?: boolean;
+}
+
+/** Body accepted by `write`. Strings are written as UTF-8. */
+export type WriteBody = Readable | Uint8Array | string;
+
+/** The byte store. Each method documents its behaviour contract; the conformance suite checks it. */
+export interface StorageDriver {
+  /** Short backend name for messages and error context: "local", "memory", "s3", "gcs", "azure". */
+  readonly backend: string;
+  /** The store URL the driver was created from (for messages). */
+  readonly url: string;
+  readonly capabilities: DriverCapabilities;
+
+  /** Metadata of `key`, or `null` when it does not exist (never throws NOT_FOUND). */
+  stat(key: string, options?: DriverCallOptions): Promise<ObjectInfo | null>;
+
+  /** A stream of the object's bytes (or the range). Throws `NOT_FOUND` when missing. */
+  read(key: string, options?: ReadOptions): Promise<Readable>;
+
+  /**
+   * Writes the whole body to `key`. Readers never see a partially written object. Throws `ALREADY_EXISTS`
+   * with `ifNotExists` when the key exists and `CONFLICT` when `ifMatch` does not match. When the body
+   * stream errors, nothing is left under `key` and the stream's error is rethrown.
+   */
+  write(key: string, body: WriteBody, options?: WriteOptions): Promise<WriteResult>;
+
+  /**
+   * Lists keys starting with `prefix` (a prefix is a plain string match; pass "a/b/" for a folder), in
+   * lexicographic order of UTF-8 bytes where the store guarantees it. Pages lazily; throws rather than
+   * ending early on an error.
+   */
+  list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry>;
+
+  /** Deletes `key`. Deleting a missing key succeeds. */
+  delete(key: string, options?: DriverCallOptions): Promise<void>;
+
+  /**
+   * Only when `capabilities.atomicRenamePrefix`: moves every key under `from` to `to` in one atomic step.
+   * Throws `ALREADY_EXISTS` when anything exists under `to`.
+   */
+  renamePrefix?(from: string, to: string, options?: DriverCallOptions): Promise<void>;
+
+  /**
+   * Only for drivers backed by local files: the absolute filesystem path of `key`, so that managers can
+   * copy with the kernel's fast paths. Never called for other drivers.
+   */
+  localPath?(key: string): string;
+
+  /** Releases clients and sockets. Idempotent. */
+  close?(): Promise<void>;
+}
