@@ -1,5 +1,6 @@
 /** artifact-manager: immutable, versioned artifacts on any storage. Explicit named exports only. */
 
+// --- core (names, types, errors, base manager) ---
 export {
   validateAlias,
   validateArtifactName,
@@ -38,3 +39,11 @@ export type {
   WriteBody,
   WriteOptions,
 } from "./storage/driver.js";
+
+// --- filesystem manager and drivers (owner: core) ---
+
+// --- cloud drivers (owner: cloud) ---
+
+// --- wandb (owner: wandb) ---
+
+// --- checkpoint and ModelLogger (owner: checkpoint) ---
