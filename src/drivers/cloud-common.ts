@@ -1,0 +1,124 @@
+/**
+ * Small pieces every cloud driver shares: bucket URLs, key prefixes, bodies, byte counting, and the
+ * network errors that no SDK classifies for us.
+ */
+import { Readable, Transform } from "node:stream";
+import { ArtifactError, type ErrorContext } from "../errors.js";
+import type { WriteBody } from "../storage/driver.js";
+
+/** A parsed `scheme://bucket/prefix` URL. */
+export interface BucketLocation {
+  bucket: string;
+  /** Key prefix inside the bucket: "" or "a/b/" (always ends in '/'). */
+  prefix: string;
+}
+
+/** Parses `s3://bucket/a/b` into `{ bucket: "bucket", prefix: "a/b/" }`, checking the scheme. */
+export function parseBucketUrl(url: string, schemes: readonly string[]): BucketLocation {
+  const match = /^([a-z0-9+.-]+):\/\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
+  const scheme = match?.[1]?.toLowerCase();
+  if (!match || scheme === undefined || !schemes.includes(scheme)) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected a store URL like '${schemes[0]}://bucket/prefix', got '${url}'`,
+      { context: { operation: "parse-url" } },
+    );
+  }
+  const path = (match[3] ?? "").split("/").filter((s) => s !== "");
+  return { bucket: match[2] ?? "", prefix: path.length === 0 ? "" : `${path.join("/")}/` };
+}
+
+/** A string option from `storageOptions`, or an INVALID_ARGUMENT error naming it. */
+export function stringOption(options: Record<string, unknown>, name: string): string | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`${name}\` storage option to be a string, got \`${typeof value}\``,
+    );
+  }
+  return value;
+}
+
+/** A positive integer option from `storageOptions`, or an INVALID_ARGUMENT error naming it. */
+export function intOption(options: Record<string, unknown>, name: string, fallback: number): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`${name}\` storage option to be a positive integer, got \`${String(value)}\``,
+    );
+  }
+  return value;
+}
+
+/** `storageOptions` without the keys the driver consumes itself (the rest goes to the SDK client). */
+export function withoutKeys(
+  options: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => !keys.includes(k)));
+}
+
+/** A buffer for small in-memory bodies, else `null` (the body is a stream). */
+export function bodyBuffer(body: WriteBody): Buffer | null {
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return null;
+}
+
+/** Passes `source` through, calling `onBytes` with the running total. Source errors propagate. */
+export function countBytes(source: Readable, onBytes?: (bytes: number) => void): Readable {
+  let total = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      total += chunk.length;
+      onBytes?.(total);
+      done(null, chunk);
+    },
+  });
+  source.on("error", (error) => counter.destroy(error));
+  return source.pipe(counter);
+}
+
+/** An empty stream (zero-length ranges, empty objects). */
+export function emptyStream(): Readable {
+  return Readable.from([]);
+}
+
+/** Node/undici network error codes that mean "the server went away; trying again may work". */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+
+/** An UNAVAILABLE (retryable) error when `error` is a socket-level failure, else `null`. */
+export function mapNetworkError(error: unknown, context: ErrorContext, url: string): ArtifactError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
+  const isNetwork =
+    (typeof code === "string" && NETWORK_CODES.has(code)) || name === "TimeoutError" || name === "FetchError";
+  if (!isNetwork) return null;
+  return new ArtifactError(
+    "UNAVAILABLE",
+    `Could not reach the ${context.backend} store '${url}' during ${context.operation} (${String(code ?? name)}); check that the server is running and reachable`,
+    { retryable: true, context, cause: error },
+  );
+}
+
+/** True when `error` is the abort of `signal` (which must be rethrown unwrapped). */
+export function isAbortOf(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted) return true;
+  return (error as { name?: unknown } | null)?.name === "AbortError" && signal?.aborted === true;
+}
