@@ -1,6 +1,7 @@
 /** artifact-manager: immutable, versioned artifacts on any storage. Explicit named exports only. */
 
 // --- core (names, types, errors, base manager) ---
+
 export {
   validateAlias,
   validateArtifactName,
@@ -41,6 +42,16 @@ export type {
 } from "./storage/driver.js";
 
 // --- filesystem manager and drivers (owner: core) ---
+
+export { compareCodePoints } from "./core/compare.js";
+export {
+  DEFAULT_TRANSFER_CONCURRENCY,
+  type MapConcurrentOptions,
+  mapConcurrent,
+} from "./core/map-concurrent.js";
+export { createLocalDriver, type LocalDriverOptions } from "./drivers/local.js";
+export { createMemoryDriver, deleteMemoryStore, type MemoryDriverOptions } from "./drivers/memory.js";
+export { backendOfUrl, createDriver } from "./storage/create-driver.js";
 
 // --- cloud drivers (owner: cloud) ---
 
