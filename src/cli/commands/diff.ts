@@ -1,0 +1,99 @@
+/** `artifacts diff NAME:VA NAME:VB`: files added, removed and changed between two versions. */
+import type { FileEntry } from "../../index.js";
+import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
+import { formatBytes, plural } from "../output/format.js";
+import { parseRef, versionOption } from "../ref.js";
+
+/** A file present on one side only. */
+export interface DiffFile {
+  path: string;
+  size: number;
+}
+
+/** A file present on both sides with a different size or sha256. */
+export interface ChangedFile {
+  path: string;
+  fromSize: number;
+  toSize: number;
+}
+
+/** What `diff` returns. */
+export interface DiffResult {
+  from: { name: string; collection: string; version: string };
+  to: { name: string; collection: string; version: string };
+  added: DiffFile[];
+  removed: DiffFile[];
+  changed: ChangedFile[];
+  unchanged: number;
+}
+
+/** Compares the commit records of two versions (no file is downloaded). */
+export async function diffVersions(context: CommandContext, input: CommandInput): Promise<DiffResult> {
+  const { manager, signal } = context;
+  const [a, b] = input.positionals.map(parseRef);
+  if (a === undefined || b === undefined) throw new Error("diff needs two versions");
+  const from = await manager.getVersion(a.name, { ...versionOption(a), signal });
+  const to = await manager.getVersion(b.name, { ...versionOption(b), signal });
+  return {
+    from: { name: from.name, collection: from.collection, version: from.version },
+    to: { name: to.name, collection: to.collection, version: to.version },
+    ...compareFiles(from.files, to.files),
+  };
+}
+
+/** Added, removed, changed and unchanged files; sha256 decides when both sides have it, else size. */
+export function compareFiles(from: readonly FileEntry[], to: readonly FileEntry[]) {
+  const before = new Map(from.map((file) => [file.path, file]));
+  const after = new Map(to.map((file) => [file.path, file]));
+  const added: DiffFile[] = [];
+  const removed: DiffFile[] = [];
+  const changed: ChangedFile[] = [];
+  let unchanged = 0;
+  for (const file of to) {
+    const old = before.get(file.path);
+    if (old === undefined) added.push({ path: file.path, size: file.size });
+    else if (differs(old, file)) changed.push({ path: file.path, fromSize: old.size, toSize: file.size });
+    else unchanged += 1;
+  }
+  for (const file of from) {
+    if (!after.has(file.path)) removed.push({ path: file.path, size: file.size });
+  }
+  return { added, removed, changed, unchanged };
+}
+
+function differs(a: FileEntry, b: FileEntry): boolean {
+  if (a.size !== b.size) return true;
+  return a.sha256 !== undefined && b.sha256 !== undefined && a.sha256 !== b.sha256;
+}
+
+function render(r: DiffResult): string {
+  const id = (side: DiffResult["from"]) => `${side.name}:${side.version}`;
+  const rows: [string, string, string][] = [
+    ...r.added.map((f): [string, string, string] => ["+", f.path, formatBytes(f.size)]),
+    ...r.removed.map((f): [string, string, string] => ["-", f.path, formatBytes(f.size)]),
+    ...r.changed.map((f): [string, string, string] => [
+      "~",
+      f.path,
+      `${formatBytes(f.fromSize)} -> ${formatBytes(f.toSize)}`,
+    ]),
+  ];
+  const width = Math.max(0, ...rows.map(([, path]) => path.length));
+  const lines = rows.map(([mark, path, size]) => `${mark} ${path.padEnd(width)}  ${size}`);
+  const summary = `${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ${plural(r.unchanged, "file")} unchanged`;
+  return [`${id(r.from)} -> ${id(r.to)}`, ...lines, summary].join("\n");
+}
+
+export const diffCommand = defineCommand<DiffResult>({
+  name: "diff",
+  summary: "Show files added, removed and changed between two versions",
+  usage: ["diff NAME:VERSION_A NAME:VERSION_B"],
+  description:
+    "Compares the commit records of two versions (sizes and sha256 digests; nothing is downloaded).\n" +
+    "The two sides may be different artifacts. A side without a version means its latest.",
+  options: {},
+  optionHelp: [],
+  examples: ["diff my-model:v1 my-model:v2", "diff my-model:production my-model:latest --json"],
+  positionals: { min: 2, max: 2 },
+  run: diffVersions,
+  render,
+});

@@ -1,0 +1,95 @@
+/** `artifacts get NAME[:VERSION|:ALIAS]`: downloads a version (or one of its files) into a folder. */
+import { copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { type Artifact, ArtifactError, validateArtifactPath } from "../../index.js";
+import { type CommandContext, type CommandInput, defineCommand, stringOption } from "../command.js";
+import { type ArtifactRef, parseRef, versionOption } from "../ref.js";
+
+/** What `get` returns. */
+export interface GetResult extends Artifact {
+  /** Absolute path of the folder (or, with `--file`, the file) written. */
+  path: string;
+  /** With `--file`: the file's path inside the artifact. */
+  file?: string;
+}
+
+/** Downloads a version into `--to` (default: a folder named after the artifact). */
+export async function getArtifact(context: CommandContext, input: CommandInput): Promise<GetResult> {
+  const ref = parseRef(input.positionals[0] ?? "");
+  const to = resolve(context.cwd, stringOption(input.values, "to") ?? ref.name);
+  const file = stringOption(input.values, "file");
+  const { manager, signal, onProgress } = context;
+  if (file !== undefined) return getOneFile(context, ref, validateArtifactPath(file, "--file"), to);
+  const artifact = await manager.downloadArtifact(ref.name, {
+    ...versionOption(ref),
+    to,
+    signal,
+    onProgress,
+  });
+  return { ...artifact, path: to };
+}
+
+/** Downloads the version to a temporary folder, then moves the one file into place. */
+async function getOneFile(
+  context: CommandContext,
+  ref: ArtifactRef,
+  file: string,
+  to: string,
+): Promise<GetResult> {
+  const { manager, signal, onProgress } = context;
+  const { name } = ref;
+  const record = await manager.getVersion(name, { ...versionOption(ref), signal });
+  if (!record.files.some((entry) => entry.path === file)) {
+    const some = record.files.slice(0, 5).map((entry) => entry.path);
+    const more = record.files.length > 5 ? ", …" : "";
+    throw new ArtifactError(
+      "NOT_FOUND",
+      `${name}:${record.version} has no file '${file}'; its files are ${some.join(", ")}${more} (see 'artifacts show ${name}:${record.version}')`,
+    );
+  }
+  await using tmp = await manager.downloadArtifact(name, { version: record.version, signal, onProgress });
+  const target = join(to, file);
+  await mkdir(dirname(target), { recursive: true });
+  await moveFile(join(tmp.path, file), target);
+  return { ...tmp.artifact, path: target, file };
+}
+
+/** Moves a file, copying through a temporary name when source and target are on different devices. */
+async function moveFile(source: string, target: string): Promise<void> {
+  try {
+    await rename(source, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+    const partial = `${target}.partial-${process.pid}`;
+    try {
+      await copyFile(source, partial);
+      await rename(partial, target);
+    } finally {
+      await rm(partial, { force: true });
+    }
+  }
+}
+
+export const getCommand = defineCommand<GetResult>({
+  name: "get",
+  summary: "Download a version (default latest) into a folder",
+  usage: ["get NAME[:VERSION|:ALIAS] [--to DIR] [--file PATH]"],
+  description:
+    "Downloads the files of a version into --to (default: a folder named after the artifact in the\n" +
+    "current folder). Every file is checked against its sha256 and moved into place only when all are\n" +
+    "verified. Same-named files in the folder are overwritten, other files are left alone.",
+  options: {
+    to: { type: "string", short: "o" },
+    file: { type: "string" },
+  },
+  optionHelp: [
+    ["-o, --to DIR", "Target folder (default: ./NAME)"],
+    ["--file PATH", "Only this file of the version (written to DIR/PATH)"],
+  ],
+  examples: ["get my-model", "get my-model:v3 --to ./restored", "get my-model:best --file weights/model.pt"],
+  positionals: { min: 1, max: 1 },
+  transfer: true,
+  silentWhenQuiet: true,
+  run: getArtifact,
+  render: (r) => `saved ${r.name}:${r.version} from collection '${r.collection}' to ${r.path}`,
+});

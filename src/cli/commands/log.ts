@@ -1,0 +1,97 @@
+/** `artifacts log PATH NAME`: logs a file or a folder as the next version of an artifact. */
+import { resolve } from "node:path";
+import { type Artifact, ArtifactError, type LogFilesOptions, validateAlias } from "../../index.js";
+import {
+  type CommandContext,
+  type CommandInput,
+  defineCommand,
+  stringListOption,
+  stringOption,
+} from "../command.js";
+import { formatBytes, plural } from "../output/format.js";
+
+/** What `log` returns. */
+export interface LogResult extends Artifact {
+  files: number;
+  size: number;
+  aliases: string[];
+}
+
+/** Logs `PATH` as the next version of `NAME`, then points each `--alias` at it. */
+export async function logArtifact(context: CommandContext, input: CommandInput): Promise<LogResult> {
+  const [path = "", name = ""] = input.positionals;
+  const aliases = stringListOption(input.values, "alias");
+  for (const alias of aliases) validateAlias(alias);
+  const { manager, signal } = context;
+  const options: LogFilesOptions = { signal, onProgress: context.onProgress };
+  const description = stringOption(input.values, "description");
+  const artifactPath = stringOption(input.values, "path");
+  const meta = stringListOption(input.values, "meta");
+  if (description !== undefined) options.description = description;
+  if (artifactPath !== undefined) options.artifactPath = artifactPath;
+  if (meta.length > 0) options.metadata = parseMetadata(meta);
+  const artifact = await manager.logFiles(name, resolve(context.cwd, path), options);
+  const at = { collection: artifact.collection, version: artifact.version, signal };
+  for (const alias of aliases) await manager.setAlias(artifact.name, alias, at);
+  const record = await manager.getVersion(artifact.name, at);
+  const size = record.files.reduce((sum, file) => sum + file.size, 0);
+  return { ...artifact, files: record.files.length, size, aliases };
+}
+
+/** Parses `key=value` pairs; a value that is valid JSON (`0.1`, `true`, `[1,2]`) is stored parsed. */
+export function parseMetadata(pairs: readonly string[]): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `invalid --meta ${JSON.stringify(pair)}: write key=value, e.g. --meta lr=0.001 --meta optimizer=adam`,
+      );
+    }
+    metadata[pair.slice(0, eq)] = parseValue(pair.slice(eq + 1));
+  }
+  return metadata;
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export const logCommand = defineCommand<LogResult>({
+  name: "log",
+  summary: "Log a file or folder as the next version of an artifact",
+  usage: ["log PATH NAME [options]"],
+  description:
+    "Logs PATH as the next version (v0, v1, …) of artifact NAME in the collection. A folder's contents go to\n" +
+    "the version root; a file goes to the root under its own name, or to --path. The version appears\n" +
+    "atomically: Ctrl-C or a crash leaves no partial version.",
+  options: {
+    description: { type: "string", short: "d" },
+    path: { type: "string" },
+    meta: { type: "string", multiple: true },
+    alias: { type: "string", multiple: true },
+  },
+  optionHelp: [
+    ["-d, --description TEXT", "Description of the version"],
+    ["--path PATH", "For a single file: its path inside the artifact (default: its own name)"],
+    ["--meta KEY=VALUE", "Metadata (repeatable); JSON values such as 0.1, true or [1,2] are parsed"],
+    ["--alias ALIAS", "Point an alias (e.g. best, production) at the new version (repeatable)"],
+  ],
+  examples: [
+    "log ./checkpoints my-model --description 'epoch 10' --meta lr=0.001 --meta epochs=10",
+    "log ./model.pt my-model --path weights/model.pt --alias best",
+    "log ./data.csv dataset --store s3://my-bucket/artifacts --collection datasets",
+  ],
+  positionals: { min: 2, max: 2 },
+  transfer: true,
+  silentWhenQuiet: true,
+  run: logArtifact,
+  render: (r) =>
+    `logged ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)})` +
+    (r.aliases.length > 0 ? `; aliases: ${r.aliases.join(", ")}` : ""),
+});

@@ -1,0 +1,110 @@
+/** `artifacts ls [COLLECTION]`: the collections of the store, or the artifacts of one collection. */
+import { validateCollection } from "../../index.js";
+import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
+import { LISTING_CONCURRENCY, mapLimit } from "../map-limit.js";
+import { formatBytes, formatDate } from "../output/format.js";
+import { formatTable } from "../output/table.js";
+
+/** One collection of `ls`. */
+export interface CollectionSummary {
+  name: string;
+  artifacts: number;
+}
+
+/** One artifact of `ls COLLECTION`. */
+export interface ArtifactSummary {
+  name: string;
+  /** The latest version, `"v3"`. */
+  latest: string;
+  versions: number;
+  files: number;
+  size: number;
+  createdAt?: string;
+  description?: string;
+}
+
+/** What `ls` returns: collections without an argument, artifacts with one. */
+export type LsResult =
+  | { store: string; collections: CollectionSummary[] }
+  | { store: string; collection: string; artifacts: ArtifactSummary[] };
+
+/** Lists collections, or the artifacts of `COLLECTION` with their latest version. */
+export async function listStore(context: CommandContext, input: CommandInput): Promise<LsResult> {
+  const { manager, signal, store } = context;
+  const collection = input.positionals[0];
+  if (collection === undefined) {
+    const names = await manager.listCollectionNames({ signal });
+    const collections = await mapLimit(names, LISTING_CONCURRENCY, async (name) => ({
+      name,
+      artifacts: (await manager.listArtifacts(name, { signal })).length,
+    }));
+    return { store, collections };
+  }
+  validateCollection(collection);
+  const names = await manager.listArtifacts(collection, { signal });
+  const artifacts = await mapLimit(names, LISTING_CONCURRENCY, (name) =>
+    summarize(context, collection, name),
+  );
+  return { store, collection, artifacts };
+}
+
+async function summarize(
+  context: CommandContext,
+  collection: string,
+  name: string,
+): Promise<ArtifactSummary> {
+  const { manager, signal } = context;
+  const versions = await manager.listVersions(name, { collection, signal });
+  const latest = versions.at(-1) ?? "-";
+  const record = await manager.getVersion(name, { collection, version: latest, signal });
+  const summary: ArtifactSummary = {
+    name,
+    latest,
+    versions: versions.length,
+    files: record.files.length,
+    size: record.files.reduce((sum, file) => sum + file.size, 0),
+  };
+  if (record.createdAt !== undefined) summary.createdAt = record.createdAt;
+  if (record.description !== undefined) summary.description = record.description;
+  return summary;
+}
+
+function render(result: LsResult): string {
+  if ("collections" in result) {
+    return formatTable(
+      result.collections,
+      [
+        { header: "COLLECTION", value: (c) => c.name },
+        { header: "ARTIFACTS", value: (c) => String(c.artifacts), right: true },
+      ],
+      `no collections in store '${result.store}' yet; log one with: artifacts log PATH NAME`,
+    );
+  }
+  return formatTable(
+    result.artifacts,
+    [
+      { header: "NAME", value: (a) => a.name },
+      { header: "LATEST", value: (a) => a.latest },
+      { header: "FILES", value: (a) => String(a.files), right: true },
+      { header: "SIZE", value: (a) => formatBytes(a.size), right: true },
+      { header: "CREATED", value: (a) => formatDate(a.createdAt) },
+      { header: "DESCRIPTION", value: (a) => a.description ?? "", maxWidth: 50 },
+    ],
+    `no artifacts in collection '${result.collection}' of store '${result.store}'`,
+  );
+}
+
+export const lsCommand = defineCommand<LsResult>({
+  name: "ls",
+  summary: "List collections, or the artifacts of a collection",
+  usage: ["ls [COLLECTION]"],
+  description:
+    "Without COLLECTION: the collections of the store and how many artifacts each holds.\n" +
+    "With COLLECTION: its artifacts with their latest version, file count, size and date.",
+  options: {},
+  optionHelp: [],
+  examples: ["ls", "ls default", "ls models --store s3://my-bucket/artifacts --json"],
+  positionals: { min: 0, max: 1 },
+  run: listStore,
+  render,
+});

@@ -1,0 +1,55 @@
+/** `artifacts show NAME[:VERSION]`: the commit record of a version (files, sizes, digests, metadata). */
+import type { VersionRecord } from "../../index.js";
+import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
+import { formatBytes, formatDate, plural } from "../output/format.js";
+import { formatTable } from "../output/table.js";
+import { parseRef, versionOption } from "../ref.js";
+
+/** Returns the commit record of a version (default latest); `--json` prints it unchanged. */
+export async function showVersion(context: CommandContext, input: CommandInput): Promise<VersionRecord> {
+  const ref = parseRef(input.positionals[0] ?? "");
+  return context.manager.getVersion(ref.name, { ...versionOption(ref), signal: context.signal });
+}
+
+function render(record: VersionRecord): string {
+  const size = record.files.reduce((sum, file) => sum + file.size, 0);
+  const lines = [
+    `${record.name}:${record.version}  (collection '${record.collection}')`,
+    `created:     ${formatDate(record.createdAt)}`,
+    `files:       ${plural(record.files.length, "file")}, ${formatBytes(size)}`,
+  ];
+  if (record.description !== undefined) lines.push(`description: ${record.description}`);
+  if (record.digest !== undefined) lines.push(`digest:      sha256:${record.digest}`);
+  if (record.producer !== undefined)
+    lines.push(`producer:    ${record.producer.name} ${record.producer.version}`);
+  if (record.legacy === true)
+    lines.push("legacy:      yes (no commit record: written by Python scaffold or an older tool)");
+  for (const [key, value] of Object.entries(record.metadata ?? {})) {
+    lines.push(`meta:        ${key} = ${JSON.stringify(value)}`);
+  }
+  const files = formatTable(
+    record.files,
+    [
+      { header: "PATH", value: (f) => f.path },
+      { header: "SIZE", value: (f) => formatBytes(f.size), right: true },
+      { header: "SHA256", value: (f) => f.sha256?.slice(0, 16) ?? "-" },
+    ],
+    "(no files)",
+  );
+  return `${lines.join("\n")}\n\n${files}`;
+}
+
+export const showCommand = defineCommand<VersionRecord>({
+  name: "show",
+  summary: "Show the commit record of a version: files, sizes, digests, metadata",
+  usage: ["show NAME[:VERSION|:ALIAS]"],
+  description:
+    "Prints the commit record of a version (default latest): date, description, metadata, producer,\n" +
+    "and every file with its size and sha256. With --json, the record exactly as the store holds it.",
+  options: {},
+  optionHelp: [],
+  examples: ["show my-model", "show my-model:v2", "show my-model:best --json"],
+  positionals: { min: 1, max: 1 },
+  run: showVersion,
+  render,
+});

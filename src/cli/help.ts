@@ -1,0 +1,73 @@
+/** `--help` texts: the command list with global options, and one page per command with examples. */
+import type { AnyCommand } from "./command.js";
+
+const GLOBAL_HELP: [string, string][] = [
+  ["--store URL", "Store to use (env ARTIFACTS_STORE; default ./artifacts)"],
+  ["--collection NAME", "Collection to use (env ARTIFACTS_COLLECTION; default 'default')"],
+  ["--json", "Print JSON for scripts: one document, or NDJSON progress events and a final"],
+  ["", '{"type":"result",…} line for log, get and verify; errors as one JSON line on stderr'],
+  ["-q, --quiet", "No progress; log, get, verify, alias set/rm print nothing on success"],
+  ["--debug", "Print the stack trace and cause of an error"],
+  ["-h, --help", "Show help; 'artifacts COMMAND --help' for one command"],
+  ["--version", "Print the version of artifacts"],
+];
+
+const STORES = `Stores (--store URL):
+  ./artifacts, /abs/path, file:///path   a local folder (created on first log)
+  s3://BUCKET/PREFIX                     Amazon S3 or compatible (AWS_* env, AWS_ENDPOINT_URL)
+  gs://BUCKET/PREFIX                     Google Cloud Storage (application default credentials)
+  az://CONTAINER/PREFIX                  Azure Blob Storage (AZURE_STORAGE_CONNECTION_STRING)
+  wandb://ENTITY/PROJECT                 Weights & Biases (WANDB_API_KEY)
+  memory://                              in memory: lives only as long as ONE process, so it is empty
+                                         at the start of every artifacts command (use it from the library)`;
+
+const EXIT_CODES =
+  "Exit codes: 0 ok, 1 error (or verify found a problem), 2 usage error, 130 interrupted by Ctrl-C.";
+
+/** The text of `artifacts --help`. */
+export function formatGlobalHelp(commands: readonly AnyCommand[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "artifacts: immutable, versioned artifacts (v0, v1, …) on a local folder, S3, GCS, Azure or W&B",
+    "",
+    "Usage: artifacts COMMAND [ARGUMENTS] [OPTIONS]",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Global options (any command):",
+    formatOptions(GLOBAL_HELP),
+    "",
+    STORES,
+    "",
+    EXIT_CODES,
+    "",
+    "Examples:",
+    "  artifacts log ./model my-model --description 'first try' --alias best",
+    "  artifacts versions my-model",
+    "  artifacts get my-model:best --to ./restored",
+    "  artifacts diff my-model:v0 my-model:v1",
+    "  ARTIFACTS_STORE=s3://my-bucket/artifacts artifacts ls default --json",
+  ].join("\n");
+}
+
+/** The text of `artifacts COMMAND --help`. */
+export function formatCommandHelp(command: AnyCommand): string {
+  const lines = [
+    `Usage: ${command.usage.map((u) => `artifacts ${u}`).join("\n       ")}`,
+    "",
+    command.description,
+  ];
+  if (command.optionHelp.length > 0) lines.push("", "Options:", formatOptions(command.optionHelp));
+  lines.push(
+    "",
+    "Global options: --store URL, --collection NAME, --json, --quiet, --debug (see 'artifacts --help')",
+  );
+  lines.push("", "Examples:", ...command.examples.map((e) => `  artifacts ${e}`));
+  return lines.join("\n");
+}
+
+function formatOptions(options: readonly [string, string][]): string {
+  const width = Math.max(...options.map(([flag]) => flag.length));
+  return options.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join("\n");
+}

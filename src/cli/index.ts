@@ -1,0 +1,143 @@
+/**
+ * The `artifacts` command line: parses, opens the store, runs one command, prints its result, and is
+ * the one error boundary (exit 0 ok, 1 user error or verify problem, 2 usage error, 130 Ctrl-C).
+ */
+import { readFileSync } from "node:fs";
+import type { AnyCommand, CommandInput } from "./command.js";
+import { aliasCommand } from "./commands/alias.js";
+import { diffCommand } from "./commands/diff.js";
+import { gcCommand } from "./commands/gc.js";
+import { getCommand } from "./commands/get.js";
+import { logCommand } from "./commands/log.js";
+import { lsCommand } from "./commands/ls.js";
+import { showCommand } from "./commands/show.js";
+import { verifyCommand } from "./commands/verify.js";
+import { versionsCommand } from "./commands/versions.js";
+import { formatCommandHelp, formatGlobalHelp } from "./help.js";
+import { openStore } from "./open-store.js";
+import { type CliStreams, describeError, printError, printResult } from "./output/print.js";
+import { createProgressReporter, type ProgressMode, type ProgressReporter } from "./output/progress.js";
+import { type GlobalValues, parseCommandLine } from "./parse.js";
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly AnyCommand[] = [
+  logCommand,
+  getCommand,
+  lsCommand,
+  versionsCommand,
+  showCommand,
+  verifyCommand,
+  aliasCommand,
+  diffCommand,
+  gcCommand,
+];
+
+/** Where the CLI reads its environment and writes its output. */
+export interface CliEnvironment extends CliStreams {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Runs one command line and returns its exit code. Never calls `process.exit`. */
+export async function main(argv: readonly string[], environment: CliEnvironment): Promise<number> {
+  const controller = new AbortController();
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interruptedBy !== undefined) process.exit(signal === "SIGTERM" ? 143 : 130); // second Ctrl-C: now
+    interruptedBy = signal;
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const progress: { reporter?: ProgressReporter } = {};
+  let globals: Pick<GlobalValues, "json" | "debug"> = {
+    json: argv.includes("--json"),
+    debug: argv.includes("--debug"),
+  };
+  try {
+    const parsed = parseCommandLine(argv, COMMANDS);
+    globals = parsed.globals;
+    if (parsed.kind === "help") {
+      environment.stdout.write(
+        `${parsed.command ? formatCommandHelp(parsed.command) : formatGlobalHelp(COMMANDS)}\n`,
+      );
+      return 0;
+    }
+    if (parsed.kind === "version") {
+      environment.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    return await runCommand(
+      parsed.command,
+      parsed.input,
+      parsed.globals,
+      environment,
+      controller.signal,
+      progress,
+    );
+  } catch (error) {
+    progress.reporter?.clear();
+    const report = describeError(error, interruptedBy);
+    printError(report, error, globals, environment);
+    return report.exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function runCommand(
+  command: AnyCommand,
+  input: CommandInput,
+  globals: GlobalValues,
+  environment: CliEnvironment,
+  signal: AbortSignal,
+  progress: { reporter?: ProgressReporter },
+): Promise<number> {
+  const store = globals.store ?? nonEmpty(environment.env.ARTIFACTS_STORE) ?? "./artifacts";
+  const collection = globals.collection ?? nonEmpty(environment.env.ARTIFACTS_COLLECTION) ?? "default";
+  const mode = progressMode(command, globals, environment);
+  const reporter = createProgressReporter({
+    mode,
+    stream: mode === "ndjson" ? environment.stdout : environment.stderr,
+  });
+  progress.reporter = reporter;
+  const manager = await openStore({ url: store, collection, cwd: environment.cwd, signal });
+  try {
+    const context = { manager, store, signal, onProgress: reporter.onProgress, cwd: environment.cwd };
+    const result = await command.run(context, input);
+    printResult(command, result, globals, environment);
+    return command.exitCode?.(result) ?? 0;
+  } finally {
+    await manager.close();
+  }
+}
+
+function progressMode(command: AnyCommand, globals: GlobalValues, environment: CliEnvironment): ProgressMode {
+  if (!command.transfer || globals.quiet) return "none";
+  if (globals.json) return "ndjson";
+  return environment.stderr.isTTY === true ? "tty" : "lines";
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function packageVersion(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** The entry point of the `artifacts` binary: runs `process.argv` and exits with its code. */
+export async function runCli(): Promise<never> {
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  // Let buffered output reach a pipe before exiting.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write("", () => resolve()));
+  process.exit(code);
+}

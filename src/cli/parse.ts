@@ -1,0 +1,108 @@
+/** The command-line parser: `node:util` parseArgs in two passes (find the command, then parse strictly). */
+import { parseArgs } from "node:util";
+import type { AnyCommand, CommandInput, OptionSpecs } from "./command.js";
+import { UsageError } from "./usage-error.js";
+
+/** Options every command accepts. */
+export const GLOBAL_OPTIONS = {
+  store: { type: "string" },
+  collection: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  debug: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} satisfies OptionSpecs;
+
+/** Global option values. */
+export interface GlobalValues {
+  store: string | undefined;
+  collection: string | undefined;
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+}
+
+/** What a command line asks for. */
+export type ParsedCommandLine =
+  | { kind: "help"; command: AnyCommand | undefined; globals: GlobalValues }
+  | { kind: "version"; globals: GlobalValues }
+  | { kind: "run"; command: AnyCommand; input: CommandInput; globals: GlobalValues };
+
+/** Parses `argv` (without `node` and the script) against the known commands. Throws {@link UsageError}. */
+export function parseCommandLine(
+  argv: readonly string[],
+  commands: readonly AnyCommand[],
+): ParsedCommandLine {
+  const first = parseArgs({
+    args: [...argv],
+    options: GLOBAL_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const early = globalsOf(first.values);
+  const token = first.tokens.find((t) => t.kind === "positional");
+  if (token === undefined) {
+    if (first.values.version === true) return { kind: "version", globals: early };
+    if (argv.length === 0 || first.values.help === true)
+      return { kind: "help", command: undefined, globals: early };
+    throw new UsageError("no command given; run 'artifacts --help' to see the commands");
+  }
+  const command = commands.find((c) => c.name === token.value);
+  if (command === undefined) {
+    const names = commands.map((c) => c.name).join(", ");
+    throw new UsageError(
+      `unknown command '${token.value}'; the commands are ${names} (see 'artifacts --help')`,
+    );
+  }
+  const rest = argv.filter((_, i) => i !== token.index);
+  const { values, positionals } = parseStrict(rest, command);
+  const globals = globalsOf(values);
+  if (values.help === true) return { kind: "help", command, globals };
+  const { min, max } = command.positionals;
+  if (positionals.length < min || positionals.length > max) {
+    const got = positionals.length === 0 ? "none" : positionals.map((p) => `'${p}'`).join(" ");
+    throw new UsageError(
+      `wrong arguments for '${command.name}' (got ${got}); usage: artifacts ${command.usage.join(" | ")}`,
+      command.name,
+    );
+  }
+  return { kind: "run", command, input: { positionals, values }, globals };
+}
+
+function parseStrict(args: string[], command: AnyCommand) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(describeParseError(error, command.name), command.name);
+  }
+}
+
+function describeParseError(error: unknown, command: string): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  const help = `run 'artifacts ${command} --help' for its options`;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option '${option}' for '${command}'; ${help}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return `option '${option}' of '${command}' ${/argument missing/.test(message) ? "needs a value" : "takes no value"}; ${help}`;
+  }
+  return `${message.split("\n")[0]}; ${help}`;
+}
+
+function globalsOf(values: Record<string, unknown>): GlobalValues {
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return {
+    store: str(values.store),
+    collection: str(values.collection),
+    json: values.json === true,
+    quiet: values.quiet === true,
+    debug: values.debug === true,
+  };
+}
