@@ -1,0 +1,86 @@
+/**
+ * Aliases (PROTOCOL.md 2.5): unique per collection on the server, so giving a version an alias moves it.
+ * We set a version's full alias list with `updateArtifact(aliases)`; `latest` and `vN` are versions,
+ * not user aliases, and are never listed, set or removed here.
+ */
+import { validateAlias } from "../../core/names.js";
+import type { VersionSelector } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import { listCommittedVersions } from "./listing.js";
+import { UPDATE_ARTIFACT_ALIASES } from "./queries.js";
+import { isVersionAlias, type ResolvedVersion, resolveVersion } from "./resolve.js";
+import type { WandbSession } from "./session.js";
+
+interface AliasTarget {
+  type: string;
+  name: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** Points `alias` at a version (default latest) and returns that version. */
+export async function setAlias(
+  session: WandbSession,
+  target: AliasTarget & { version?: VersionSelector | undefined },
+  alias: string,
+): Promise<ResolvedVersion> {
+  validateAlias(alias);
+  const version = await resolveVersion(session, target, target.signal);
+  if (!version.aliases.includes(alias)) {
+    await updateAliases(session, target, version.id, [...version.aliases, alias]);
+  }
+  return version;
+}
+
+/** Removes `alias`; `NOT_FOUND` when no version of the artifact has it. */
+export async function removeAlias(session: WandbSession, target: AliasTarget, alias: string): Promise<void> {
+  validateAlias(alias);
+  const versions = await listCommittedVersions(session, target, target.signal);
+  const holder = versions.find((v) => v.aliases.includes(alias));
+  if (holder === undefined) {
+    throw new ArtifactError(
+      "NOT_FOUND",
+      `artifact '${target.name}' in collection '${target.type}' has no alias '${alias}'`,
+      {
+        context: {
+          backend: "wandb",
+          operation: "removeAlias",
+          key: `${target.type}/${target.name}:${alias}`,
+        },
+      },
+    );
+  }
+  await updateAliases(
+    session,
+    target,
+    holder.id,
+    holder.aliases.filter((a) => a !== alias),
+  );
+}
+
+/** User aliases of an artifact: `{ best: "v1" }`. */
+export async function listAliases(
+  session: WandbSession,
+  target: AliasTarget,
+): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const version of await listCommittedVersions(session, target, target.signal)) {
+    for (const alias of version.aliases) if (!isVersionAlias(alias)) result[alias] = `v${version.index}`;
+  }
+  return result;
+}
+
+async function updateAliases(
+  session: WandbSession,
+  target: AliasTarget,
+  artifactID: string,
+  aliases: string[],
+) {
+  // version strings are not aliases on the server; keep `latest` and user aliases only
+  const keep = aliases.filter((a) => a === "latest" || !isVersionAlias(a));
+  const input = keep.map((alias) => ({ alias, artifactCollectionName: target.name }));
+  await session.client.request(
+    UPDATE_ARTIFACT_ALIASES,
+    { artifactID, aliases: input },
+    { signal: target.signal },
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * Downloading a version (PROTOCOL.md 4.2-4.3): every manifest file is fetched from its pre-signed URL
+ * into a staging folder beside the target, its base64 md5 checked against the manifest, and only when
+ * all files are verified are they moved into the target, so it never holds a partial download.
+ */
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { validateArtifactPath } from "../../core/names.js";
+import type { ProgressListener, VersionSelector } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "./limit.js";
+import type { ManifestEntry } from "./manifest.js";
+import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
+import { withRetry } from "./retry.js";
+import type { WandbSession } from "./session.js";
+import { getToFile } from "./transfer.js";
+
+/** What to download and where. */
+export interface DownloadVersionRequest {
+  type: string;
+  name: string;
+  version?: VersionSelector | undefined;
+  to: string;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+/** A manifest file to fetch: its safe relative path, entry and URL. */
+interface PlannedFile {
+  path: string;
+  entry: ManifestEntry;
+  url: string;
+}
+
+/** Downloads, verifies and moves a version into `to`; returns the resolved version. */
+export async function downloadVersion(session: WandbSession, request: DownloadVersionRequest) {
+  const { signal, onProgress } = request;
+  const version = await resolveVersion(session, request, signal);
+  const files = await planDownload(session, version, signal);
+  const target = resolve(request.to);
+  await mkdir(dirname(target), { recursive: true });
+  const staging = await mkdtemp(`${target}.partial-`);
+  try {
+    const totalBytes = files.reduce((sum, f) => sum + (f.entry.size ?? 0), 0);
+    onProgress?.({ type: "start", operation: "download", files: files.length, totalBytes });
+    let bytes = 0;
+    await mapConcurrent(
+      files,
+      session.settings.concurrency,
+      async (file) => {
+        bytes += await fetchVerified(session, file, join(staging, file.path), request);
+        onProgress?.({ type: "file-done", path: file.path, size: file.entry.size ?? 0 });
+      },
+      signal,
+    );
+    await mkdir(target, { recursive: true });
+    for (const file of files) {
+      await mkdir(dirname(join(target, file.path)), { recursive: true });
+      await rename(join(staging, file.path), join(target, file.path));
+    }
+    onProgress?.({ type: "done", operation: "download", files: files.length, bytes });
+    return version;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Pairs manifest entries with download URLs; refuses unsafe paths and reference entries. */
+export async function planDownload(
+  session: WandbSession,
+  version: ResolvedVersion,
+  signal?: AbortSignal,
+): Promise<PlannedFile[]> {
+  const manifest = await fetchManifest(session, version, signal);
+  const urls = await fetchFileUrls(session, version.id, signal);
+  return Object.entries(manifest.contents).map(([rawPath, entry]) => {
+    const path = validateArtifactPath(rawPath, "manifest path");
+    if (entry.ref !== undefined) {
+      throw new ArtifactError("UNSUPPORTED", `'${path}' in ${version.version} is a reference (${entry.ref})`);
+    }
+    const url = urls.get(rawPath);
+    if (url === undefined) {
+      throw new ArtifactError("NOT_FOUND", `W&B has no download URL for '${path}' of ${version.version}`);
+    }
+    return { path, entry, url };
+  });
+}
+
+async function fetchVerified(
+  session: WandbSession,
+  file: PlannedFile,
+  dest: string,
+  request: DownloadVersionRequest,
+): Promise<number> {
+  await mkdir(dirname(dest), { recursive: true });
+  const totalBytes = file.entry.size ?? 0;
+  const onBytes = (bytes: number) =>
+    request.onProgress?.({ type: "file", path: file.path, bytes, totalBytes });
+  const got = await withRetry(() => getToFile(file.url, dest, { signal: request.signal, onBytes }), {
+    ...session.settings.retry,
+    signal: request.signal,
+  });
+  if (got.md5 !== file.entry.digest || (file.entry.size !== undefined && got.size !== file.entry.size)) {
+    throw new ArtifactError(
+      "CHECKSUM_MISMATCH",
+      `'${file.path}' of ${request.name} downloaded from W&B has md5 ${got.md5} and ${got.size} bytes; ` +
+        `the manifest says ${file.entry.digest} and ${file.entry.size ?? "?"} bytes`,
+      { context: { backend: "wandb", operation: "download", key: file.path } },
+    );
+  }
+  return got.size;
+}

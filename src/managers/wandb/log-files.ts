@@ -1,0 +1,45 @@
+/** `logFiles` on W&B: collect and hash the local files (streamed), then log them as one version. */
+import type { LogFilesOptions } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "./limit.js";
+import { collectLocalFiles, type LocalFile, md5File } from "./local-files.js";
+import { logVersion } from "./log-version.js";
+import type { WandbSession } from "./session.js";
+
+/** A `logFiles` call resolved to a type and name. */
+export interface LogFilesRequest extends LogFilesOptions {
+  type: string;
+  name: string;
+  localPath: string;
+}
+
+/** Logs the files and returns the version index the server assigned. */
+export async function logFilesToWandb(session: WandbSession, request: LogFilesRequest): Promise<number> {
+  const { signal, onProgress } = request;
+  checkMetadata(request.metadata);
+  await session.entity(signal); // a missing or bad key fails here, before any file is read or sent
+  const listed = await collectLocalFiles(request.localPath, request.artifactPath);
+  const files: LocalFile[] = await mapConcurrent(
+    listed,
+    session.settings.concurrency,
+    async (file) => ({ ...file, digest: (await md5File(file.localPath, { signal })).base64 }),
+    signal,
+  );
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
+  const index = await logVersion(session, { ...request, files });
+  onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: totalBytes });
+  return index;
+}
+
+function checkMetadata(metadata: unknown): void {
+  if (metadata === undefined) return;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+    throw new ArtifactError("INVALID_ARGUMENT", "Expected the `metadata` option to be a plain JSON object");
+  }
+  try {
+    JSON.stringify(metadata);
+  } catch (cause) {
+    throw new ArtifactError("INVALID_ARGUMENT", "the `metadata` option is not JSON-serialisable", { cause });
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Logging one version (PROTOCOL.md 2.4): createArtifact, reserve the manifest, createArtifactFiles +
+ * uploads, manifest upload, commitArtifact, then read back the version index the server assigned.
+ */
+import { randomUUID } from "node:crypto";
+import type { ProgressListener } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import type { LocalFile } from "./local-files.js";
+import { artifactDigest, buildManifest, serializeManifest } from "./manifest.js";
+import {
+  ARTIFACT_BY_ID,
+  COLLECTION_TYPE,
+  COMMIT_ARTIFACT,
+  CREATE_ARTIFACT,
+  CREATE_ARTIFACT_MANIFEST,
+} from "./queries.js";
+import { withRetry } from "./retry.js";
+import type { WandbSession } from "./session.js";
+import { putFile } from "./transfer.js";
+import { parseUploadHeaders, uploadFiles } from "./upload.js";
+
+/** What to log. */
+export interface LogVersionRequest {
+  /** W&B artifact type (our collection). */
+  type: string;
+  /** W&B collection name (our artifact name). */
+  name: string;
+  files: LocalFile[];
+  description?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+type CreatedArtifact = {
+  id: string;
+  state: "PENDING" | "COMMITTED" | "DELETED";
+  versionIndex: number | null;
+  artifactSequence: { latestArtifact: { id: string } | null };
+};
+
+/** Logs the files as the next version and returns its index. */
+export async function logVersion(session: WandbSession, request: LogVersionRequest): Promise<number> {
+  const { signal } = request;
+  const entity = await session.entity(signal);
+  await checkCollectionType(session, entity, request);
+  const runName = await session.runName(signal);
+  const scope = { entityName: entity, projectName: session.project, runName };
+  const created = await createArtifact(session, scope, request);
+  if (created.state === "COMMITTED") return versionIndexOf(session, created.id, signal); // digest dedup
+  if (created.state !== "PENDING" && created.state !== "DELETED") {
+    throw new ArtifactError("UNEXPECTED", `W&B createArtifact returned state ${created.state}`);
+  }
+  const manifestInput = {
+    ...scope,
+    artifactID: created.id,
+    baseArtifactID: created.artifactSequence.latestArtifact?.id ?? null,
+    name: "wandb_manifest.json",
+    manifestType: "FULL",
+  };
+  type ManifestAnswer = {
+    createArtifactManifest: {
+      artifactManifest: { id: string; file: { uploadUrl?: string | null; uploadHeaders?: string[] | null } };
+    };
+  };
+  const reserved = await session.client.request<ManifestAnswer>(
+    CREATE_ARTIFACT_MANIFEST,
+    { ...manifestInput, digest: "", includeUpload: false },
+    { signal },
+  );
+  const { births } = await uploadFiles(session, {
+    artifactId: created.id,
+    manifestId: reserved.createArtifactManifest.artifactManifest.id,
+    files: request.files,
+    signal,
+    onProgress: request.onProgress,
+  });
+  const manifest = buildManifest(
+    request.files.map((f) => ({ ...f, birthArtifactID: births.get(f.path) ?? created.id })),
+  );
+  const { bytes, digest } = serializeManifest(manifest);
+  const final = await session.client.request<ManifestAnswer>(
+    CREATE_ARTIFACT_MANIFEST,
+    { ...manifestInput, digest, includeUpload: true },
+    { signal },
+  );
+  const file = final.createArtifactManifest.artifactManifest.file;
+  if (!file.uploadUrl) throw new ArtifactError("UNEXPECTED", "W&B gave no upload URL for the manifest");
+  const url = file.uploadUrl;
+  const headers = parseUploadHeaders(file.uploadHeaders);
+  await withRetry(() => putFile(url, { body: bytes, size: bytes.length, headers, signal }), {
+    ...session.settings.retry,
+    signal,
+  });
+  await session.client.request(COMMIT_ARTIFACT, { artifactID: created.id }, { signal });
+  return versionIndexOf(session, created.id, signal);
+}
+
+async function createArtifact(
+  session: WandbSession,
+  scope: { entityName: string; projectName: string; runName: string },
+  request: LogVersionRequest,
+): Promise<CreatedArtifact> {
+  const variables = {
+    ...scope,
+    artifactTypeName: request.type,
+    artifactCollectionName: request.name,
+    digest: artifactDigest(request.files),
+    description: request.description ?? null,
+    metadata: request.metadata === undefined ? null : JSON.stringify(request.metadata),
+    aliases: [{ alias: "latest", artifactCollectionName: request.name }],
+    clientID: randomUUID(),
+    sequenceClientID: randomUUID(),
+    enableDigestDeduplication: session.settings.enableDigestDeduplication,
+  };
+  type Answer = { createArtifact: { artifact: CreatedArtifact } };
+  const data = await session.client.request<Answer>(CREATE_ARTIFACT, variables, { signal: request.signal });
+  return data.createArtifact.artifact;
+}
+
+/** W&B keeps one type per collection name: refuse to log `name` under a second type. */
+async function checkCollectionType(session: WandbSession, entity: string, request: LogVersionRequest) {
+  type Answer = {
+    project: { artifactCollection: { defaultArtifactType: { name: string } } | null } | null;
+  };
+  const variables = { entity, project: session.project, name: request.name };
+  const data = await session.client.request<Answer>(COLLECTION_TYPE, variables, { signal: request.signal });
+  const existing = data.project?.artifactCollection?.defaultArtifactType.name;
+  if (existing !== undefined && existing !== request.type) {
+    throw new ArtifactError(
+      "CONFLICT",
+      `artifact '${request.name}' already exists in collection '${existing}' of W&B project ` +
+        `${entity}/${session.project}; W&B keeps one collection (artifact type) per name: log it to '${existing}' or pick another name`,
+      { context: { backend: "wandb", operation: "logFiles", key: request.name } },
+    );
+  }
+}
+
+async function versionIndexOf(session: WandbSession, id: string, signal: AbortSignal | undefined) {
+  type Answer = { artifact: { state: string; versionIndex: number | null } | null };
+  const data = await session.client.request<Answer>(ARTIFACT_BY_ID, { id }, { signal });
+  const index = data.artifact?.versionIndex;
+  if (index === null || index === undefined || data.artifact?.state !== "COMMITTED") {
+    throw new ArtifactError("UNEXPECTED", `W&B artifact ${id} has no version index after commit`);
+  }
+  return index;
+}

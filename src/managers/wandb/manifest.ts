@@ -1,0 +1,91 @@
+/**
+ * The W&B artifact manifest (version 1) and its two digests (PROTOCOL.md section 3): the artifact
+ * digest (hex md5 over sorted `path:digest` lines) and the manifest digest (base64 md5 of the bytes).
+ */
+import { createHash } from "node:crypto";
+import { ArtifactError } from "../../errors.js";
+
+/** One `contents` entry. Unknown keys are kept when parsing and ignored. */
+export interface ManifestEntry {
+  /** base64 md5 of the bytes (for references: an ETag or URI). */
+  digest: string;
+  birthArtifactID?: string;
+  size?: number;
+  /** Reference URI: the bytes are not stored by W&B. */
+  ref?: string;
+}
+
+/** A version-1 manifest. */
+export interface WandbManifest {
+  version: 1;
+  storagePolicy: "wandb-storage-policy-v1";
+  storagePolicyConfig: { storageLayout?: "V1" | "V2"; storageRegion?: string };
+  contents: Record<string, ManifestEntry>;
+}
+
+/** Compares strings in Unicode code point order (Python's `sorted`, UTF-8 byte order). */
+export function compareCodePoints(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** `md5("wandb-artifact-manifest-v1\n" + "path:digest\n"…)` in hex, entries sorted by code point. */
+export function artifactDigest(entries: Iterable<{ path: string; digest: string }>): string {
+  const sorted = [...entries].sort((a, b) => compareCodePoints(a.path, b.path));
+  const hash = createHash("md5").update("wandb-artifact-manifest-v1\n", "utf8");
+  for (const entry of sorted) hash.update(`${entry.path}:${entry.digest}\n`, "utf8");
+  return hash.digest("hex");
+}
+
+/** The base64 md5 of `bytes` (file digests and the manifest digest). */
+export function md5Base64(bytes: Uint8Array | string): string {
+  return createHash("md5").update(bytes).digest("base64");
+}
+
+/** Builds a manifest with entries in code point order. */
+export function buildManifest(
+  entries: Iterable<{ path: string; digest: string; size: number; birthArtifactID?: string }>,
+): WandbManifest {
+  const contents: Record<string, ManifestEntry> = {};
+  for (const e of [...entries].sort((a, b) => compareCodePoints(a.path, b.path))) {
+    contents[e.path] = {
+      digest: e.digest,
+      ...(e.birthArtifactID === undefined ? {} : { birthArtifactID: e.birthArtifactID }),
+      size: e.size,
+    };
+  }
+  return {
+    version: 1,
+    storagePolicy: "wandb-storage-policy-v1",
+    storagePolicyConfig: { storageLayout: "V2" },
+    contents,
+  };
+}
+
+/** The exact bytes we upload (compact JSON) and their manifest digest. */
+export function serializeManifest(manifest: WandbManifest): { bytes: Buffer; digest: string } {
+  const bytes = Buffer.from(JSON.stringify(manifest), "utf8");
+  return { bytes, digest: md5Base64(bytes) };
+}
+
+/** Parses and checks a downloaded manifest; throws `UNEXPECTED` for anything but version 1. */
+export function parseManifest(text: string, where: string): WandbManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new ArtifactError("UNEXPECTED", `the W&B manifest of ${where} is not JSON`, { cause });
+  }
+  const manifest = value as Partial<WandbManifest> | null;
+  if (manifest?.version !== 1 || typeof manifest.contents !== "object" || manifest.contents === null) {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      `the W&B manifest of ${where} has version ${JSON.stringify(manifest?.version)}; only version 1 is supported`,
+    );
+  }
+  for (const [path, entry] of Object.entries(manifest.contents)) {
+    if (typeof entry?.digest !== "string") {
+      throw new ArtifactError("UNEXPECTED", `the W&B manifest of ${where} has no digest for '${path}'`);
+    }
+  }
+  return manifest as WandbManifest;
+}

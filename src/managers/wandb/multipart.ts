@@ -1,0 +1,117 @@
+/**
+ * Multipart upload of big files (PROTOCOL.md 2.4 step D): parts of 100 MiB (or size/10000 rounded up
+ * to 4 KiB), hex md5 per part in the file spec, each part PUT with `Content-MD5`, `Content-Length` and
+ * `Content-Type`, then `completeMultipartUploadArtifact` with the returned ETags.
+ */
+import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "./limit.js";
+import type { LocalFile } from "./local-files.js";
+import { md5File } from "./local-files.js";
+import { COMPLETE_MULTIPART_UPLOAD } from "./queries.js";
+import { withRetry } from "./retry.js";
+import type { WandbSession } from "./session.js";
+import { putFile } from "./transfer.js";
+import type { FileUploadNode } from "./upload.js";
+
+/** Files this big or bigger are uploaded in parts (the SDK's threshold). */
+export const MULTIPART_THRESHOLD = 2 * 1024 ** 3;
+const MIN_PART_SIZE = 100 * 1024 ** 2;
+const MAX_PARTS = 10_000;
+
+/** One part of a multipart upload: its byte range (inclusive) and md5. */
+export interface UploadPart {
+  partNumber: number;
+  start: number;
+  end: number;
+  hexMD5: string;
+  base64MD5: string;
+}
+
+/** The SDK's part size for a file of `size` bytes. */
+export function defaultPartSize(size: number): number {
+  const needed = Math.ceil(size / MAX_PARTS);
+  return Math.max(MIN_PART_SIZE, Math.ceil(needed / 4096) * 4096);
+}
+
+/** Splits the file into parts and hashes each one (streamed). */
+export async function planParts(
+  file: LocalFile,
+  partSize: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<UploadPart[]> {
+  const size = partSize ?? defaultPartSize(file.size);
+  const parts: UploadPart[] = [];
+  for (let start = 0, n = 1; start < file.size; start += size, n++) {
+    const end = Math.min(file.size, start + size) - 1;
+    const md5 = await md5File(file.localPath, { start, end, signal });
+    parts.push({ partNumber: n, start, end, hexMD5: md5.hex, base64MD5: md5.base64 });
+  }
+  return parts;
+}
+
+/** Uploads the parts to their URLs and completes the upload. */
+export async function uploadMultipart(
+  session: WandbSession,
+  options: {
+    file: LocalFile;
+    node: FileUploadNode;
+    parts: UploadPart[];
+    signal: AbortSignal | undefined;
+    onBytes: (bytes: number) => void;
+  },
+): Promise<void> {
+  const { node, file, signal } = options;
+  const multipart = node.uploadMultipartUrls;
+  if (!multipart || node.storagePath === null) {
+    throw new ArtifactError("UNEXPECTED", `W&B gave no multipart URLs for '${file.path}'`);
+  }
+  const contentType = contentTypeOf(node.uploadHeaders);
+  const sentPerPart = new Map<number, number>();
+  const report = () => options.onBytes([...sentPerPart.values()].reduce((a, b) => a + b, 0));
+  const etags = await mapConcurrent(
+    options.parts,
+    Math.min(4, session.settings.concurrency),
+    async (part) => {
+      const url = multipart.uploadUrlParts.find((p) => Number(p.partNumber) === part.partNumber)?.uploadUrl;
+      if (url === undefined) {
+        throw new ArtifactError(
+          "UNEXPECTED",
+          `W&B gave no URL for part ${part.partNumber} of '${file.path}'`,
+        );
+      }
+      const headers = { "Content-MD5": part.base64MD5, "Content-Type": contentType };
+      const response = await withRetry(
+        () =>
+          putFile(url, {
+            body: { localPath: file.localPath, range: { start: part.start, end: part.end } },
+            size: part.end - part.start + 1,
+            headers,
+            signal,
+            onBytes: (bytes) => {
+              sentPerPart.set(part.partNumber, bytes);
+              report();
+            },
+          }),
+        { ...session.settings.retry, signal },
+      );
+      return { partNumber: part.partNumber, hexMD5: String(response.etag ?? "") };
+    },
+    signal,
+  );
+  await session.client.request(
+    COMPLETE_MULTIPART_UPLOAD,
+    {
+      completeMultipartAction: "Complete",
+      completedParts: etags,
+      artifactID: node.artifact?.id,
+      storagePath: node.storagePath,
+      uploadID: multipart.uploadID,
+    },
+    { signal },
+  );
+}
+
+function contentTypeOf(lines: readonly string[] | null): string {
+  const line = lines?.find((l) => l.toLowerCase().startsWith("content-type:"));
+  return line === undefined ? "application/octet-stream" : line.slice(line.indexOf(":") + 1).trim();
+}

@@ -1,0 +1,142 @@
+/**
+ * Reading one version (PROTOCOL.md 4.1-4.3): resolve `vN` / `latest` / an alias inside a type and
+ * collection, fetch its manifest from the pre-signed URL, and page through its files' download URLs.
+ */
+import { parseVersion } from "../../core/names.js";
+import type { VersionSelector } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import { parseManifest, type WandbManifest } from "./manifest.js";
+import { ARTIFACT_FILE_URLS, ARTIFACT_MEMBERSHIP } from "./queries.js";
+import { withRetry } from "./retry.js";
+import type { WandbSession } from "./session.js";
+import { getText } from "./transfer.js";
+
+/** A committed version as the server describes it. */
+export interface ResolvedVersion {
+  id: string;
+  /** `"vN"`. */
+  version: string;
+  digest: string;
+  description: string | null;
+  metadata: Record<string, unknown> | undefined;
+  createdAt: string;
+  aliases: string[];
+  manifestUrl: string | undefined;
+}
+
+type MembershipAnswer = {
+  project: {
+    artifactType: {
+      artifactCollection: {
+        artifactMembership: {
+          versionIndex: number | null;
+          artifact: {
+            id: string;
+            state: string;
+            digest: string;
+            versionIndex: number | null;
+            description: string | null;
+            metadata: string | null;
+            createdAt: string;
+            aliases: Array<{ alias: string }>;
+            currentManifest: { file: { directUrl: string } } | null;
+          } | null;
+        } | null;
+      } | null;
+    } | null;
+  } | null;
+};
+
+/** The alias name the server resolves for a selector: `latest`, `vN` or an alias. */
+export function aliasOf(selector: VersionSelector | undefined): string {
+  if (selector === undefined) return "latest";
+  if (typeof selector === "number") {
+    if (!Number.isInteger(selector) || selector < 0) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `invalid \`version\` ${selector}: use a non-negative integer`,
+      );
+    }
+    return `v${selector}`;
+  }
+  if (selector === "")
+    throw new ArtifactError("INVALID_ARGUMENT", "`version` is empty: use 'v3', 3, 'latest' or an alias");
+  return selector;
+}
+
+/** Resolves a selector to a committed version; throws `NOT_FOUND` naming what is missing. */
+export async function resolveVersion(
+  session: WandbSession,
+  where: { type: string; name: string; version?: VersionSelector | undefined },
+  signal?: AbortSignal,
+): Promise<ResolvedVersion> {
+  const entity = await session.entity(signal);
+  const alias = aliasOf(where.version);
+  const variables = { entity, project: session.project, type: where.type, collection: where.name, alias };
+  const data = await session.client.request<MembershipAnswer>(ARTIFACT_MEMBERSHIP, variables, { signal });
+  const collection = data.project?.artifactType?.artifactCollection;
+  const artifact = collection?.artifactMembership?.artifact;
+  if (!collection || !artifact || artifact.state !== "COMMITTED" || artifact.versionIndex === null) {
+    const what = collection ? `has no version ${JSON.stringify(alias)}` : "does not exist";
+    throw new ArtifactError(
+      "NOT_FOUND",
+      `artifact '${where.name}' ${what} in collection '${where.type}' of W&B project ${entity}/${session.project}`,
+      { context: { backend: "wandb", operation: "resolve", key: `${where.type}/${where.name}:${alias}` } },
+    );
+  }
+  return {
+    id: artifact.id,
+    version: `v${artifact.versionIndex}`,
+    digest: artifact.digest,
+    description: artifact.description,
+    metadata: artifact.metadata ? (JSON.parse(artifact.metadata) as Record<string, unknown>) : undefined,
+    createdAt: artifact.createdAt,
+    aliases: artifact.aliases.map((a) => a.alias),
+    manifestUrl: artifact.currentManifest?.file.directUrl,
+  };
+}
+
+/** Downloads and parses the manifest of a resolved version. */
+export async function fetchManifest(
+  session: WandbSession,
+  version: ResolvedVersion,
+  signal?: AbortSignal,
+): Promise<WandbManifest> {
+  const url = version.manifestUrl;
+  if (url === undefined)
+    throw new ArtifactError("UNEXPECTED", `W&B version ${version.version} has no manifest`);
+  const text = await withRetry(() => getText(url, signal), { ...session.settings.retry, signal });
+  return parseManifest(text, version.version);
+}
+
+/** Download URLs of a version's files, by manifest path (pages of 1000). */
+export async function fetchFileUrls(
+  session: WandbSession,
+  artifactId: string,
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  type Answer = {
+    artifact: {
+      files: {
+        edges: Array<{ node: { name: string; directUrl: string } | null }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      } | null;
+    } | null;
+  };
+  const urls = new Map<string, string>();
+  let cursor: string | null = null;
+  for (;;) {
+    const variables = { id: artifactId, cursor, perPage: 1000 };
+    const data: Answer = await session.client.request<Answer>(ARTIFACT_FILE_URLS, variables, { signal });
+    const files = data.artifact?.files;
+    if (!files) throw new ArtifactError("NOT_FOUND", `W&B artifact ${artifactId} is gone`);
+    for (const edge of files.edges) if (edge.node) urls.set(edge.node.name, edge.node.directUrl);
+    if (!files.pageInfo.hasNextPage) return urls;
+    cursor = files.pageInfo.endCursor;
+  }
+}
+
+/** Whether an alias string names a version (`vN`) rather than a user alias. */
+export function isVersionAlias(alias: string): boolean {
+  return alias === "latest" || parseVersion(alias) !== undefined;
+}

@@ -1,0 +1,82 @@
+/** Transfer options of the W&B manager, validated up front, and the collection → artifact type rule. */
+import { ArtifactError } from "../../errors.js";
+import { DEFAULT_TRANSFER_CONCURRENCY } from "./limit.js";
+import { MULTIPART_THRESHOLD } from "./multipart.js";
+import type { WandbRetryOptions } from "./retry.js";
+import type { WandbSessionSettings } from "./session.js";
+
+/** How the manager talks to W&B. */
+export interface WandbTransferOptions {
+  /** Retry policy for GraphQL and storage requests (429/5xx/connection errors). @default the SDK's: 20 retries, 2-60 s */
+  retry?: WandbRetryOptions;
+  /** Per-attempt GraphQL timeout in ms. @default 30000 */
+  timeoutMs?: number;
+  /** File uploads/downloads in flight at once. @default 8 */
+  concurrency?: number;
+  /** Files per `createArtifactFiles` call. @default 1000 */
+  fileBatchSize?: number;
+  /** Files of at least this many bytes are uploaded in parts. @default 2147483648 (2 GiB) */
+  multipartThreshold?: number;
+  /** Part size in bytes for multipart uploads. @default max(100 MiB, size / 10000 rounded up to 4 KiB) */
+  multipartPartSize?: number;
+  /**
+   * Return the latest version instead of logging a new one when the content is identical (the SDK's
+   * `enableDigestDeduplication`). Off by default so every log makes a version, as on other backends.
+   * @default false
+   */
+  enableDigestDeduplication?: boolean;
+  /** Run ID that owns the logged versions (created with `upsertBucket`). @default 8 random characters */
+  runName?: string;
+  /** Job type of that run. @default "artifact-manager" */
+  jobType?: string;
+}
+
+/** Validates the options and fills in defaults. */
+export function settingsFrom(options: WandbTransferOptions): WandbSessionSettings {
+  const positive = (name: keyof WandbTransferOptions, value: number | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected the \`${name}\` option to be a positive integer, got \`${value}\``,
+      );
+    }
+    return value;
+  };
+  for (const [name, value] of Object.entries(options.retry ?? {})) {
+    if (value !== undefined && (typeof value !== "number" || !(value >= 0))) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected \`retry.${name}\` to be a non-negative number, got \`${value}\``,
+      );
+    }
+  }
+  return {
+    retry: options.retry ?? {},
+    timeoutMs: positive("timeoutMs", options.timeoutMs, 30_000),
+    concurrency: positive("concurrency", options.concurrency, DEFAULT_TRANSFER_CONCURRENCY),
+    fileBatchSize: positive("fileBatchSize", options.fileBatchSize, 1000),
+    multipartThreshold: positive("multipartThreshold", options.multipartThreshold, MULTIPART_THRESHOLD),
+    multipartPartSize:
+      options.multipartPartSize === undefined
+        ? undefined
+        : positive("multipartPartSize", options.multipartPartSize, 1),
+    enableDigestDeduplication: options.enableDigestDeduplication ?? false,
+    runName: options.runName,
+    jobType: options.jobType ?? "artifact-manager",
+  };
+}
+
+/**
+ * The W&B artifact type for a collection: W&B types cannot contain `:` (the version separator) and
+ * `wandb-` types are reserved, so those collection names are refused with `INVALID_NAME`.
+ */
+export function wandbTypeOf(collection: string): string {
+  if (collection.includes(":") || collection.startsWith("wandb-")) {
+    throw new ArtifactError(
+      "INVALID_NAME",
+      `collection '${collection}' cannot be a W&B artifact type: W&B forbids ':' in types and reserves the 'wandb-' prefix`,
+    );
+  }
+  return collection;
+}

@@ -1,0 +1,137 @@
+/**
+ * Byte transfers to and from pre-signed storage URLs (no W&B credentials, PROTOCOL.md section 2.4 D
+ * and 4.3): streamed PUTs from disk and streamed GETs hashed on the fly. One attempt each; callers
+ * wrap them in `withRetry`.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ArtifactError } from "../../errors.js";
+import { errorForStatus, parseRetryAfter } from "./retry.js";
+
+/** A streamed upload of a file, a byte range of it, or a small in-memory body (the manifest). */
+export interface PutOptions {
+  /** The file to send, or the bytes themselves. */
+  body: { localPath: string; range?: { start: number; end: number } } | Buffer;
+  size: number;
+  headers: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  /** Called with the bytes sent so far in this attempt. */
+  onBytes?: (sent: number) => void;
+}
+
+/** PUTs the bytes and returns the response headers (the ETag of a part). */
+export async function putFile(url: string, options: PutOptions): Promise<IncomingMessage["headers"]> {
+  const { body, signal } = options;
+  const source = Buffer.isBuffer(body)
+    ? Readable.from([body])
+    : createReadStream(body.localPath, body.range ?? {});
+  let sent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      options.onBytes?.(sent);
+      done(null, chunk);
+    },
+  });
+  const headers = { ...options.headers, "content-length": String(options.size) };
+  return send(url, "PUT", headers, signal, async (req) => pipeline(source, counter, req, signalOf(signal)));
+}
+
+/** GETs `url` into `dest` (or only hashes it when `dest` is undefined): base64 md5 and size. */
+export async function getToFile(
+  url: string,
+  dest: string | undefined,
+  options: { signal?: AbortSignal | undefined; onBytes?: (received: number) => void } = {},
+): Promise<{ md5: string; size: number }> {
+  const hash = createHash("md5");
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      options.onBytes?.(size);
+      done(null, chunk);
+    },
+  });
+  await send(url, "GET", {}, options.signal, undefined, async (res) => {
+    const sink = dest === undefined ? discard : createWriteStream(dest);
+    await pipeline(res, tap, sink, signalOf(options.signal));
+  });
+  return { md5: hash.digest("base64"), size };
+}
+
+/** GETs a small document (the manifest) as text. */
+export async function getText(url: string, signal?: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
+  await send(url, "GET", {}, signal, undefined, async (res) => {
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+  });
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+type Writer = (req: import("node:http").ClientRequest) => Promise<void>;
+type Reader = (res: IncomingMessage) => Promise<void>;
+
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+  write?: Writer,
+  read?: Reader,
+): Promise<IncomingMessage["headers"]> {
+  const target = new URL(url);
+  const request = target.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown) => reject(transferError(error, method, target, signal));
+    const req = request(target, { method, headers, ...signalOf(signal) }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        res.resume();
+        const retryAfterMs = parseRetryAfter(res.headers["retry-after"] as string | undefined);
+        return reject(
+          errorForStatus(status, `W&B storage ${method} ${target.pathname} failed with HTTP ${status}`, {
+            operation: method === "PUT" ? "upload" : "download",
+            key: target.pathname,
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          }),
+        );
+      }
+      (read ? read(res) : drain(res)).then(() => resolve(res.headers), fail);
+    });
+    req.on("error", fail);
+    if (write) write(req).catch(fail);
+    else req.end();
+  });
+}
+
+async function discard(chunks: AsyncIterable<Buffer>): Promise<void> {
+  for await (const _ of chunks);
+}
+
+async function drain(res: IncomingMessage): Promise<void> {
+  for await (const _ of res);
+}
+
+function transferError(
+  error: unknown,
+  method: string,
+  target: URL,
+  signal: AbortSignal | undefined,
+): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (error instanceof ArtifactError) return error;
+  return new ArtifactError(
+    "UNAVAILABLE",
+    `W&B storage ${method} ${target.host}${target.pathname} was interrupted: ${(error as Error).message}`,
+    { retryable: true, cause: error, context: { backend: "wandb", operation: method, key: target.pathname } },
+  );
+}
+
+function signalOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal === undefined ? {} : { signal };
+}

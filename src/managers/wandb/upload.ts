@@ -1,0 +1,137 @@
+/**
+ * Step C + D of logging (PROTOCOL.md 2.4): ask `createArtifactFiles` in batches which files the server
+ * needs, upload only those (bounded parallel, streamed, retried), multipart for big files.
+ * Returns each path's birth artifact ID for the manifest.
+ */
+import type { ProgressListener } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "./limit.js";
+import type { LocalFile } from "./local-files.js";
+import { planParts, type UploadPart, uploadMultipart } from "./multipart.js";
+import { CREATE_ARTIFACT_FILES } from "./queries.js";
+import { withRetry } from "./retry.js";
+import type { WandbSession } from "./session.js";
+import { putFile } from "./transfer.js";
+
+/** One node of the `createArtifactFiles` answer. */
+export interface FileUploadNode {
+  name: string;
+  storagePath: string | null;
+  uploadUrl: string | null;
+  uploadHeaders: string[] | null;
+  uploadMultipartUrls: {
+    uploadID: string;
+    uploadUrlParts: Array<{ partNumber: number; uploadUrl: string }>;
+  } | null;
+  artifact: { id: string } | null;
+}
+
+/** What the upload step needs. */
+export interface UploadFilesOptions {
+  artifactId: string;
+  manifestId: string;
+  files: readonly LocalFile[];
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+/** Uploads what the server asks for; returns path → birth artifact ID and the bytes sent. */
+export async function uploadFiles(
+  session: WandbSession,
+  options: UploadFilesOptions,
+): Promise<{ births: Map<string, string>; uploadedBytes: number }> {
+  const births = new Map<string, string>();
+  let uploadedBytes = 0;
+  const { fileBatchSize, concurrency } = session.settings;
+  for (let i = 0; i < options.files.length; i += fileBatchSize) {
+    const batch = options.files.slice(i, i + fileBatchSize);
+    const parts = await mapConcurrent(batch, concurrency, (file) => partsFor(session, file, options.signal));
+    const nodes = await createArtifactFiles(session, options, batch, parts);
+    await mapConcurrent(
+      batch,
+      concurrency,
+      async (file, index) => {
+        const node = nodes[index] as FileUploadNode;
+        births.set(file.path, node.artifact?.id ?? options.artifactId);
+        const sent = await uploadOne(session, file, node, parts[index], options);
+        uploadedBytes += sent;
+        options.onProgress?.({ type: "file-done", path: file.path, size: file.size });
+      },
+      options.signal,
+    );
+  }
+  return { births, uploadedBytes };
+}
+
+function partsFor(session: WandbSession, file: LocalFile, signal: AbortSignal | undefined) {
+  if (file.size < session.settings.multipartThreshold) return Promise.resolve(undefined);
+  return planParts(file, session.settings.multipartPartSize, signal);
+}
+
+async function createArtifactFiles(
+  session: WandbSession,
+  options: UploadFilesOptions,
+  batch: readonly LocalFile[],
+  parts: ReadonlyArray<UploadPart[] | undefined>,
+): Promise<FileUploadNode[]> {
+  const artifactFiles = batch.map((file, index) => ({
+    artifactID: options.artifactId,
+    artifactManifestID: options.manifestId,
+    name: file.path,
+    md5: file.digest,
+    uploadPartsInput: parts[index]?.map((p) => ({ partNumber: p.partNumber, hexMD5: p.hexMD5 })) ?? null,
+  }));
+  type Answer = { createArtifactFiles: { files: { edges: Array<{ node: FileUploadNode }> } } };
+  const data = await session.client.request<Answer>(
+    CREATE_ARTIFACT_FILES,
+    { artifactFiles, storageLayout: "V2" },
+    { signal: options.signal },
+  );
+  const nodes = data.createArtifactFiles.files.edges.map((edge) => edge.node);
+  if (nodes.length !== batch.length) {
+    throw new ArtifactError(
+      "UNEXPECTED",
+      `W&B createArtifactFiles answered ${nodes.length} files for ${batch.length} requested`,
+    );
+  }
+  return nodes;
+}
+
+async function uploadOne(
+  session: WandbSession,
+  file: LocalFile,
+  node: FileUploadNode,
+  parts: UploadPart[] | undefined,
+  options: UploadFilesOptions,
+): Promise<number> {
+  const onBytes = (bytes: number) =>
+    options.onProgress?.({ type: "file", path: file.path, bytes, totalBytes: file.size });
+  if (node.uploadMultipartUrls && parts) {
+    await uploadMultipart(session, { file, node, parts, signal: options.signal, onBytes });
+    return file.size;
+  }
+  if (node.uploadUrl === null) return 0; // the server already holds these bytes (file-level dedup)
+  const url = node.uploadUrl;
+  await withRetry(
+    () =>
+      putFile(url, {
+        body: { localPath: file.localPath },
+        size: file.size,
+        headers: parseUploadHeaders(node.uploadHeaders),
+        signal: options.signal,
+        onBytes,
+      }),
+    { ...session.settings.retry, signal: options.signal },
+  );
+  return file.size;
+}
+
+/** `["Name:Value", …]` → headers (split at the first `:`, value trimmed), sent verbatim. */
+export function parseUploadHeaders(lines: readonly string[] | null | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines ?? []) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}

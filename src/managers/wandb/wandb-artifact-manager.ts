@@ -1,0 +1,155 @@
+/**
+ * `WandbArtifactManager`: the {@link ArtifactManager} interface on Weights & Biases, spoken over W&B's own
+ * wire protocol (GraphQL + pre-signed URLs, ../shared/wandb/PROTOCOL.md). Collections are W&B artifact
+ * types; artifact names are W&B artifact collections; versions are the server's `vN`.
+ */
+import { validateArtifactName } from "../../core/names.js";
+import type {
+  Artifact,
+  CollectionOption,
+  DownloadOptions,
+  ListOptions,
+  LogFilesOptions,
+  VerifyOptions,
+  VerifyResult,
+  VersionOptions,
+  VersionRecord,
+} from "../../core/types.js";
+import { ArtifactManager, type ArtifactManagerOptions } from "../artifact-manager.js";
+import { listAliases, removeAlias, setAlias } from "./aliases.js";
+import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
+import { downloadVersion } from "./download.js";
+import { listCollections, listCommittedVersions, listTypes } from "./listing.js";
+import { logFilesToWandb } from "./log-files.js";
+import { compareCodePoints } from "./manifest.js";
+import { fetchManifest, resolveVersion } from "./resolve.js";
+import { WandbSession } from "./session.js";
+import { settingsFrom, type WandbTransferOptions, wandbTypeOf } from "./settings.js";
+import { verifyVersion } from "./verify.js";
+
+/** Options of {@link WandbArtifactManager}: where, who, and how to transfer. */
+export interface WandbArtifactManagerOptions
+  extends ArtifactManagerOptions,
+    WandbConfigOptions,
+    WandbTransferOptions {}
+
+/** Artifacts on Weights & Biases (cloud or self-hosted). */
+export class WandbArtifactManager extends ArtifactManager {
+  readonly #session: WandbSession;
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  /** Resolves the configuration at once: throws `UNAUTHENTICATED` when no API key is found. */
+  constructor(options: WandbArtifactManagerOptions = {}) {
+    super(options);
+    this.#session = new WandbSession(resolveWandbConfig(options), settingsFrom(options));
+  }
+
+  /** The base URL, entity (when configured) and project this manager talks to. */
+  get target(): { baseUrl: string; entity: string | undefined; project: string } {
+    const { baseUrl, entity, project } = this.#session.config;
+    return { baseUrl, entity, project };
+  }
+
+  #type(options: CollectionOption | undefined): string {
+    return wandbTypeOf(this.collectionOf(options));
+  }
+
+  /** Logs a file or folder as the next version; versions of one name are logged one at a time. */
+  async logFiles(name: string, localPath: string, options: LogFilesOptions = {}): Promise<Artifact> {
+    validateArtifactName(name);
+    const type = this.#type(options);
+    const key = `${type}/${name}`;
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const run = previous
+      .catch(() => {})
+      .then(() => logFilesToWandb(this.#session, { ...options, type, name, localPath }));
+    this.#queues.set(key, run);
+    try {
+      return { name, collection: type, version: `v${await run}` };
+    } finally {
+      if (this.#queues.get(key) === run) this.#queues.delete(key);
+    }
+  }
+
+  protected async downloadTo(name: string, to: string, options: DownloadOptions): Promise<Artifact> {
+    const type = this.#type(options);
+    const version = await downloadVersion(this.#session, { ...options, type, name, to });
+    return { name, collection: type, version: version.version };
+  }
+
+  async listCollectionNames(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return listTypes(this.#session, options.signal);
+  }
+
+  async listArtifacts(collection?: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return listCollections(
+      this.#session,
+      this.#type(collection === undefined ? {} : { collection }),
+      options.signal,
+    );
+  }
+
+  async listVersions(name: string, options: ListOptions = {}): Promise<string[]> {
+    validateArtifactName(name);
+    const versions = await listCommittedVersions(
+      this.#session,
+      { type: this.#type(options), name },
+      options.signal,
+    );
+    return versions.map((v) => `v${v.index}`);
+  }
+
+  async existsInCollection(name: string, collection?: string): Promise<boolean> {
+    validateArtifactName(name);
+    const type = this.#type(collection === undefined ? {} : { collection });
+    return (await listCollections(this.#session, type)).includes(name);
+  }
+
+  async getVersion(name: string, options: VersionOptions = {}): Promise<VersionRecord> {
+    validateArtifactName(name);
+    const type = this.#type(options);
+    const version = await resolveVersion(
+      this.#session,
+      { type, name, version: options.version },
+      options.signal,
+    );
+    const manifest = await fetchManifest(this.#session, version, options.signal);
+    const files = Object.entries(manifest.contents).map(([path, entry]) => ({
+      path,
+      size: entry.size ?? 0,
+      md5: entry.digest,
+    }));
+    return {
+      format: 1,
+      name,
+      collection: type,
+      version: version.version,
+      createdAt: version.createdAt,
+      ...(version.description ? { description: version.description } : {}),
+      ...(version.metadata === undefined ? {} : { metadata: version.metadata }),
+      files: files.sort((a, b) => compareCodePoints(a.path, b.path)),
+    };
+  }
+
+  async verify(name: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    validateArtifactName(name);
+    return verifyVersion(this.#session, { ...options, type: this.#type(options), name });
+  }
+
+  async setAlias(name: string, alias: string, options: VersionOptions = {}): Promise<Artifact> {
+    validateArtifactName(name);
+    const type = this.#type(options);
+    const version = await setAlias(this.#session, { ...options, type, name }, alias);
+    return { name, collection: type, version: version.version };
+  }
+
+  async removeAlias(name: string, alias: string, options: CollectionOption = {}): Promise<void> {
+    validateArtifactName(name);
+    await removeAlias(this.#session, { type: this.#type(options), name }, alias);
+  }
+
+  async listAliases(name: string, options: ListOptions = {}): Promise<Record<string, string>> {
+    validateArtifactName(name);
+    return listAliases(this.#session, { ...options, type: this.#type(options), name });
+  }
+}
