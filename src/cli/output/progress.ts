@@ -72,6 +72,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
         clear();
         stream.write(`${formatSummary(state)}\n`);
       } else if (event.type === "start" || throttled(redrawMs)) {
+        if (event.type === "start") lastDraw = now();
         stream.write(`\r${formatBar(state, stream.columns ?? DEFAULT_COLUMNS)}\x1b[K`);
         drawn = true;
       }

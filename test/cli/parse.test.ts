@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../../src/cli/index.js";
+import { parseCommandLine } from "../../src/cli/parse.js";
+import { UsageError } from "../../src/cli/usage-error.js";
+
+const parse = (...argv: string[]) => parseCommandLine(argv, COMMANDS);
+
+describe("parseCommandLine", () => {
+  it("finds the command after global options that take a value", () => {
+    const parsed = parse(
+      "--store",
+      "/tmp/s",
+      "--collection",
+      "models",
+      "log",
+      "./dir",
+      "my-model",
+      "--meta",
+      "a=1",
+      "--meta",
+      "b=x",
+    );
+    expect(parsed.kind).toBe("run");
+    if (parsed.kind !== "run") return;
+    expect(parsed.command.name).toBe("log");
+    expect(parsed.input.positionals).toEqual(["./dir", "my-model"]);
+    expect(parsed.input.values.meta).toEqual(["a=1", "b=x"]);
+    expect(parsed.globals).toMatchObject({ store: "/tmp/s", collection: "models" });
+  });
+
+  it("accepts global options after the command", () => {
+    const parsed = parse("versions", "m", "--json", "-q");
+    expect(parsed.kind === "run" && parsed.globals).toMatchObject({ json: true, quiet: true });
+  });
+
+  it("returns help for no arguments, --help, and COMMAND --help", () => {
+    expect(parse().kind).toBe("help");
+    expect(parse("--help").kind).toBe("help");
+    const commandHelp = parse("get", "--help");
+    expect(commandHelp.kind === "help" && commandHelp.command?.name).toBe("get");
+    expect(parse("--version").kind).toBe("version");
+  });
+
+  it.each([
+    [["frobnicate"]],
+    [["log", "--bogus", "a", "b"]],
+    [["log", "a"]],
+    [["log", "a", "b", "c"]],
+    [["get", "m", "--to"]],
+    [["versions", "m", "--json=yes"]],
+    [["--json"]],
+  ])("throws UsageError for %j", (argv) => {
+    expect(() => parseCommandLine(argv, COMMANDS)).toThrow(UsageError);
+  });
+
+  it("names the offending option in the message", () => {
+    expect(() => parse("log", "--bogus", "a", "b")).toThrow(/--bogus/);
+  });
+});
