@@ -1,0 +1,142 @@
+/** `loadCheckpoint`: reads a `torch.save` file (zip or legacy format) into a state tree. */
+import { ArtifactError, throwIfAborted } from "../errors.js";
+import { DTYPES, type DType } from "./dtype.js";
+import { invalidCheckpoint } from "./invalid.js";
+import { readLegacy } from "./legacy.js";
+import { unpickle } from "./pickle/reader.js";
+import { Storage } from "./tensor.js";
+import { createTorchHooks, type StorageRef } from "./torch-globals.js";
+import type { StateTree } from "./values.js";
+import { entryDataOffset, readEntry, readZipEntries, type ZipEntry } from "./zip/reader.js";
+import { type ByteSource, bytesSource, fileSource } from "./zip/source.js";
+
+/** Options of {@link loadCheckpoint}. */
+export interface LoadCheckpointOptions {
+  /**
+   * Whether pickled class instances (a whole `nn.Module`) are read as inert {@link PickledObject}s.
+   * With `false`, such a file is rejected as `torch.load(weights_only=True)` would. @default true
+   */
+  allowObjects?: boolean;
+  /** Cancels the load between storages. */
+  signal?: AbortSignal;
+}
+
+const MAX_PICKLE_BYTES = 1 << 30;
+
+/** Reads the storages a pickle referred to, checking each record's size. */
+async function fillStorages(
+  src: ByteSource,
+  refs: Map<string, StorageRef>,
+  locate: (ref: StorageRef) => Promise<{ offset: number; size: number }>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  for (const ref of refs.values()) {
+    throwIfAborted(signal);
+    const need = ref.numel * DTYPES[ref.storage.dtype].size;
+    const { offset, size } = await locate(ref);
+    if (size < need) throw invalidCheckpoint(`storage '${ref.key}' has ${size} bytes, needs ${need}`);
+    ref.storage.bytes = await src.read(offset, need);
+  }
+}
+
+function storageRegistry(refs: Map<string, StorageRef>) {
+  return (dtype: DType, key: string, location: string, numel: number): StorageRef => {
+    const existing = refs.get(key);
+    if (existing !== undefined) {
+      if (existing.storage.dtype !== dtype)
+        throw invalidCheckpoint(`storage '${key}' is used with two dtypes`);
+      return existing;
+    }
+    const ref = { storage: new Storage(dtype, new Uint8Array(0), location), key, numel };
+    refs.set(key, ref);
+    return ref;
+  };
+}
+
+async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions): Promise<StateTree> {
+  const entries = await readZipEntries(src);
+  const first = entries[0]?.name ?? "";
+  const slash = first.indexOf("/");
+  if (slash <= 0)
+    throw invalidCheckpoint("the zip's first record is not inside a folder (not a torch.save file)");
+  const prefix = first.slice(0, slash + 1);
+  const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
+  if (byName.has(`${prefix}constants.pkl`)) {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      "this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint",
+    );
+  }
+  const pkl = byName.get(`${prefix}data.pkl`);
+  if (pkl === undefined) throw invalidCheckpoint(`record '${prefix}data.pkl' is missing`);
+  if (!byName.has(`${prefix}version`) && !byName.has(`${prefix}.data/version`)) {
+    throw invalidCheckpoint(`record '${prefix}version' is missing`);
+  }
+  if (pkl.size > MAX_PICKLE_BYTES) throw invalidCheckpoint(`data.pkl of ${pkl.size} bytes is too large`);
+  const refs = new Map<string, StorageRef>();
+  const hooks = createTorchHooks({
+    storage: storageRegistry(refs),
+    allowObjects: options.allowObjects ?? true,
+  });
+  const { value } = unpickle(await readEntry(src, pkl), hooks);
+  await fillStorages(
+    src,
+    refs,
+    async (ref) => {
+      const entry = byName.get(`${prefix}data/${ref.key}`);
+      if (entry === undefined)
+        throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
+      if (entry.method !== 0) throw invalidCheckpoint(`storage record data/${ref.key} is compressed`);
+      return { offset: await entryDataOffset(src, entry), size: entry.size };
+    },
+    options.signal,
+  );
+  return value as StateTree;
+}
+
+/**
+ * Reads a checkpoint written by `torch.save` (or {@link saveCheckpoint}) from a file path or bytes.
+ * Nothing in the file is executed: tensors, containers and numbers are rebuilt from an allow-list, and
+ * pickled objects (a whole `nn.Module`) become inert {@link PickledObject}s. A file is read by ranges,
+ * one storage at a time. Malformed input → `ArtifactError("CHECKPOINT_INVALID")`.
+ */
+export async function loadCheckpoint(
+  pathOrBytes: string | Uint8Array,
+  options: LoadCheckpointOptions = {},
+): Promise<StateTree> {
+  throwIfAborted(options.signal);
+  const src = typeof pathOrBytes === "string" ? await openPath(pathOrBytes) : bytesSource(pathOrBytes);
+  try {
+    const magic = await src.read(0, Math.min(4, src.size));
+    if (magic[0] === 0x50 && magic[1] === 0x4b && magic[2] === 3 && magic[3] === 4) {
+      return await readZipCheckpoint(src, options);
+    }
+    if (magic[0] === 0x80 && magic[1] === 0x02) {
+      const refs = new Map<string, StorageRef>();
+      const hooks = createTorchHooks({
+        storage: storageRegistry(refs),
+        allowObjects: options.allowObjects ?? true,
+      });
+      const { value, locate } = await readLegacy(src, hooks, refs);
+      await fillStorages(src, refs, locate, options.signal);
+      return value;
+    }
+    throw invalidCheckpoint("not a torch.save file (neither a zip nor a legacy pickle)");
+  } catch (error) {
+    if (error instanceof RangeError) throw invalidCheckpoint("the file nests values too deeply", error);
+    throw error;
+  } finally {
+    await src.close();
+  }
+}
+
+async function openPath(path: string): Promise<ByteSource> {
+  try {
+    return await fileSource(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      throw new ArtifactError("NOT_FOUND", `checkpoint file '${path}' does not exist`, { cause: error });
+    throw error;
+  }
+}

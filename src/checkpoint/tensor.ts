@@ -1,0 +1,188 @@
+/**
+ * `Tensor`: a dtype, a shape and elements, stored the way torch stores them (a storage, an element
+ * offset and strides) so views and shared storages survive a load → save round trip.
+ */
+import { ArtifactError } from "../errors.js";
+import {
+  bfloat16ToNumber,
+  DTYPES,
+  type DType,
+  halfToNumber,
+  type TensorData,
+  typedArrayOf,
+} from "./dtype.js";
+
+/** A flat buffer of elements of one dtype; several tensors (views) may share one storage. */
+export class Storage {
+  /** Where torch kept the storage when it was saved (`"cpu"`, `"cuda:0"`). Written back as `"cpu"`. */
+  location: string;
+
+  constructor(
+    readonly dtype: DType,
+    /** The storage's bytes, little-endian; `bytes.byteLength` is `numel × element size`. */
+    public bytes: Uint8Array,
+    location = "cpu",
+  ) {
+    this.location = location;
+  }
+
+  /** Number of elements in the storage. */
+  get numel(): number {
+    return this.bytes.byteLength / DTYPES[this.dtype].size;
+  }
+}
+
+/** Options of the {@link Tensor} constructor. */
+export interface TensorOptions {
+  dtype: DType;
+  /** Sizes of the dimensions; `[]` for a 0-d (scalar) tensor. */
+  shape: readonly number[];
+  /** Elements in row-major order, as the typed array of the dtype (see {@link TensorData}). */
+  data?: TensorData;
+  /** torch's `requires_grad`. @default false */
+  requiresGrad?: boolean;
+  /** Whether torch saw it as an `nn.Parameter`. @default false */
+  isParameter?: boolean;
+}
+
+/** Strides of a row-major (C-contiguous) tensor of `shape`, in elements. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i] as number;
+  }
+  return strides;
+}
+
+/** Number of elements of a tensor of `shape`. */
+export function numelOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A tensor: `dtype`, `shape` and `data`, plus torch's storage layout (`storage`, `storageOffset`, `stride`). */
+export class Tensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+  readonly storage: Storage;
+  /** Offset of element `[0, 0, …]` in the storage, in elements. */
+  readonly storageOffset: number;
+  requiresGrad: boolean;
+  isParameter: boolean;
+
+  /** A contiguous tensor of `shape` holding `data` (zeros when `data` is omitted). */
+  constructor(options: TensorOptions) {
+    const info = DTYPES[options.dtype];
+    if (!info) throw new ArtifactError("INVALID_ARGUMENT", `unknown tensor dtype '${String(options.dtype)}'`);
+    const numel = numelOf(options.shape);
+    if (!options.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(numel)) {
+      throw new ArtifactError("INVALID_ARGUMENT", `invalid tensor shape [${options.shape.join(", ")}]`);
+    }
+    const nbytes = numel * info.size;
+    let bytes: Uint8Array;
+    if (options.data === undefined) bytes = new Uint8Array(nbytes);
+    else {
+      bytes = new Uint8Array(options.data.buffer, options.data.byteOffset, options.data.byteLength);
+      const expected = info.array;
+      if (options.data.constructor !== expected || bytes.byteLength !== nbytes) {
+        throw new ArtifactError(
+          "INVALID_ARGUMENT",
+          `tensor data must be a ${expected.name} of ${nbytes / (info.size / info.lanes)} items for dtype ${options.dtype} and shape [${options.shape.join(", ")}]`,
+        );
+      }
+    }
+    this.dtype = options.dtype;
+    this.shape = [...options.shape];
+    this.stride = contiguousStrides(this.shape);
+    this.storage = new Storage(options.dtype, bytes);
+    this.storageOffset = 0;
+    this.requiresGrad = options.requiresGrad ?? false;
+    this.isParameter = options.isParameter ?? false;
+  }
+
+  /** A view of `storage` (as a torch view: element `i` is at `storageOffset + Σ i_k × stride_k`). */
+  static view(
+    storage: Storage,
+    storageOffset: number,
+    shape: readonly number[],
+    stride: readonly number[],
+  ): Tensor {
+    const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor]: Tensor[K] };
+    t.dtype = storage.dtype;
+    t.shape = [...shape];
+    t.stride = [...stride];
+    t.storage = storage;
+    t.storageOffset = storageOffset;
+    t.requiresGrad = false;
+    t.isParameter = false;
+    return t as Tensor;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** Whether the elements lie row-major and gap-free in the storage (then `data` is a zero-copy view). */
+  get isContiguous(): boolean {
+    const expected = contiguousStrides(this.shape);
+    return this.shape.every((d, i) => d === 1 || this.stride[i] === expected[i]);
+  }
+
+  /** The elements in row-major order (a view of the storage when contiguous, otherwise a copy). */
+  get data(): TensorData {
+    return typedArrayOf(this.dtype, this.bytes());
+  }
+
+  /** The elements in row-major order as little-endian bytes (a view when contiguous, otherwise a copy). */
+  bytes(): Uint8Array {
+    const size = DTYPES[this.dtype].size;
+    const n = this.numel;
+    const src = this.storage.bytes;
+    if (this.isContiguous) return src.subarray(this.storageOffset * size, (this.storageOffset + n) * size);
+    const out = new Uint8Array(n * size);
+    const index = new Array<number>(this.shape.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      let pos = this.storageOffset;
+      for (let k = 0; k < index.length; k++) pos += (index[k] as number) * (this.stride[k] as number);
+      out.set(src.subarray(pos * size, pos * size + size), i * size);
+      for (let k = index.length - 1; k >= 0; k--) {
+        index[k] = (index[k] as number) + 1;
+        if ((index[k] as number) < (this.shape[k] as number)) break;
+        index[k] = 0;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The elements as plain values in row-major order: numbers (float16/bfloat16 decoded), bigints for
+   * int64, booleans for bool, `[re, im]` pairs for complex.
+   */
+  toArray(): (number | bigint | boolean | [number, number])[] {
+    const data = this.data;
+    switch (this.dtype) {
+      case "float16":
+        return Array.from(data as Uint16Array, halfToNumber);
+      case "bfloat16":
+        return Array.from(data as Uint16Array, bfloat16ToNumber);
+      case "bool":
+        return Array.from(data as Uint8Array, (b) => b !== 0);
+      case "complex64":
+      case "complex128": {
+        const out: [number, number][] = [];
+        for (let i = 0; i < data.length; i += 2) out.push([data[i] as number, data[i + 1] as number]);
+        return out;
+      }
+      default:
+        return Array.from(data as ArrayLike<number | bigint>);
+    }
+  }
+}
+
+/** Whether `value` is a {@link Tensor}. */
+export function isTensor(value: unknown): value is Tensor {
+  return value instanceof Tensor;
+}

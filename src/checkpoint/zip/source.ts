@@ -1,0 +1,62 @@
+/** Random-access byte sources for readers: a file (read by ranges, never whole) or bytes in memory. */
+import { type FileHandle, open } from "node:fs/promises";
+import { invalidCheckpoint } from "../invalid.js";
+
+/** Bytes that can be read by range. */
+export interface ByteSource {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset` in a fresh buffer; CHECKPOINT_INVALID past the end. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+function checkRange(size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw invalidCheckpoint(`bad byte range ${offset}+${length}`);
+  }
+  if (offset + length > size) {
+    throw invalidCheckpoint(`file is truncated: needs bytes up to ${offset + length}, has ${size}`);
+  }
+}
+
+/** A source over bytes in memory. `read` returns copies so typed arrays over them are aligned. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.byteLength,
+    read: async (offset, length) => {
+      checkRange(bytes.byteLength, offset, length);
+      return bytes.slice(offset, offset + length);
+    },
+    close: async () => {},
+  };
+}
+
+async function readFully(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(out, done, Math.min(length - done, 1 << 30), offset + done);
+    if (bytesRead === 0) throw invalidCheckpoint(`file ended early at ${offset + done}`);
+    done += bytesRead;
+  }
+  return out;
+}
+
+/** A source over a file; the handle is closed by `close()`. */
+export async function fileSource(path: string): Promise<ByteSource> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    return {
+      size,
+      read: async (offset, length) => {
+        checkRange(size, offset, length);
+        return readFully(handle, offset, length);
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
