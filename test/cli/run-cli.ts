@@ -1,0 +1,100 @@
+/** Runs the built `artifacts` binary (dist/cli/bin.js) as a subprocess; builds dist first when stale. */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const BIN = join(ROOT, "dist/cli/bin.js");
+
+/** Newest modification time of the `.ts` files under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ with tsc when bin.js is missing or older than a source file (npm test builds first anyway). */
+export function ensureBuilt(): void {
+  if (existsSync(BIN) && statSync(BIN).mtimeMs >= newestSource(join(ROOT, "src"))) return;
+  try {
+    execFileSync(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      {
+        cwd: ROOT,
+        stdio: "pipe",
+      },
+    );
+  } catch {
+    // tsc emits even when another area has type errors in progress; bin.js existing is what matters.
+  }
+  if (!existsSync(BIN)) throw new Error(`could not build ${BIN}: run 'npm run build'`);
+}
+
+/** The outcome of one CLI run. */
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Called with each stdout chunk; may return a signal to send to the child. */
+  onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void;
+}
+
+/** The environment every run starts from: no store or collection chosen by the caller's shell. */
+function baseEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.ARTIFACTS_STORE;
+  delete env.ARTIFACTS_COLLECTION;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Runs `node dist/cli/bin.js ...args` and collects its output and exit code. */
+export function runCli(args: readonly string[], options: RunCliOptions): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: baseEnv(options.env ?? {}),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const kill = (signal: NodeJS.Signals) => child.kill(signal);
+    child.stdout.setEncoding("utf8").on("data", (text: string) => {
+      stdout += text;
+      options.onStdout?.(text, kill);
+    });
+    child.stderr.setEncoding("utf8").on("data", (text: string) => {
+      stderr += text;
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Parses NDJSON output (the progress events and final result of a transfer under --json). */
+export function ndjson(text: string): Record<string, unknown>[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The lines of stderr (without a trailing empty line). */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line, i, all) => !(line === "" && i === all.length - 1));
+}
