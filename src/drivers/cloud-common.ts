@@ -68,9 +68,17 @@ export function bodyBuffer(body: WriteBody): Buffer | null {
   return null;
 }
 
+/** A counted body stream and the error its source raised, if any (rethrown unwrapped by the drivers). */
+export interface CountedBody {
+  stream: Readable;
+  /** The source stream's own error, so a failing body is reported as itself, not as a store error. */
+  sourceError(): unknown;
+}
+
 /** Passes `source` through, calling `onBytes` with the running total. Source errors propagate. */
-export function countBytes(source: Readable, onBytes?: (bytes: number) => void): Readable {
+export function countBytes(source: Readable, onBytes?: (bytes: number) => void): CountedBody {
   let total = 0;
+  let error: unknown;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       total += chunk.length;
@@ -78,8 +86,11 @@ export function countBytes(source: Readable, onBytes?: (bytes: number) => void):
       done(null, chunk);
     },
   });
-  source.on("error", (error) => counter.destroy(error));
-  return source.pipe(counter);
+  source.on("error", (e) => {
+    error ??= e;
+    counter.destroy(e);
+  });
+  return { stream: source.pipe(counter), sourceError: () => error };
 }
 
 /** An empty stream (zero-length ranges, empty objects). */

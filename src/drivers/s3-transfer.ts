@@ -1,5 +1,6 @@
 /** S3 writes (one PutObject or a streamed multipart upload) and lazily paged listings. */
 import { Readable } from "node:stream";
+import { throwIfAborted } from "../errors.js";
 import type { ListEntry, ListOptions, WriteBody, WriteOptions, WriteResult } from "../storage/driver.js";
 import { bodyBuffer, countBytes } from "./cloud-common.js";
 import type { S3Driver } from "./s3.js";
@@ -29,10 +30,14 @@ export async function writeS3(
     Key: driver.objectKey(key),
     ContentType: options.contentType ?? "application/octet-stream",
     ...(ifNotExists ? { IfNoneMatch: "*" } : {}),
-    ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
+    // Ceph RGW (Pacific) compares If-Match against the unquoted etag: send it bare to custom endpoints.
+    ...(ifMatch !== undefined
+      ? { IfMatch: driver.config.endpoint === undefined ? ifMatch : ifMatch.replace(/^"(.*)"$/, "$1") }
+      : {}),
   };
   const subject = { operation: "write", key, ...(condition ? { condition } : {}) };
   const buffer = bodyBuffer(body);
+  throwIfAborted(signal);
   try {
     if (buffer !== null && buffer.length <= driver.config.partSize) {
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
@@ -48,8 +53,14 @@ export async function writeS3(
     }
     return await uploadStream(driver, key, buffer ?? (body as Readable), params, options);
   } catch (error) {
+    if (buffer === null && error !== null && error === bodyErrorOf(body)) throw error;
     return driver.fail(error, subject, signal);
   }
+}
+
+/** The error a body stream was destroyed with (its own failure is rethrown as is). */
+function bodyErrorOf(body: WriteBody): unknown {
+  return (body as { errored?: unknown }).errored;
 }
 
 async function uploadStream(
@@ -65,13 +76,14 @@ async function uploadStream(
     size = n;
     options.onBytes?.(n);
   });
+  if (options.signal?.aborted) throw options.signal.reason;
   const abortController = new AbortController();
   const onAbort = () => abortController.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   // https://github.com/aws/aws-sdk-js-v3/tree/main/lib/lib-storage
   const upload = new Upload({
     client: driver.client,
-    params: { ...params, Body: counted } as never,
+    params: { ...params, Body: counted.stream } as never,
     partSize: driver.config.partSize,
     queueSize: driver.config.queueSize,
     leavePartsOnError: false,
@@ -81,6 +93,8 @@ async function uploadStream(
     const out = await upload.done();
     const etag = (out as { ETag?: string }).ETag;
     return { key, size, ...(etag ? { etag } : {}) };
+  } catch (error) {
+    throw counted.sourceError() ?? error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }

@@ -1,0 +1,49 @@
+/**
+ * A real S3 server for the tests: Ceph RGW from Debian as a throwaway single-node memstore cluster,
+ * started by scripts/start-radosgw.sh (~15 s). It enforces `If-None-Match: *` on PutObject.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { getFreePort } from "./free-port.js";
+
+const run = promisify(execFile);
+
+/** A running radosgw. */
+export interface RadosgwServer {
+  endpoint: string;
+  dir: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const SCRIPT = join(process.cwd(), "scripts", "start-radosgw.sh");
+const INSTALL_HINT =
+  "radosgw is needed by the S3 tests: install it with 'apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd' (.ci/run does this)";
+
+/** Starts radosgw (and its mon and OSD) on free ports under a new temp folder. */
+export async function startRadosgw(): Promise<RadosgwServer> {
+  try {
+    await run("sh", ["-c", "command -v radosgw && command -v ceph-mon && command -v ceph-osd"]);
+  } catch {
+    throw new Error(INSTALL_HINT);
+  }
+  const dir = await mkdtemp(join(tmpdir(), "am-radosgw-"));
+  const port = await getFreePort();
+  const monPort = await getFreePort();
+  try {
+    await run(SCRIPT, ["start", dir, String(port), String(monPort)], { timeout: 180_000 });
+  } catch (error) {
+    await stopRadosgw(dir).catch(() => undefined);
+    const detail = (error as { stderr?: string }).stderr ?? String(error);
+    throw new Error(`radosgw failed to start (${detail.trim()}). ${INSTALL_HINT}`);
+  }
+  return { endpoint: `http://127.0.0.1:${port}`, dir, accessKeyId: "test", secretAccessKey: "testsecret" };
+}
+
+/** Stops the daemons started in `dir` and removes it. */
+export async function stopRadosgw(dir: string): Promise<void> {
+  await run(SCRIPT, ["stop", dir], { timeout: 60_000 });
+}
