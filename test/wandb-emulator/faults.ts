@@ -1,0 +1,66 @@
+/**
+ * Fault injection: make the next N matching requests fail with a status (with an optional
+ * `Retry-After`), or cut the connection mid-way. Also records every request for assertions.
+ */
+
+/** Which requests a fault applies to. */
+export type RequestKind = "graphql" | "upload" | "download";
+
+/** One injected fault. */
+export interface FaultRule {
+  kind: RequestKind;
+  /** GraphQL operation name (e.g. `CreateArtifactFiles`); any when absent. */
+  operation?: string;
+  /** Answer this status instead of serving the request. */
+  status?: number;
+  /** `Retry-After` header value sent with `status`. */
+  retryAfter?: string;
+  /** Destroy the socket after this many body bytes (uploads: read, downloads: written, graphql: 0). */
+  cutAfterBytes?: number;
+  /** How many matching requests fail. @default 1 */
+  times?: number;
+}
+
+/** A served request, as recorded. */
+export interface RequestRecord {
+  kind: RequestKind;
+  operation?: string;
+  status: number;
+  faulted: boolean;
+}
+
+export class Faults {
+  readonly #rules: Array<FaultRule & { left: number }> = [];
+  /** Every request the emulator served or failed, in order. */
+  readonly requests: RequestRecord[] = [];
+
+  /** Adds a fault; returns `this` for chaining. */
+  inject(rule: FaultRule): this {
+    this.#rules.push({ ...rule, left: rule.times ?? 1 });
+    return this;
+  }
+
+  /** Removes every pending fault and forgets recorded requests. */
+  reset(): void {
+    this.#rules.length = 0;
+    this.requests.length = 0;
+  }
+
+  /** Faults not yet used up. */
+  get pending(): number {
+    return this.#rules.reduce((n, r) => n + r.left, 0);
+  }
+
+  /** Takes the first matching fault (counting it down), if any. */
+  take(kind: RequestKind, operation?: string): FaultRule | undefined {
+    const rule = this.#rules.find(
+      (r) => r.left > 0 && r.kind === kind && (r.operation === undefined || r.operation === operation),
+    );
+    if (rule) rule.left--;
+    return rule;
+  }
+
+  record(record: RequestRecord): void {
+    this.requests.push(record);
+  }
+}

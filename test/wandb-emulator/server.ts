@@ -1,0 +1,160 @@
+/**
+ * A W&B server emulator on loopback: `POST /graphql` validated and executed with graphql-js against
+ * the reconstructed schema (schema.graphql, a copy of ../shared/wandb/schema.reconstructed.graphql),
+ * Basic auth `api:<key>`, and signed storage URLs under `/storage/`. Everything is kept in memory.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildSchema, execute, type GraphQLError, parse, validate } from "graphql";
+import type { EmulatorContext } from "./context.js";
+import { Faults } from "./faults.js";
+import { EmulatorError, EmulatorState } from "./model.js";
+import { createRootValue } from "./resolvers.js";
+import { UrlSigner } from "./signed-urls.js";
+import { handleStorage } from "./storage.js";
+
+const SCHEMA = buildSchema(readFileSync(new URL("./schema.graphql", import.meta.url), "utf8"));
+
+/** Options of {@link startWandbEmulator}. */
+export interface WandbEmulatorOptions {
+  /** Port on 127.0.0.1. @default 0 (a random free port) */
+  port?: number;
+  /** The one API key the emulator accepts. @default 40 random hex characters */
+  apiKey?: string;
+  /** The viewer's default entity. @default "emulator-user" */
+  entity?: string;
+  /** Further entities (teams) the key may use; any other entity answers 403. @default [] */
+  teams?: string[];
+  /** Lifetime of signed URLs in ms. @default 3600000 */
+  urlTtlMs?: number;
+}
+
+/** A running emulator. */
+export interface WandbEmulator {
+  /** `http://127.0.0.1:<port>`: use as `WANDB_BASE_URL`. */
+  url: string;
+  apiKey: string;
+  entity: string;
+  state: EmulatorState;
+  faults: Faults;
+  close(): Promise<void>;
+}
+
+/** Starts the emulator and resolves once it listens. */
+export async function startWandbEmulator(options: WandbEmulatorOptions = {}): Promise<WandbEmulator> {
+  const apiKey = options.apiKey ?? randomBytes(20).toString("hex");
+  const entity = options.entity ?? "emulator-user";
+  const state = new EmulatorState();
+  const faults = new Faults();
+  const signer = new UrlSigner(options.urlTtlMs ?? 3_600_000);
+  const context: EmulatorContext = {
+    state,
+    signer,
+    entity,
+    entities: new Set([entity, ...(options.teams ?? [])]),
+  };
+  const root = createRootValue();
+  const server = createServer((req, res) => {
+    const route = req.url?.startsWith("/storage/")
+      ? handleStorage(req, res, { state, signer, faults })
+      : req.url?.startsWith("/graphql") && req.method === "POST"
+        ? handleGraphql(req, res, { apiKey, context, root, faults })
+        : Promise.resolve(void res.writeHead(404).end("not found; POST /graphql"));
+    route.catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  signer.baseUrl = url;
+  return {
+    url,
+    apiKey,
+    entity,
+    state,
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface GraphqlDeps {
+  apiKey: string;
+  context: EmulatorContext;
+  root: ReturnType<typeof createRootValue>;
+  faults: Faults;
+}
+
+async function handleGraphql(req: IncomingMessage, res: ServerResponse, deps: GraphqlDeps): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let body: { query?: string; variables?: Record<string, unknown>; operationName?: string };
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return send(res, deps, undefined, 400, { errors: [{ message: "the body is not JSON" }] });
+  }
+  const operation = body.operationName;
+  const fault = deps.faults.take("graphql", operation);
+  if (fault?.cutAfterBytes !== undefined) {
+    deps.faults.record({ kind: "graphql", ...(operation ? { operation } : {}), status: 0, faulted: true });
+    return void req.socket.destroy();
+  }
+  if (fault?.status !== undefined) {
+    const headers = fault.retryAfter ? { "retry-after": fault.retryAfter } : {};
+    const message = fault.status === 409 ? "conflict" : "An internal error occurred. Please contact support.";
+    return send(res, deps, operation, fault.status, { errors: [{ message }] }, headers, true);
+  }
+  if (!authorised(req.headers.authorization, deps.apiKey)) {
+    return send(res, deps, operation, 401, { errors: [{ message: "permission denied" }] });
+  }
+  let document: ReturnType<typeof parse>;
+  try {
+    document = parse(body.query ?? "");
+  } catch (error) {
+    return send(res, deps, operation, 400, { errors: [(error as GraphQLError).toJSON()] });
+  }
+  const invalid = validate(SCHEMA, document);
+  if (invalid.length > 0) return send(res, deps, operation, 400, { errors: invalid.map((e) => e.toJSON()) });
+  const result = await execute({
+    schema: SCHEMA,
+    document,
+    rootValue: deps.root,
+    contextValue: deps.context,
+    variableValues: body.variables ?? {},
+    operationName: operation ?? null,
+  });
+  const failures = (result.errors ?? [])
+    .map((e) => e.originalError)
+    .filter((e) => e instanceof EmulatorError);
+  const status = failures[0]?.status ?? 200;
+  const errors = result.errors?.map((e) => {
+    const code = e.originalError instanceof EmulatorError ? e.originalError.code : undefined;
+    return { ...e.toJSON(), ...(code ? { extensions: { code } } : {}) };
+  });
+  return send(res, deps, operation, status, { data: result.data ?? null, ...(errors ? { errors } : {}) });
+}
+
+function authorised(header: string | undefined, apiKey: string): boolean {
+  if (!header?.startsWith("Basic ")) return false;
+  const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
+  return decoded.slice(decoded.indexOf(":") + 1) === apiKey;
+}
+
+function send(
+  res: ServerResponse,
+  deps: GraphqlDeps,
+  operation: string | undefined,
+  status: number,
+  payload: unknown,
+  headers: Record<string, string> = {},
+  faulted = false,
+): void {
+  deps.faults.record({ kind: "graphql", ...(operation ? { operation } : {}), status, faulted });
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(payload));
+}
