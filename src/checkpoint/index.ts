@@ -11,6 +11,7 @@ export {
 } from "./dtype.js";
 export { type LoadCheckpointOptions, loadCheckpoint } from "./load-checkpoint.js";
 export { moduleStateDict } from "./module-state-dict.js";
+export { encodeCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from "./save-checkpoint.js";
 export { isTensor, Storage, Tensor, type TensorOptions } from "./tensor.js";
 export {
   GlobalRef,

@@ -25,7 +25,7 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
     size: bytes.byteLength,
     read: async (offset, length) => {
       checkRange(bytes.byteLength, offset, length);
-      return bytes.slice(offset, offset + length);
+      return Uint8Array.prototype.slice.call(bytes, offset, offset + length);
     },
     close: async () => {},
   };

@@ -1,0 +1,101 @@
+/** `saveCheckpoint`: writes a state tree as a `torch.save` zip file that `torch.load` reads. */
+import { randomBytes } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { ProgressListener } from "../core/types.js";
+import { throwIfAborted } from "../errors.js";
+import { pickleCheckpoint } from "./torch-pickler.js";
+import type { StateTree } from "./values.js";
+import { type ByteSink, ZipWriter, type ZipWriterOptions } from "./zip/writer.js";
+
+/** Options of {@link saveCheckpoint}. */
+export interface SaveCheckpointOptions {
+  /**
+   * The zip's top-level folder. @default the file name without its extension (`state` for
+   * `state.pt`), as torch.save names it; `archive` for {@link encodeCheckpoint}
+   */
+  archiveName?: string;
+  /** Cancels the write between storages; the partial file is removed. */
+  signal?: AbortSignal;
+  /** Receives a `file` event (path `data/<key>`) as each storage is written. */
+  onProgress?: ProgressListener;
+}
+
+const VERSION_RECORD = new TextEncoder().encode("3\n");
+
+/** torch.save's archive name: the base name minus everything from its last dot. */
+export function archiveNameOf(path: string): string {
+  const base = basename(path);
+  const dot = base.lastIndexOf(".");
+  const name = dot < 0 ? base : base.slice(0, dot);
+  return name === "" ? "archive" : name;
+}
+
+/** Streams the checkpoint of `tree` to `sink`. */
+export async function writeCheckpoint(
+  sink: ByteSink,
+  tree: StateTree,
+  options: SaveCheckpointOptions & ZipWriterOptions = {},
+): Promise<void> {
+  const { pickle, storages } = pickleCheckpoint(tree);
+  const archive = options.archiveName ?? "archive";
+  const zip = new ZipWriter(sink, options);
+  await zip.addRecord(`${archive}/data.pkl`, pickle);
+  for (const [key, storage] of storages.entries()) {
+    throwIfAborted(options.signal);
+    const path = `data/${key}`;
+    const totalBytes = storage.bytes.byteLength;
+    await zip.addRecord(`${archive}/${path}`, storage.bytes, (bytes) =>
+      options.onProgress?.({ type: "file", path, bytes, totalBytes }),
+    );
+  }
+  await zip.addRecord(`${archive}/version`, VERSION_RECORD);
+  await zip.finish();
+}
+
+/**
+ * Writes `tree` to `path` in torch.save's zip format: protocol-2 pickle, 64-byte aligned stored
+ * records, zip64 when needed. Tensors' bytes go straight from their storages to the file. The file is
+ * written under a temporary name and renamed into place, so a failed save leaves no partial file.
+ * Values `torch.load(weights_only=True)` rejects (sets, bytes, pickled objects) are still written.
+ */
+export async function saveCheckpoint(
+  path: string,
+  tree: StateTree,
+  options: SaveCheckpointOptions & ZipWriterOptions = {},
+): Promise<void> {
+  throwIfAborted(options.signal);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(tmp, "wx");
+  try {
+    const sink: ByteSink = {
+      write: async (chunk) => {
+        let done = 0;
+        while (done < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
+          done += bytesWritten;
+        }
+      },
+    };
+    await writeCheckpoint(sink, tree, {
+      ...options,
+      archiveName: options.archiveName ?? archiveNameOf(path),
+    });
+    await handle.close();
+    await rename(tmp, path);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** The checkpoint of `tree` as bytes in memory (for small trees; use {@link saveCheckpoint} for files). */
+export async function encodeCheckpoint(
+  tree: StateTree,
+  options: SaveCheckpointOptions = {},
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  await writeCheckpoint({ write: async (c) => void chunks.push(c.slice()) }, tree, options);
+  return Buffer.concat(chunks);
+}

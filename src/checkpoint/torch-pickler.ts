@@ -1,0 +1,97 @@
+/**
+ * Pickles a state tree the way `torch.save` does: tensors as `_rebuild_tensor_v2` on persistent-id
+ * storages, Parameters through `_rebuild_parameter`, storages numbered in first-use order.
+ */
+import { ArtifactError } from "../errors.js";
+import { DTYPES } from "./dtype.js";
+import { OP } from "./pickle/opcodes.js";
+import { Pickler } from "./pickle/writer.js";
+import { type Storage, Tensor } from "./tensor.js";
+import type { StateTree } from "./values.js";
+
+/** The pickle of a checkpoint and its storages in key order (`data/0`, `data/1`, …). */
+export interface PickledCheckpoint {
+  pickle: Uint8Array;
+  storages: Storage[];
+}
+
+class TorchPickler extends Pickler {
+  readonly storages = new Map<Storage, string>();
+
+  override saveOther(v: object, path: string): boolean {
+    if (!(v instanceof Tensor)) return false;
+    checkView(v, path);
+    if (v.isParameter) {
+      this.global("torch._utils", "_rebuild_parameter");
+      this.rebuildV2(v, path);
+      this.out.u8(v.requiresGrad ? OP.NEWTRUE : OP.NEWFALSE);
+      this.emptyOrderedDict();
+      this.out.u8(OP.TUPLE3);
+      this.put({});
+      this.out.u8(OP.REDUCE);
+    } else {
+      this.rebuildV2(v, path);
+    }
+    this.put(v);
+    return true;
+  }
+
+  emptyOrderedDict(): void {
+    this.global("collections", "OrderedDict");
+    this.out.u8(OP.EMPTY_TUPLE);
+    this.out.u8(OP.REDUCE);
+    this.put({});
+  }
+
+  rebuildV2(t: Tensor, path: string): void {
+    this.global("torch._utils", "_rebuild_tensor_v2");
+    this.out.u8(OP.MARK);
+    this.persistentId(t.storage);
+    this.int(t.storageOffset);
+    this.tuple(t.shape, `${path}.shape`);
+    this.tuple(t.stride, `${path}.stride`);
+    this.out.u8(!t.isParameter && t.requiresGrad ? OP.NEWTRUE : OP.NEWFALSE);
+    this.emptyOrderedDict();
+    this.out.u8(OP.TUPLE);
+    this.put({});
+    this.out.u8(OP.REDUCE);
+    if (t.isParameter) this.put({});
+  }
+
+  persistentId(storage: Storage): void {
+    let key = this.storages.get(storage);
+    if (key === undefined) {
+      key = String(this.storages.size);
+      this.storages.set(storage, key);
+    }
+    this.out.u8(OP.MARK);
+    this.string("storage");
+    this.global("torch", DTYPES[storage.dtype].storage);
+    this.string(key);
+    this.string("cpu");
+    this.int(storage.numel);
+    this.out.u8(OP.TUPLE);
+    this.put({});
+    this.out.u8(OP.BINPERSID);
+  }
+}
+
+function checkView(t: Tensor, path: string): void {
+  let last = t.storageOffset;
+  let numel = 1;
+  t.shape.forEach((d, k) => {
+    numel *= d;
+    last += Math.max(0, d - 1) * (t.stride[k] as number);
+  });
+  const size = DTYPES[t.dtype].size;
+  if (t.storage.bytes.byteLength % size !== 0 || (numel > 0 && last >= t.storage.numel)) {
+    throw new ArtifactError("INVALID_ARGUMENT", `tensor at ${path} does not fit in its storage`);
+  }
+}
+
+/** Pickles `tree` (protocol 2, `weights_only`-loadable unless it holds sets, bytes or objects). */
+export function pickleCheckpoint(tree: StateTree): PickledCheckpoint {
+  const p = new TorchPickler();
+  p.save(tree, "checkpoint");
+  return { pickle: p.finish(), storages: [...p.storages.keys()] };
+}

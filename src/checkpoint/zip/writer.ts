@@ -1,0 +1,179 @@
+/**
+ * Writes a zip exactly as torch.save (miniz) does: stored records whose data start on a 64-byte
+ * boundary (an `FB` padding extra), data descriptors, zip64 fields per record when a size or offset
+ * reaches 4 GiB, and zip64 end records always. Records are streamed to a sink; nothing is buffered.
+ */
+import { crc32 } from "node:zlib";
+
+/** Where the zip's bytes go, in order. */
+export interface ByteSink {
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+/** Options of {@link ZipWriter}. */
+export interface ZipWriterOptions {
+  /** @internal Sizes and offsets at or above this use zip64 fields; lowered only by tests. @default 0xffffffff */
+  zip64Threshold?: number;
+}
+
+interface Written {
+  name: Uint8Array;
+  size: number;
+  offset: number;
+  crc: number;
+  flags: number;
+}
+
+const U32 = 0xffffffff;
+const ALIGN = 64;
+const CHUNK = 64 << 20;
+const UTF8 = new TextEncoder();
+
+function bytesOf(fill: (v: DataView) => void, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  fill(new DataView(out.buffer));
+  return out;
+}
+
+export class ZipWriter {
+  #pos = 0;
+  readonly #entries: Written[] = [];
+  readonly #big: number;
+
+  constructor(
+    readonly sink: ByteSink,
+    options: ZipWriterOptions = {},
+  ) {
+    this.#big = options.zip64Threshold ?? U32;
+  }
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    await this.sink.write(chunk);
+    this.#pos += chunk.byteLength;
+  }
+
+  /** Writes one record whose data is `data` (written straight to the sink in slices). */
+  async addRecord(name: string, data: Uint8Array, onBytes?: (bytes: number) => void): Promise<void> {
+    const full = UTF8.encode(name);
+    const size = data.byteLength;
+    const offset = this.#pos;
+    const bigSize = size >= this.#big;
+    const bigOffset = offset >= this.#big;
+    const zip64Len = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
+    const pad = (ALIGN - ((offset + 30 + full.byteLength + zip64Len + 4) % ALIGN)) % ALIGN;
+    const flags = size > 0 ? 0x0808 : 0x0800;
+    const extraLen = zip64Len + 4 + pad;
+    const header = bytesOf(
+      (v) => {
+        v.setUint32(0, 0x04034b50, true);
+        v.setUint16(6, flags, true);
+        v.setUint16(26, full.byteLength, true);
+        v.setUint16(28, extraLen, true);
+        let at = 30 + full.byteLength;
+        if (zip64Len > 0) {
+          v.setUint16(at, 1, true);
+          v.setUint16(at + 2, zip64Len - 4, true);
+          at += 4;
+          if (bigSize) {
+            v.setBigUint64(at, BigInt(size), true);
+            at += 16;
+          }
+          if (bigOffset) v.setBigUint64(at, BigInt(offset), true);
+          at = 30 + full.byteLength + zip64Len;
+        }
+        v.setUint16(at, 0x4246, true); // "FB"
+        v.setUint16(at + 2, pad, true);
+        for (let i = 0; i < pad; i++) v.setUint8(at + 4 + i, 0x5a); // "Z"
+      },
+      30 + full.byteLength + extraLen,
+    );
+    header.set(full, 30);
+    await this.#write(header);
+    let crc = 0;
+    for (let at = 0; at < size; at += CHUNK) {
+      const slice = data.subarray(at, Math.min(size, at + CHUNK));
+      crc = crc32(slice, crc);
+      await this.#write(slice);
+      onBytes?.(at + slice.byteLength);
+    }
+    if (size > 0) await this.#write(this.#descriptor(crc, size, bigSize || bigOffset));
+    this.#entries.push({ name: full, size, offset, crc, flags });
+  }
+
+  #descriptor(crc: number, size: number, wide: boolean): Uint8Array {
+    return bytesOf(
+      (v) => {
+        v.setUint32(0, 0x08074b50, true);
+        v.setUint32(4, crc, true);
+        if (wide) {
+          v.setBigUint64(8, BigInt(size), true);
+          v.setBigUint64(16, BigInt(size), true);
+        } else {
+          v.setUint32(8, size, true);
+          v.setUint32(12, size, true);
+        }
+      },
+      wide ? 24 : 16,
+    );
+  }
+
+  #central(e: Written): Uint8Array {
+    const bigSize = e.size >= this.#big;
+    const bigOffset = e.offset >= this.#big;
+    const extraLen = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
+    const out = bytesOf(
+      (v) => {
+        v.setUint32(0, 0x02014b50, true);
+        v.setUint16(8, e.flags, true);
+        v.setUint32(16, e.crc, true);
+        v.setUint32(20, bigSize ? U32 : e.size, true);
+        v.setUint32(24, bigSize ? U32 : e.size, true);
+        v.setUint16(28, e.name.byteLength, true);
+        v.setUint16(30, extraLen, true);
+        v.setUint32(42, bigOffset ? U32 : e.offset, true);
+        let at = 46 + e.name.byteLength;
+        if (extraLen === 0) return;
+        v.setUint16(at, 1, true);
+        v.setUint16(at + 2, extraLen - 4, true);
+        at += 4;
+        if (bigSize) {
+          v.setBigUint64(at, BigInt(e.size), true);
+          v.setBigUint64(at + 8, BigInt(e.size), true);
+          at += 16;
+        }
+        if (bigOffset) v.setBigUint64(at, BigInt(e.offset), true);
+      },
+      46 + e.name.byteLength + extraLen,
+    );
+    out.set(e.name, 46);
+    return out;
+  }
+
+  /** Writes the central directory and the (zip64 and classic) end records. */
+  async finish(): Promise<void> {
+    const cdStart = this.#pos;
+    for (const e of this.#entries) await this.#write(this.#central(e));
+    const cdSize = this.#pos - cdStart;
+    const n = this.#entries.length;
+    const eocd64 = this.#pos;
+    const end = bytesOf((v) => {
+      v.setUint32(0, 0x06064b50, true);
+      v.setBigUint64(4, 44n, true);
+      v.setUint16(12, 0x031e, true);
+      v.setUint16(14, 45, true);
+      v.setBigUint64(24, BigInt(n), true);
+      v.setBigUint64(32, BigInt(n), true);
+      v.setBigUint64(40, BigInt(cdSize), true);
+      v.setBigUint64(48, BigInt(cdStart), true);
+      v.setUint32(56, 0x07064b50, true);
+      v.setBigUint64(64, BigInt(eocd64), true);
+      v.setUint32(72, 1, true);
+      v.setUint32(76, 0x06054b50, true);
+      v.setUint16(84, Math.min(n, 0xffff), true);
+      v.setUint16(86, Math.min(n, 0xffff), true);
+      v.setUint32(88, Math.min(cdSize, U32), true);
+      v.setUint32(92, Math.min(cdStart, U32), true);
+    }, 98);
+    await this.#write(end);
+  }
+}

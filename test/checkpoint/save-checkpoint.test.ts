@@ -1,0 +1,88 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  encodeCheckpoint,
+  loadCheckpoint,
+  orderedDict,
+  pyFloat,
+  saveCheckpoint,
+  Tensor,
+  tuple,
+} from "../../src/checkpoint/index.js";
+import { FIXTURE_NAMES, FIXTURES_DIR, fixtureJson, toFixtureJson, VERIFY_LOAD } from "./fixture-json.js";
+import { python } from "./python.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ckpt-save-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("saveCheckpoint", () => {
+  for (const name of FIXTURE_NAMES) {
+    it(`round-trips ${name} and torch.load accepts it (verify_load.py)`, async () => {
+      const expected = fixtureJson(name);
+      const out = join(dir, `${name}.pt`);
+      await saveCheckpoint(out, await loadCheckpoint(`${FIXTURES_DIR}${name}.pt`));
+      expect(toFixtureJson(await loadCheckpoint(out))).toEqual(expected.value);
+      const args = [VERIFY_LOAD, out, `${FIXTURES_DIR}${name}.json`, "--check-layout", "--zip-lint"];
+      const result = await python([...args, ...(expected.verify_args ?? [])]);
+      expect(result.stdout.trim() + result.stderr).toMatch(/^ok/);
+      expect(result.code).toBe(0);
+    });
+  }
+
+  for (const name of ["a_flat_state_dict", "f_model_logger_state_dict", "i_params_and_grads"]) {
+    it(`writes ${name} byte-for-byte as torch.save does`, async () => {
+      const original = await readFile(`${FIXTURES_DIR}${name}.pt`);
+      const archiveName = name.startsWith("f_") ? "state" : name;
+      const bytes = await encodeCheckpoint(await loadCheckpoint(original), { archiveName });
+      expect(Buffer.compare(Buffer.from(bytes), original)).toBe(0);
+    });
+  }
+
+  it("keeps ints, floats, tuples, int keys and ordered dicts apart", async () => {
+    const tree = {
+      epoch: 1,
+      loss: 0.1,
+      one: pyFloat(1),
+      big: 2n ** 70n,
+      betas: tuple(0.9, 0.999),
+      state: new Map([
+        [0, { step: new Tensor({ dtype: "float32", shape: [], data: new Float32Array([3]) }) }],
+      ]),
+      model: orderedDict({
+        w: new Tensor({ dtype: "int64", shape: [2], data: new BigInt64Array([1n, -2n]) }),
+      }),
+    };
+    const back = await loadCheckpoint(await encodeCheckpoint(tree));
+    expect(toFixtureJson(back)).toEqual(toFixtureJson(tree));
+  });
+
+  it("writes zip64 fields that Python's zipfile and our reader accept", async () => {
+    const out = join(dir, "zip64.pt");
+    const tree = { w: new Tensor({ dtype: "float32", shape: [300], data: new Float32Array(300).fill(1.5) }) };
+    await saveCheckpoint(out, tree, { zip64Threshold: 100 });
+    expect(toFixtureJson(await loadCheckpoint(out))).toEqual(toFixtureJson(tree));
+    const check = await python([
+      "-c",
+      "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(sorted(z.namelist()))",
+      out,
+    ]);
+    expect(check.stderr).toBe("");
+    expect(check.stdout).toContain("zip64/data/0");
+  });
+
+  it("rejects values that are not state tree values", async () => {
+    await expect(encodeCheckpoint({ f: (() => 1) as never })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+    await expect(encodeCheckpoint({ d: new Date() as never })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+  });
+});
