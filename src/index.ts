@@ -49,12 +49,35 @@ export {
   type MapConcurrentOptions,
   mapConcurrent,
 } from "./core/map-concurrent.js";
+export { buildRecord, computeArtifactDigest, parseRecord, RECORD_FORMAT } from "./core/record.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local.js";
 export { createMemoryDriver, deleteMemoryStore, type MemoryDriverOptions } from "./drivers/memory.js";
+export {
+  FileSystemArtifactManager,
+  type FileSystemArtifactManagerOptions,
+} from "./managers/file-system-artifact-manager.js";
+export type {
+  CollectGarbageOptions,
+  CollectGarbageResult,
+  GarbageItem,
+} from "./managers/filesystem/gc.js";
+export { DEFAULT_GC_GRACE_MS } from "./managers/filesystem/gc.js";
 export { backendOfUrl, createDriver } from "./storage/create-driver.js";
 
 // --- cloud drivers (owner: cloud) ---
 
 // --- wandb (owner: wandb) ---
+export {
+  createWandbManagerFromUrl,
+  parseWandbUrl,
+  type WandbStoreUrl,
+} from "./managers/wandb/from-url.js";
+export type { WandbConfigOptions } from "./managers/wandb/config.js";
+export type { WandbRetryOptions } from "./managers/wandb/retry.js";
+export type { WandbTransferOptions } from "./managers/wandb/settings.js";
+export {
+  WandbArtifactManager,
+  type WandbArtifactManagerOptions,
+} from "./managers/wandb/wandb-artifact-manager.js";
 
 // --- checkpoint and ModelLogger (owner: checkpoint) ---

@@ -9,7 +9,7 @@ export interface MapConcurrentOptions {
   /** Most calls in flight at once. @default DEFAULT_TRANSFER_CONCURRENCY */
   concurrency?: number;
   /** Stops starting new calls and rejects with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -131,7 +131,8 @@ export abstract class ArtifactManager {
     this.collectionOf(options);
     await using folder = await this.openFolderLog(name);
     await write(folder.path);
-    return folder.commit(options);
+    // `return await`: the folder must outlive the commit (disposal runs when the function returns).
+    return await folder.commit(options);
   }
 
   /**

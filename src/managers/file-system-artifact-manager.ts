@@ -1,0 +1,255 @@
+/**
+ * FileSystemArtifactManager: store format v1 (../shared/STORE-FORMAT.md) on any StorageDriver — a local
+ * folder, `memory://`, `s3://`, `gs://`, `az://`. Interoperable with Python scaffold's stores in both
+ * directions; versions appear atomically and are never handed out twice.
+ */
+
+import { DEFAULT_TRANSFER_CONCURRENCY, mapConcurrent } from "../core/map-concurrent.js";
+import {
+  COLLECTION_PATTERN,
+  validateAlias,
+  validateArtifactName,
+  validateCollection,
+} from "../core/names.js";
+import { validateMetadata } from "../core/record.js";
+import type {
+  Artifact,
+  CollectionOption,
+  DownloadOptions,
+  ListOptions,
+  LogFilesOptions,
+  VerifyOptions,
+  VerifyResult,
+  VersionOptions,
+  VersionRecord,
+} from "../core/types.js";
+import { ArtifactError } from "../errors.js";
+import { backendOfUrl, createDriver } from "../storage/create-driver.js";
+import type { StorageDriver } from "../storage/driver.js";
+import { ArtifactManager, type ArtifactManagerOptions } from "./artifact-manager.js";
+import { deleteAlias, listAliasMap, writeAlias } from "./filesystem/aliases.js";
+import { downloadVersion } from "./filesystem/download.js";
+import {
+  type CollectGarbageOptions,
+  type CollectGarbageResult,
+  collectArtifactGarbage,
+  DEFAULT_GC_GRACE_MS,
+} from "./filesystem/gc.js";
+import { listFolders } from "./filesystem/list-folders.js";
+import { collectLocalFiles } from "./filesystem/local-files.js";
+import { logVersion } from "./filesystem/log-version.js";
+import { readVersionRecord } from "./filesystem/read-version.js";
+import { resolveVersion } from "./filesystem/resolve.js";
+import { scanArtifact, visibleVersions } from "./filesystem/scan.js";
+import { verifyVersion } from "./filesystem/verify.js";
+
+/** Options of the {@link FileSystemArtifactManager} constructor. */
+export interface FileSystemArtifactManagerOptions extends ArtifactManagerOptions {
+  /** Store URL: a folder path, `file://…`, `memory://NAME`, `s3://bucket/prefix`, `gs://…`, `az://…`. Optional with `driver`. */
+  url?: string;
+  /** Passed to the cloud driver (credentials, endpoint, region…). */
+  storageOptions?: Record<string, unknown>;
+  /** A ready driver to use instead of creating one from `url`. */
+  driver?: StorageDriver;
+  /** Files transferred at once. @default DEFAULT_TRANSFER_CONCURRENCY (16) */
+  concurrency?: number;
+}
+
+/** Artifacts as versioned folders on a file or object store. */
+export class FileSystemArtifactManager extends ArtifactManager {
+  /** The store URL. */
+  readonly url: string;
+  readonly #concurrency: number;
+  readonly #options: FileSystemArtifactManagerOptions;
+  #driver: Promise<StorageDriver> | undefined;
+
+  constructor(options: FileSystemArtifactManagerOptions) {
+    super(options);
+    const url = options.url ?? options.driver?.url;
+    if (url === undefined)
+      throw new ArtifactError("INVALID_ARGUMENT", "pass the store `url` (or a `driver`)");
+    if (!options.driver) backendOfUrl(url);
+    const concurrency = options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected the \`concurrency\` option to be a positive integer, got \`${concurrency}\``,
+      );
+    }
+    this.url = url;
+    this.#concurrency = concurrency;
+    this.#options = options;
+    if (options.driver) this.#driver = Promise.resolve(options.driver);
+  }
+
+  /** The byte store (created on first use). */
+  getDriver(): Promise<StorageDriver> {
+    this.#driver ??= createDriver(this.url, this.#options.storageOptions).catch((error: unknown) => {
+      this.#driver = undefined;
+      throw error;
+    });
+    return this.#driver;
+  }
+
+  async logFiles(name: string, localPath: string, options: LogFilesOptions = {}): Promise<Artifact> {
+    validateArtifactName(name);
+    const collection = this.collectionOf(options);
+    const metadata = validateMetadata(options.metadata);
+    if (options.description !== undefined && typeof options.description !== "string") {
+      throw new ArtifactError("INVALID_ARGUMENT", "the `description` option must be a string");
+    }
+    const files = await collectLocalFiles(localPath, options.artifactPath);
+    return logVersion({
+      driver: await this.getDriver(),
+      collection,
+      name,
+      files,
+      description: options.description,
+      metadata,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      concurrency: this.#concurrency,
+    });
+  }
+
+  protected async downloadTo(name: string, to: string, options: DownloadOptions): Promise<Artifact> {
+    if (typeof to !== "string" || to === "")
+      throw new ArtifactError("INVALID_ARGUMENT", "the `to` option must be a folder path");
+    const collection = this.collectionOf(options);
+    return downloadVersion({
+      driver: await this.getDriver(),
+      collection,
+      name,
+      to,
+      version: options.version,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      concurrency: this.#concurrency,
+    });
+  }
+
+  async listCollectionNames(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const folders = await listFolders(await this.getDriver(), "", options.signal);
+    return folders.filter((folder) => COLLECTION_PATTERN.test(folder));
+  }
+
+  async listArtifacts(collection?: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const c = this.collectionOf(collection === undefined ? {} : { collection });
+    const driver = await this.getDriver();
+    const names = (await listFolders(driver, `${c}/`, options.signal)).filter(isArtifactName);
+    const present = await mapConcurrent(
+      names,
+      async (name) => visibleVersions(await scanArtifact(driver, c, name, options.signal)).length > 0,
+      { concurrency: this.#concurrency, signal: options.signal },
+    );
+    return names.filter((_, i) => present[i]);
+  }
+
+  async listVersions(name: string, options: ListOptions = {}): Promise<string[]> {
+    validateArtifactName(name);
+    const collection = this.collectionOf(options);
+    const state = await scanArtifact(await this.getDriver(), collection, name, options.signal);
+    return visibleVersions(state).map((n) => `v${n}`);
+  }
+
+  async existsInCollection(name: string, collection?: string): Promise<boolean> {
+    validateArtifactName(name);
+    const c = this.collectionOf(collection === undefined ? {} : { collection });
+    return visibleVersions(await scanArtifact(await this.getDriver(), c, name)).length > 0;
+  }
+
+  async getVersion(name: string, options: VersionOptions = {}): Promise<VersionRecord> {
+    validateArtifactName(name);
+    const collection = this.collectionOf(options);
+    const driver = await this.getDriver();
+    const resolved = await resolveVersion(driver, collection, name, options.version, options.signal);
+    return readVersionRecord(driver, collection, name, resolved, options.signal);
+  }
+
+  async verify(name: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    validateArtifactName(name);
+    return verifyVersion({
+      driver: await this.getDriver(),
+      collection: this.collectionOf(options),
+      name,
+      version: options.version,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      concurrency: this.#concurrency,
+    });
+  }
+
+  async setAlias(name: string, alias: string, options: VersionOptions = {}): Promise<Artifact> {
+    validateArtifactName(name);
+    validateAlias(alias);
+    const collection = this.collectionOf(options);
+    const driver = await this.getDriver();
+    const resolved = await resolveVersion(driver, collection, name, options.version, options.signal);
+    await writeAlias(driver, collection, name, alias, resolved.n);
+    return { name, collection, version: resolved.version };
+  }
+
+  async removeAlias(name: string, alias: string, options: CollectionOption = {}): Promise<void> {
+    validateArtifactName(name);
+    validateAlias(alias);
+    await deleteAlias(await this.getDriver(), this.collectionOf(options), name, alias);
+  }
+
+  async listAliases(name: string, options: ListOptions = {}): Promise<Record<string, string>> {
+    validateArtifactName(name);
+    return listAliasMap(await this.getDriver(), this.collectionOf(options), name, options.signal);
+  }
+
+  /**
+   * Removes abandoned claims, the files uploaded under them and stale staging folders older than
+   * `olderThanMs` (default 24 h). With `dryRun`, only reports them.
+   */
+  async collectGarbage(options: CollectGarbageOptions = {}): Promise<CollectGarbageResult> {
+    const olderThanMs = options.olderThanMs ?? DEFAULT_GC_GRACE_MS;
+    if (typeof olderThanMs !== "number" || !(olderThanMs >= 0)) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected the \`olderThanMs\` option to be a non-negative number, got \`${olderThanMs}\``,
+      );
+    }
+    if (options.collection !== undefined) validateCollection(options.collection);
+    const driver = await this.getDriver();
+    const collections =
+      options.collection === undefined ? await this.listCollectionNames(options) : [options.collection];
+    const settings = {
+      olderThanMs,
+      dryRun: options.dryRun ?? false,
+      now: Date.now(),
+      signal: options.signal,
+    };
+    const items = [];
+    for (const collection of collections) {
+      for (const name of (await listFolders(driver, `${collection}/`, options.signal)).filter(
+        isArtifactName,
+      )) {
+        items.push(...(await collectArtifactGarbage(driver, collection, name, settings)));
+      }
+    }
+    return {
+      dryRun: settings.dryRun,
+      items,
+      objects: items.reduce((sum, item) => sum + item.objects, 0),
+      bytes: items.reduce((sum, item) => sum + item.bytes, 0),
+    };
+  }
+
+  override async close(): Promise<void> {
+    const driver = this.#driver;
+    this.#driver = undefined;
+    if (driver) await (await driver.catch(() => undefined))?.close?.();
+  }
+}
+
+function isArtifactName(name: string): boolean {
+  try {
+    validateArtifactName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

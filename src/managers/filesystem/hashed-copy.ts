@@ -1,0 +1,149 @@
+/**
+ * Copying with sha256 computed on the way, so no file is ever read twice. Local copies use two
+ * alternating buffers (read the next chunk while the previous one is written); small files are read
+ * in one call. Streams are hashed by a pass-through generator.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { throwIfAborted } from "../../errors.js";
+import { abortable } from "../../storage/body.js";
+
+/** Files up to this size are read and written in one call. */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+/** Chunk size of large local copies. */
+export const COPY_CHUNK_BYTES = 1024 * 1024;
+
+/** Size and hex sha256 of copied bytes. */
+export interface HashedBytes {
+  size: number;
+  sha256: string;
+}
+
+/** Options of the hashed copies. */
+export interface HashedCopyOptions {
+  signal?: AbortSignal | undefined;
+  /** Called with the bytes copied so far. */
+  onBytes?: ((bytes: number) => void) | undefined;
+}
+
+/** Copies `source` to a new file `target` (fails if it exists) and returns its size and sha256. */
+export async function copyFileHashed(
+  source: string,
+  target: string,
+  options: HashedCopyOptions = {},
+): Promise<HashedBytes> {
+  throwIfAborted(options.signal);
+  const input = await open(source, "r");
+  try {
+    const { size } = await input.stat();
+    if (size <= SMALL_FILE_BYTES) {
+      const data = await input.readFile();
+      const output = await open(target, "wx");
+      try {
+        await writeFully(output, data, data.length, 0);
+      } finally {
+        await output.close();
+      }
+      options.onBytes?.(data.length);
+      return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+    }
+    return await copyLarge(input, target, options);
+  } finally {
+    await input.close();
+  }
+}
+
+async function copyLarge(
+  input: FileHandle,
+  target: string,
+  options: HashedCopyOptions,
+): Promise<HashedBytes> {
+  const output = await open(target, "wx");
+  const hash = createHash("sha256");
+  const buffers = [Buffer.allocUnsafe(COPY_CHUNK_BYTES), Buffer.allocUnsafe(COPY_CHUNK_BYTES)];
+  let pending: Promise<void> = Promise.resolve();
+  let position = 0;
+  try {
+    for (let i = 0; ; i = 1 - i) {
+      throwIfAborted(options.signal);
+      const buffer = buffers[i] as Buffer;
+      const { bytesRead } = await input.read(buffer, 0, COPY_CHUNK_BYTES, position);
+      await pending;
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      pending = writeFully(output, buffer, bytesRead, position);
+      position += bytesRead;
+      options.onBytes?.(position);
+    }
+    await pending;
+  } finally {
+    await pending.catch(() => {});
+    await output.close();
+  }
+  return { size: position, sha256: hash.digest("hex") };
+}
+
+async function writeFully(
+  output: FileHandle,
+  buffer: Buffer,
+  length: number,
+  position: number,
+): Promise<void> {
+  let written = 0;
+  while (written < length) {
+    const result = await output.write(buffer, written, length - written, position + written);
+    written += result.bytesWritten;
+  }
+}
+
+/** A pass-through that hashes and counts every chunk; read `result()` once the stream is consumed. */
+export function hashingStream(
+  source: Readable,
+  options: HashedCopyOptions = {},
+): { stream: Readable; result: () => HashedBytes } {
+  const hash: Hash = createHash("sha256");
+  let size = 0;
+  async function* pass(): AsyncGenerator<Buffer> {
+    for await (const chunk of abortable(source, options.signal)) {
+      const buffer = chunk as Buffer;
+      hash.update(buffer);
+      size += buffer.length;
+      options.onBytes?.(size);
+      yield buffer;
+    }
+  }
+  let digest: string | undefined;
+  const result = () => {
+    digest ??= hash.digest("hex");
+    return { size, sha256: digest };
+  };
+  return { stream: Readable.from(pass(), { objectMode: false }), result };
+}
+
+/** Streams `source` into a new local file `target` (fails if it exists), hashing on the way. */
+export async function writeStreamHashed(
+  source: Readable,
+  target: string,
+  options: HashedCopyOptions = {},
+): Promise<HashedBytes> {
+  const hashing = hashingStream(source, options);
+  await pipeline(hashing.stream, createWriteStream(target, { flags: "wx", highWaterMark: COPY_CHUNK_BYTES }));
+  return hashing.result();
+}
+
+/** The sha256 of a stream (verify), without writing it anywhere. */
+export async function hashStream(source: Readable, options: HashedCopyOptions = {}): Promise<HashedBytes> {
+  const hashing = hashingStream(source, options);
+  for await (const _ of hashing.stream) {
+    // consumed for the hash
+  }
+  return hashing.result();
+}
+
+/** A read stream of a local file with the copy chunk size. */
+export function readLocalFile(path: string): Readable {
+  return createReadStream(path, { highWaterMark: COPY_CHUNK_BYTES });
+}

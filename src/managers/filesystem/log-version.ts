@@ -1,0 +1,160 @@
+/**
+ * The write rule of store format v1: claim → upload → commit record. On drivers with an atomic
+ * prefix rename (local disk, memory) files are staged first and renamed into `v<N>/` in one step, so
+ * no reader (Python scaffold included) ever sees a partial version.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { formatVersion } from "../../core/names.js";
+import { buildRecord, PRODUCER } from "../../core/record.js";
+import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
+import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
+import type { StorageDriver } from "../../storage/driver.js";
+import { claimKey, readmeKey, recordKey, stagingPrefix, versionPrefix } from "./layout.js";
+import type { LocalFile } from "./local-files.js";
+import { nextVersionNumber, scanArtifact } from "./scan.js";
+import { deletePrefix, uploadFiles } from "./transfer.js";
+
+/** Claims given up before we report a conflict (each lost race costs one). */
+const MAX_CLAIM_ATTEMPTS = 1000;
+
+/** Everything one log needs. */
+export interface LogVersionInput {
+  driver: StorageDriver;
+  collection: string;
+  name: string;
+  files: LocalFile[];
+  description?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+  concurrency: number;
+}
+
+/** Logs `files` as the next version and returns it. */
+export async function logVersion(input: LogVersionInput): Promise<Artifact> {
+  const { driver } = input;
+  const record =
+    driver.capabilities.atomicRenamePrefix && driver.renamePrefix
+      ? await logStaged(input)
+      : await logDirect(input);
+  await driver.write(
+    readmeKey(input.collection, input.name),
+    input.description ?? "",
+    signalOption(input.signal),
+  );
+  return { name: input.name, collection: input.collection, version: record.version };
+}
+
+/** Local disk and memory: upload into a staging folder, then claim N and rename it to `v<N>/`. */
+async function logStaged(input: LogVersionInput): Promise<VersionRecord> {
+  const { driver, collection, name } = input;
+  const staging = stagingPrefix(
+    collection,
+    name,
+    `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`,
+  );
+  try {
+    const entries = await uploadFiles(driver, input.files, staging, input);
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const n = await claimNext(input);
+      try {
+        await (driver.renamePrefix as NonNullable<StorageDriver["renamePrefix"]>)(
+          staging,
+          versionPrefix(collection, name, n),
+          signalOption(input.signal),
+        );
+      } catch (error) {
+        // A `v<N>/` appeared after our claim (a Python writer takes no claims): N stays burnt.
+        if (isArtifactError(error, "ALREADY_EXISTS")) continue;
+        throw error;
+      }
+      return await commit(input, n, entries);
+    }
+    throw tooManyRaces(input);
+  } finally {
+    await deletePrefix(driver, staging).catch(() => {});
+  }
+}
+
+/** Object stores: claim N, upload straight into `v<N>/`, then write the record. */
+async function logDirect(input: LogVersionInput): Promise<VersionRecord> {
+  const { driver, collection, name } = input;
+  for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+    const n = await claimNext(input);
+    const prefix = versionPrefix(collection, name, n);
+    if (await hasAnyObject(driver, prefix, input.signal)) continue;
+    let entries: FileEntry[];
+    try {
+      entries = await uploadFiles(driver, input.files, prefix, input);
+    } catch (error) {
+      // The claim stays and marks N as burnt; the uploaded files go (gc removes what this misses).
+      await deletePrefix(driver, prefix).catch(() => {});
+      throw error;
+    }
+    return await commit(input, n, entries);
+  }
+  throw tooManyRaces(input);
+}
+
+/** Reserves the next free number with a create-only claim; retries when another writer wins. */
+async function claimNext(input: LogVersionInput): Promise<number> {
+  const { driver, collection, name, signal } = input;
+  for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+    throwIfAborted(signal);
+    const n = nextVersionNumber(await scanArtifact(driver, collection, name, signal));
+    const claim = {
+      version: formatVersion(n),
+      createdAt: new Date().toISOString(),
+      host: hostname(),
+      pid: process.pid,
+      producer: PRODUCER,
+    };
+    try {
+      await driver.write(claimKey(collection, name, n), JSON.stringify(claim), {
+        ifNotExists: true,
+        ...signalOption(signal),
+      });
+      return n;
+    } catch (error) {
+      if (!isArtifactError(error, "ALREADY_EXISTS")) throw error;
+    }
+  }
+  throw tooManyRaces(input);
+}
+
+async function commit(input: LogVersionInput, n: number, files: FileEntry[]): Promise<VersionRecord> {
+  const record = buildRecord({
+    name: input.name,
+    collection: input.collection,
+    version: formatVersion(n),
+    files,
+    description: input.description,
+    metadata: input.metadata,
+  });
+  const body = `${JSON.stringify(record, null, 2)}\n`;
+  await input.driver.write(recordKey(input.collection, input.name, n), body, {
+    ifNotExists: true,
+    contentType: "application/json",
+    ...signalOption(input.signal),
+  });
+  return record;
+}
+
+async function hasAnyObject(driver: StorageDriver, prefix: string, signal?: AbortSignal): Promise<boolean> {
+  for await (const entry of driver.list(prefix, signalOption(signal)))
+    if (entry.type === "object") return true;
+  return false;
+}
+
+function tooManyRaces(input: LogVersionInput): ArtifactError {
+  return new ArtifactError(
+    "CONFLICT",
+    `could not claim a version of '${input.name}' in collection '${input.collection}' after ${MAX_CLAIM_ATTEMPTS} attempts; too many concurrent writers`,
+    { retryable: true },
+  );
+}
+
+function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}

@@ -1,0 +1,168 @@
+/** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { mapConcurrent } from "../../core/map-concurrent.js";
+import type { FileEntry, ProgressListener } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import type { StorageDriver } from "../../storage/driver.js";
+import { errnoOf } from "../../storage/fs-errors.js";
+import {
+  copyFileHashed,
+  type HashedBytes,
+  hashingStream,
+  readLocalFile,
+  writeStreamHashed,
+} from "./hashed-copy.js";
+import type { LocalFile } from "./local-files.js";
+
+/** Options of the transfers. */
+export interface TransferOptions {
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+  /** Files in flight at once. */
+  concurrency: number;
+}
+
+/** Creates folders once per transfer (many files share a parent). */
+function folderMaker(): (path: string) => Promise<void> {
+  const made = new Map<string, Promise<unknown>>();
+  return async (path) => {
+    let pending = made.get(path);
+    if (pending === undefined) {
+      pending = mkdir(path, { recursive: true });
+      made.set(path, pending);
+    }
+    await pending;
+  };
+}
+
+/** Uploads local files to `prefix + file.path` and returns their record entries (sha256 computed once). */
+export async function uploadFiles(
+  driver: StorageDriver,
+  files: readonly LocalFile[],
+  prefix: string,
+  options: TransferOptions,
+): Promise<FileEntry[]> {
+  const { signal, onProgress } = options;
+  const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
+  onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
+  const makeFolder = folderMaker();
+  const entries = await mapConcurrent(
+    files,
+    async (file) => {
+      const onBytes =
+        onProgress &&
+        ((bytes: number) => onProgress({ type: "file", path: file.path, bytes, totalBytes: file.size }));
+      let result: HashedBytes;
+      if (driver.localPath) {
+        const target = driver.localPath(prefix + file.path);
+        await makeFolder(dirname(target));
+        result = await copyFileHashed(file.source, target, { signal, onBytes });
+      } else {
+        const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
+        await driver.write(prefix + file.path, hashing.stream, {
+          size: file.size,
+          ...(signal ? { signal } : {}),
+        });
+        result = hashing.result();
+      }
+      onProgress?.({ type: "file-done", path: file.path, size: result.size });
+      return { path: file.path, size: result.size, sha256: result.sha256 };
+    },
+    { concurrency: options.concurrency, signal },
+  );
+  onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: sum(entries) });
+  return entries;
+}
+
+/**
+ * Downloads `prefix + entry.path` for every entry into `folder`, checking size and sha256 against the
+ * entry when it has one. Throws `CHECKSUM_MISMATCH` for a corrupt or missing file.
+ */
+export async function downloadFiles(
+  driver: StorageDriver,
+  entries: readonly FileEntry[],
+  prefix: string,
+  folder: string,
+  options: TransferOptions,
+): Promise<FileEntry[]> {
+  const { signal, onProgress } = options;
+  const totalBytes = entries.reduce((total, entry) => total + entry.size, 0);
+  onProgress?.({ type: "start", operation: "download", files: entries.length, totalBytes });
+  const makeFolder = folderMaker();
+  const result = await mapConcurrent(
+    entries,
+    async (entry) => {
+      const target = join(folder, ...entry.path.split("/"));
+      await makeFolder(dirname(target));
+      const onBytes =
+        onProgress &&
+        ((bytes: number) => onProgress({ type: "file", path: entry.path, bytes, totalBytes: entry.size }));
+      const got = await fetchOne(driver, prefix + entry.path, target, { signal, onBytes });
+      checkEntry(entry, got, prefix);
+      onProgress?.({ type: "file-done", path: entry.path, size: got.size });
+      return { path: entry.path, size: got.size, sha256: got.sha256 };
+    },
+    { concurrency: options.concurrency, signal },
+  );
+  onProgress?.({ type: "done", operation: "download", files: entries.length, bytes: sum(result) });
+  return result;
+}
+
+async function fetchOne(
+  driver: StorageDriver,
+  key: string,
+  target: string,
+  options: { signal?: AbortSignal | undefined; onBytes?: ((bytes: number) => void) | undefined },
+): Promise<HashedBytes> {
+  try {
+    if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options);
+    return await writeStreamHashed(
+      await driver.read(key, options.signal ? { signal: options.signal } : {}),
+      target,
+      options,
+    );
+  } catch (error) {
+    const missing =
+      errnoOf(error) === "ENOENT" || (error instanceof ArtifactError && error.code === "NOT_FOUND");
+    if (!missing || (errnoOf(error) === "ENOENT" && !driver.localPath)) throw error;
+    throw new ArtifactError(
+      "CHECKSUM_MISMATCH",
+      `file '${key}' listed in the commit record is missing from the store`,
+      {
+        cause: error,
+        context: { backend: driver.backend, operation: "download", key },
+      },
+    );
+  }
+}
+
+function checkEntry(entry: FileEntry, got: HashedBytes, prefix: string): void {
+  if (entry.sha256 === undefined && entry.size === got.size) return;
+  if (entry.size === got.size && entry.sha256 === got.sha256) return;
+  throw new ArtifactError(
+    "CHECKSUM_MISMATCH",
+    `file '${prefix}${entry.path}' is corrupt: expected ${entry.size} bytes with sha256 ${entry.sha256 ?? "(none)"}, got ${got.size} bytes with sha256 ${got.sha256}; the stored copy was changed or damaged`,
+    { context: { operation: "download", key: prefix + entry.path } },
+  );
+}
+
+/** Deletes every object under `prefix` (a whole folder at once on local disk). Best effort callers catch. */
+export async function deletePrefix(
+  driver: StorageDriver,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (driver.localPath && prefix.endsWith("/")) {
+    await rm(driver.localPath(prefix.slice(0, -1)), { recursive: true, force: true });
+    return;
+  }
+  const keys: string[] = [];
+  for await (const entry of driver.list(prefix, signal ? { signal } : {}))
+    if (entry.type === "object") keys.push(entry.key);
+  await mapConcurrent(keys, (key) => driver.delete(key), { concurrency: 16, signal });
+}
+
+function sum(entries: readonly FileEntry[]): number {
+  return entries.reduce((total, entry) => total + entry.size, 0);
+}

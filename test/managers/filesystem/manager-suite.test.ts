@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deleteMemoryStore } from "../../../src/drivers/memory.js";
+import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
+import { readAll } from "../../../src/storage/body.js";
+import { describeManagerSuite } from "../../conformance/manager-suite.js";
+
+describeManagerSuite(
+  "filesystem (local folder)",
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), "am-suite-store-"));
+    return {
+      manager: new FileSystemArtifactManager({ url: root }),
+      cleanup: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+  {
+    corruptFile: async ({ manager, collection, name, version, path }) => {
+      const file = join((manager as FileSystemArtifactManager).url, collection, name, version, path);
+      const original = await readFile(file);
+      await writeFile(file, Buffer.from(original.toString("utf8").toUpperCase()));
+    },
+    readDescription: async ({ manager, collection, name }) =>
+      readFile(
+        join((manager as FileSystemArtifactManager).url, collection, name, "meta", "readme.txt"),
+        "utf8",
+      ),
+  },
+);
+
+describeManagerSuite(
+  "filesystem (memory://)",
+  async () => {
+    const store = `suite-${randomBytes(4).toString("hex")}`;
+    return {
+      manager: new FileSystemArtifactManager({ url: `memory://${store}` }),
+      cleanup: async () => deleteMemoryStore(store),
+    };
+  },
+  {
+    corruptFile: async ({ manager, collection, name, version, path }) => {
+      const driver = await (manager as FileSystemArtifactManager).getDriver();
+      const key = `${collection}/${name}/${version}/${path}`;
+      const original = await readAll(await driver.read(key));
+      await driver.write(key, Buffer.from(original.toString("utf8").toUpperCase()));
+    },
+    readDescription: async ({ manager, collection, name }) => {
+      const driver = await (manager as FileSystemArtifactManager).getDriver();
+      return (await readAll(await driver.read(`${collection}/${name}/meta/readme.txt`))).toString("utf8");
+    },
+  },
+);
