@@ -101,7 +101,8 @@ export async function createAzureServiceClient(
     (location.accountName === undefined ? env.AZURE_STORAGE_CONNECTION_STRING || undefined : undefined);
   if (connectionString !== undefined) {
     const service = sdk.BlobServiceClient.fromConnectionString(connectionString, pipeline);
-    return { service, auth: "connection string", ...transfer };
+    const auth = /SharedAccessSignature=/i.test(connectionString) ? "SAS token" : "connection string";
+    return { service, auth, ...transfer };
   }
   if (accountName === undefined) {
     throw new ArtifactError(

@@ -21,7 +21,13 @@ export function mapAzureError(error: unknown, subject: AzureErrorSubject): Artif
     container: subject.container,
     ...(subject.key === undefined ? {} : { key: subject.key }),
   };
-  const e = (error ?? {}) as { name?: string; code?: string; statusCode?: number; message?: string };
+  const e = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    statusCode?: number;
+    message?: string;
+    details?: { errorCode?: string };
+  };
   const network = e.statusCode === undefined ? mapNetworkError(error, context, subject.url) : null;
   if (network) return network;
   if (
@@ -35,7 +41,8 @@ export function mapAzureError(error: unknown, subject: AzureErrorSubject): Artif
       { context, cause: error },
     );
   }
-  const name = e.code ?? e.name ?? "Error";
+  // HEAD responses have no body: the code is only in the x-ms-error-code header (details.errorCode).
+  const name = e.code ?? e.details?.errorCode ?? e.name ?? "Error";
   const [code, message, retryable] = classify(name, e.statusCode, subject, e.message ?? String(error));
   return new ArtifactError(code, message, {
     retryable,
@@ -71,6 +78,13 @@ function classify(
     return [
       "UNAUTHENTICATED",
       `Azure rejected the ${s.auth} credentials for ${s.url} (${name}); check the account key, SAS token or login`,
+      false,
+    ];
+  // A shared-key request has no per-operation permissions: a 403 means the signature (the key) is wrong.
+  if (status === 403 && (s.auth === "account key" || s.auth === "connection string"))
+    return [
+      "UNAUTHENTICATED",
+      `Azure rejected the ${s.auth} credentials for ${s.url} (${name}); check the account name and key`,
       false,
     ];
   if (status === 403)

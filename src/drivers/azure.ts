@@ -90,8 +90,7 @@ export class AzureDriver implements StorageDriver {
         ...(p.etag ? { etag: p.etag } : {}),
       };
     } catch (error) {
-      const e = error as { statusCode?: number; code?: string };
-      if (e.statusCode === 404 && e.code !== "ContainerNotFound") return null;
+      if (isMissingBlob(error)) return null;
       return this.#fail(error, { operation: "stat", key }, signal);
     }
   }
@@ -212,11 +211,16 @@ export class AzureDriver implements StorageDriver {
     try {
       await this.#blob(key).delete(signal ? { abortSignal: signal } : {});
     } catch (error) {
-      const e = error as { statusCode?: number; code?: string };
-      if (e.statusCode === 404 && e.code !== "ContainerNotFound") return;
+      if (isMissingBlob(error)) return;
       this.#fail(error, { operation: "delete", key }, signal);
     }
   }
 
   async close(): Promise<void> {}
+}
+
+/** A 404 about the blob, not about the container (HEAD carries the code only in details.errorCode). */
+function isMissingBlob(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: string; details?: { errorCode?: string } };
+  return e.statusCode === 404 && (e.code ?? e.details?.errorCode) !== "ContainerNotFound";
 }
