@@ -20,6 +20,8 @@ export interface CommandContext {
   manager: ArtifactManager;
   /** The store URL as given (for messages). */
   store: string;
+  /** The collection named by `--collection` / `ARTIFACTS_COLLECTION`, if any (else the default is active). */
+  explicitCollection: string | undefined;
   /** Aborted on Ctrl-C; pass it to every library call. */
   signal: AbortSignal;
   /** Receives progress events of transfers (rendered as a bar, lines or NDJSON). */

@@ -95,7 +95,8 @@ async function runCommand(
   progress: { reporter?: ProgressReporter },
 ): Promise<number> {
   const store = globals.store ?? nonEmpty(environment.env.ARTIFACTS_STORE) ?? "./artifacts";
-  const collection = globals.collection ?? nonEmpty(environment.env.ARTIFACTS_COLLECTION) ?? "default";
+  const explicitCollection = globals.collection ?? nonEmpty(environment.env.ARTIFACTS_COLLECTION);
+  const collection = explicitCollection ?? "default";
   const mode = progressMode(command, globals, environment);
   const reporter = createProgressReporter({
     mode,
@@ -104,7 +105,14 @@ async function runCommand(
   progress.reporter = reporter;
   const manager = await openStore({ url: store, collection, cwd: environment.cwd, signal });
   try {
-    const context = { manager, store, signal, onProgress: reporter.onProgress, cwd: environment.cwd };
+    const context = {
+      manager,
+      store,
+      explicitCollection,
+      signal,
+      onProgress: reporter.onProgress,
+      cwd: environment.cwd,
+    };
     const result = await command.run(context, input);
     printResult(command, result, globals, environment);
     return command.exitCode?.(result) ?? 0;

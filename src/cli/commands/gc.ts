@@ -1,33 +1,114 @@
-/** `artifacts gc`: removes abandoned uploads (claims without a commit record) after a grace period. */
+/** `artifacts gc`: removes abandoned uploads (claims that never got a commit record) after a grace period. */
 import { ArtifactError } from "../../index.js";
-import { type CommandContext, type CommandInput, defineCommand, flagOption } from "../command.js";
+import {
+  type CommandContext,
+  type CommandInput,
+  defineCommand,
+  flagOption,
+  stringOption,
+} from "../command.js";
+import { formatBytes, formatDuration, plural } from "../output/format.js";
+import { formatTable } from "../output/table.js";
+
+/** One thing removed (or, with --dry-run, to be removed): the shape the library's collectGarbage reports. */
+export interface GcItem {
+  kind: string;
+  collection: string;
+  name: string;
+  key: string;
+  version?: string;
+  objects: number;
+  bytes: number;
+  ageMs: number;
+}
 
 /** What `gc` returns. */
 export interface GcResult {
+  store: string;
   dryRun: boolean;
-  result: unknown;
+  items: GcItem[];
+  objects: number;
+  bytes: number;
 }
 
-/** Runs the store's garbage collection. */
-export async function collectGarbage(context: CommandContext, input: CommandInput): Promise<GcResult> {
-  const dryRun = flagOption(input.values, "dry-run");
-  const manager = context.manager as unknown as { collectGarbage?: (options: object) => Promise<unknown> };
-  if (typeof manager.collectGarbage !== "function") {
-    throw new ArtifactError("UNSUPPORTED", `store '${context.store}' has no garbage collection`);
+/** A manager that can collect garbage (the filesystem manager can; W&B collects its own). */
+interface GarbageCollecting {
+  collectGarbage(options: {
+    collection?: string;
+    olderThanMs?: number;
+    dryRun?: boolean;
+    signal?: AbortSignal;
+  }): Promise<Omit<GcResult, "store">>;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `"0"`, `"90s"`, `"30m"`, `"12h"`, `"7d"` into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (match === null) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `invalid --older-than '${text}': use a number with a unit, e.g. 0, 90s, 30m, 12h or 7d`,
+    );
   }
-  return { dryRun, result: await manager.collectGarbage({ dryRun, signal: context.signal }) };
+  return Math.round(Number(match[1]) * (UNITS[match[2] ?? "ms"] ?? 1));
+}
+
+/** Runs the store's garbage collection over every collection (or `--collection` when given). */
+export async function collectStoreGarbage(context: CommandContext, input: CommandInput): Promise<GcResult> {
+  const manager = context.manager as unknown as Partial<GarbageCollecting>;
+  if (typeof manager.collectGarbage !== "function") {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      `store '${context.store}' has no garbage collection (its server cleans up abandoned uploads itself)`,
+    );
+  }
+  const olderThan = stringOption(input.values, "older-than");
+  const options: Parameters<GarbageCollecting["collectGarbage"]>[0] = {
+    dryRun: flagOption(input.values, "dry-run"),
+    signal: context.signal,
+  };
+  if (olderThan !== undefined) options.olderThanMs = parseDuration(olderThan);
+  if (context.explicitCollection !== undefined) options.collection = context.explicitCollection;
+  const result = await manager.collectGarbage.call(context.manager, options);
+  return { store: context.store, ...result };
+}
+
+function render(r: GcResult): string {
+  const verb = r.dryRun ? "would remove" : "removed";
+  const table = formatTable(
+    r.items,
+    [
+      { header: "KIND", value: (i) => i.kind },
+      { header: "ARTIFACT", value: (i) => `${i.collection}/${i.name}${i.version ? `:${i.version}` : ""}` },
+      { header: "OBJECTS", value: (i) => String(i.objects), right: true },
+      { header: "SIZE", value: (i) => formatBytes(i.bytes), right: true },
+      { header: "AGE", value: (i) => formatDuration(i.ageMs / 1000) },
+    ],
+    "",
+  );
+  const summary = `${verb} ${plural(r.objects, "object")} (${formatBytes(r.bytes)}) in store '${r.store}'`;
+  return table === "" ? `nothing to remove in store '${r.store}'` : `${table}\n${summary}`;
 }
 
 export const gcCommand = defineCommand<GcResult>({
   name: "gc",
   summary: "Remove abandoned uploads (interrupted or crashed logs)",
-  usage: ["gc [--dry-run]"],
-  description: "Removes abandoned uploads: claimed version numbers that never got a commit record.",
-  options: { "dry-run": { type: "boolean", short: "n" } },
-  optionHelp: [["-n, --dry-run", "Only list what would be removed"]],
-  examples: ["gc --dry-run", "gc"],
+  usage: ["gc [--dry-run] [--older-than DURATION]"],
+  description:
+    "Removes what interrupted or crashed logs left behind: claimed version numbers that never got a\n" +
+    "commit record, the files uploaded under them, and staging folders. Only things older than the\n" +
+    "grace period are touched (default 24h), so a log still running elsewhere is safe. Every collection\n" +
+    "is cleaned unless --collection is given. Removed version numbers are never reused.",
+  options: { "dry-run": { type: "boolean", short: "n" }, "older-than": { type: "string" } },
+  optionHelp: [
+    ["-n, --dry-run", "Only list what would be removed"],
+    ["--older-than DURATION", "Grace period, e.g. 0, 30m, 12h, 7d (default 24h)"],
+  ],
+  examples: ["gc --dry-run", "gc", "gc --older-than 1h --collection models --json"],
   positionals: { min: 0, max: 0 },
   silentWhenQuiet: true,
-  run: collectGarbage,
-  render: (r) => JSON.stringify(r.result, null, 2),
+  run: collectStoreGarbage,
+  render,
 });

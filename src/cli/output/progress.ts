@@ -37,6 +37,8 @@ export interface ProgressReporter {
 
 /** The width of the terminal when it does not say. */
 const DEFAULT_COLUMNS = 80;
+/** Characters kept for the counts after the bar (they vary with the numbers). */
+const COUNTS_BUDGET = 56;
 
 /** Creates a reporter for `mode`. */
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
@@ -73,7 +75,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
         stream.write(`${formatSummary(state)}\n`);
       } else if (event.type === "start" || throttled(redrawMs)) {
         if (event.type === "start") lastDraw = now();
-        stream.write(`\r${formatBar(state, stream.columns ?? DEFAULT_COLUMNS)}\x1b[K`);
+        stream.write(`\r${formatBar(state, stream.columns || DEFAULT_COLUMNS)}\x1b[K`);
         drawn = true;
       }
       return;
@@ -117,9 +119,10 @@ export function formatCounts(state: ProgressState): string {
 
 /** The one-line bar drawn on a terminal, fitted to `columns`. */
 export function formatBar(state: ProgressState, columns: number): string {
-  const label = state.operation.padEnd(8);
+  const label = state.operation.padEnd(9);
   const counts = formatCounts(state);
-  const room = columns - 1 - label.length - counts.length - 4;
+  // A fixed budget for the counts keeps the bar from changing width as the numbers change.
+  const room = columns - 1 - label.length - Math.max(counts.length, COUNTS_BUDGET) - 4;
   if (room < 10) return `${label}${counts}`.slice(0, Math.max(0, columns - 1));
   const width = Math.min(room, 40);
   const ratio = state.totalBytes > 0 ? Math.min(1, state.bytes / state.totalBytes) : 0;
