@@ -3,7 +3,7 @@
  * into a staging folder beside the target, its base64 md5 checked against the manifest, and only when
  * all files are verified are they moved into the target, so it never holds a partial download.
  */
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
@@ -35,9 +35,10 @@ interface PlannedFile {
 /** Downloads, verifies and moves a version into `to`; returns the resolved version. */
 export async function downloadVersion(session: WandbSession, request: DownloadVersionRequest) {
   const { signal, onProgress } = request;
+  const target = resolve(request.to);
+  await checkTarget(target);
   const version = await resolveVersion(session, request, signal);
   const files = await planDownload(session, version, signal);
-  const target = resolve(request.to);
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(`${target}.partial-`);
   try {
@@ -62,6 +63,21 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     return version;
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** `INVALID_ARGUMENT` when `to` is a file or lies inside one (a missing folder is fine). */
+async function checkTarget(to: string): Promise<void> {
+  const info = await stat(to).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    if (error.code === "ENOTDIR") return "inside-file";
+    throw error;
+  });
+  if (info === "inside-file" || (info !== null && !info.isDirectory())) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `download target \`to\` ${to} is a file (or is inside one); pass a folder path`,
+    );
   }
 }
 

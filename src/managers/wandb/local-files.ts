@@ -1,10 +1,7 @@
-/** Collects the files to log (a folder walked recursively, or one file) and hashes them streamed. */
+/** Collects the files to log and hashes them streamed. */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { basename, join, relative, sep } from "node:path";
-import { validateArtifactPath } from "../../core/names.js";
-import { ArtifactError } from "../../errors.js";
+import { collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
 
 /** A local file to log with its artifact path, size and base64 md5. */
 export interface LocalFile {
@@ -17,36 +14,16 @@ export interface LocalFile {
   digest: string;
 }
 
-/** Lists the files under `localPath` (a folder's contents, or the file as `artifactPath`). */
+/**
+ * Lists the files to log with the same rules as every backend (the filesystem manager's collector:
+ * a folder's contents or one file at `artifactPath`, symlinks only inside the folder, no empty folder).
+ */
 export async function collectLocalFiles(
   localPath: string,
   artifactPath: string | undefined,
 ): Promise<Array<{ localPath: string; path: string; size: number }>> {
-  const info = await stat(localPath).catch((cause: NodeJS.ErrnoException) => {
-    throw new ArtifactError(
-      cause.code === "ENOENT" ? "NOT_FOUND" : "INVALID_ARGUMENT",
-      `cannot log '${localPath}': ${cause.code === "ENOENT" ? "no such file or folder" : cause.message}`,
-      { cause },
-    );
-  });
-  if (info.isFile()) {
-    const path = validateArtifactPath(artifactPath ?? basename(localPath));
-    return [{ localPath, path, size: info.size }];
-  }
-  if (artifactPath !== undefined) {
-    throw new ArtifactError("INVALID_ARGUMENT", "`artifactPath` applies to a single file, not to a folder");
-  }
-  const files: Array<{ localPath: string; path: string; size: number }> = [];
-  for (const entry of await readdir(localPath, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = join(entry.parentPath, entry.name);
-    const path = validateArtifactPath(relative(localPath, full).split(sep).join("/"), "file path");
-    files.push({ localPath: full, path, size: (await stat(full)).size });
-  }
-  if (files.length === 0) {
-    throw new ArtifactError("INVALID_ARGUMENT", `folder '${localPath}' has no files to log`);
-  }
-  return files;
+  const files = await collectFiles(localPath, artifactPath);
+  return files.map((file) => ({ localPath: file.source, path: file.path, size: file.size }));
 }
 
 /** Streams a file (or a byte range) through md5; returns base64 and hex of the digest. */

@@ -2,7 +2,7 @@
  * Reading one version (PROTOCOL.md 4.1-4.3): resolve `vN` / `latest` / an alias inside a type and
  * collection, fetch its manifest from the pre-signed URL, and page through its files' download URLs.
  */
-import { parseVersion } from "../../core/names.js";
+import { parseVersion, validateAlias } from "../../core/names.js";
 import type { VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { parseManifest, type WandbManifest } from "./manifest.js";
@@ -50,17 +50,14 @@ type MembershipAnswer = {
 /** The alias name the server resolves for a selector: `latest`, `vN` or an alias. */
 export function aliasOf(selector: VersionSelector | undefined): string {
   if (selector === undefined) return "latest";
-  if (typeof selector === "number") {
-    if (!Number.isInteger(selector) || selector < 0) {
-      throw new ArtifactError(
-        "INVALID_ARGUMENT",
-        `invalid \`version\` ${selector}: use a non-negative integer`,
-      );
-    }
-    return `v${selector}`;
+  if (typeof selector === "number" && Number.isInteger(selector) && selector >= 0) return `v${selector}`;
+  if (typeof selector !== "string" || (/^v[0-9]+$/.test(selector) && parseVersion(selector) === undefined)) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `invalid \`version\` ${JSON.stringify(selector)}: use "latest", "v3", 3 or an alias name`,
+    );
   }
-  if (selector === "")
-    throw new ArtifactError("INVALID_ARGUMENT", "`version` is empty: use 'v3', 3, 'latest' or an alias");
+  if (selector !== "latest" && parseVersion(selector) === undefined) validateAlias(selector);
   return selector;
 }
 
