@@ -103,7 +103,7 @@ async function runCommand(
     stream: mode === "ndjson" ? environment.stdout : environment.stderr,
   });
   progress.reporter = reporter;
-  const manager = await openStore({ url: store, collection, cwd: environment.cwd, signal });
+  const manager = openStore({ url: store, collection, cwd: environment.cwd });
   try {
     const context = {
       manager,

@@ -1,5 +1,10 @@
 /** `artifacts gc`: removes abandoned uploads (claims that never got a commit record) after a grace period. */
-import { ArtifactError } from "../../index.js";
+import {
+  ArtifactError,
+  type CollectGarbageOptions,
+  type CollectGarbageResult,
+  FileSystemArtifactManager,
+} from "../../index.js";
 import {
   type CommandContext,
   type CommandInput,
@@ -10,35 +15,9 @@ import {
 import { formatBytes, formatDuration, plural } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 
-/** One thing removed (or, with --dry-run, to be removed): the shape the library's collectGarbage reports. */
-export interface GcItem {
-  kind: string;
-  collection: string;
-  name: string;
-  key: string;
-  version?: string;
-  objects: number;
-  bytes: number;
-  ageMs: number;
-}
-
-/** What `gc` returns. */
-export interface GcResult {
+/** What `gc` returns: the library's result and the store it ran on. */
+export interface GcResult extends CollectGarbageResult {
   store: string;
-  dryRun: boolean;
-  items: GcItem[];
-  objects: number;
-  bytes: number;
-}
-
-/** A manager that can collect garbage (the filesystem manager can; W&B collects its own). */
-interface GarbageCollecting {
-  collectGarbage(options: {
-    collection?: string;
-    olderThanMs?: number;
-    dryRun?: boolean;
-    signal?: AbortSignal;
-  }): Promise<Omit<GcResult, "store">>;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -57,22 +36,21 @@ export function parseDuration(text: string): number {
 
 /** Runs the store's garbage collection over every collection (or `--collection` when given). */
 export async function collectStoreGarbage(context: CommandContext, input: CommandInput): Promise<GcResult> {
-  const manager = context.manager as unknown as Partial<GarbageCollecting>;
-  if (typeof manager.collectGarbage !== "function") {
+  const { manager } = context;
+  if (!(manager instanceof FileSystemArtifactManager)) {
     throw new ArtifactError(
       "UNSUPPORTED",
-      `store '${context.store}' has no garbage collection (its server cleans up abandoned uploads itself)`,
+      `store '${context.store}' has no garbage collection to run (the W&B server cleans up unfinished uploads itself)`,
     );
   }
   const olderThan = stringOption(input.values, "older-than");
-  const options: Parameters<GarbageCollecting["collectGarbage"]>[0] = {
+  const options: CollectGarbageOptions = {
     dryRun: flagOption(input.values, "dry-run"),
     signal: context.signal,
   };
   if (olderThan !== undefined) options.olderThanMs = parseDuration(olderThan);
   if (context.explicitCollection !== undefined) options.collection = context.explicitCollection;
-  const result = await manager.collectGarbage.call(context.manager, options);
-  return { store: context.store, ...result };
+  return { store: context.store, ...(await manager.collectGarbage(options)) };
 }
 
 function render(r: GcResult): string {
