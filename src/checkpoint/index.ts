@@ -11,6 +11,13 @@ export {
 } from "./dtype.js";
 export { type LoadCheckpointOptions, loadCheckpoint } from "./load-checkpoint.js";
 export { moduleStateDict } from "./module-state-dict.js";
+export {
+  type LoadSafetensorsOptions,
+  loadSafetensors,
+  type SafetensorsContent,
+  type SaveSafetensorsOptions,
+  saveSafetensors,
+} from "./safetensors.js";
 export { encodeCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from "./save-checkpoint.js";
 export { isTensor, Storage, Tensor, type TensorOptions } from "./tensor.js";
 export {

@@ -8,7 +8,7 @@ import { Storage } from "./tensor.js";
 import { createTorchHooks, type StorageRef } from "./torch-globals.js";
 import type { StateTree } from "./values.js";
 import { entryDataOffset, readEntry, readZipEntries, type ZipEntry } from "./zip/reader.js";
-import { type ByteSource, bytesSource, fileSource } from "./zip/source.js";
+import { type ByteSource, openSource } from "./zip/source.js";
 
 /** Options of {@link loadCheckpoint}. */
 export interface LoadCheckpointOptions {
@@ -105,7 +105,7 @@ export async function loadCheckpoint(
   options: LoadCheckpointOptions = {},
 ): Promise<StateTree> {
   throwIfAborted(options.signal);
-  const src = typeof pathOrBytes === "string" ? await openPath(pathOrBytes) : bytesSource(pathOrBytes);
+  const src = await openSource(pathOrBytes);
   try {
     const magic = await src.read(0, Math.min(4, src.size));
     if (magic[0] === 0x50 && magic[1] === 0x4b && magic[2] === 3 && magic[3] === 4) {
@@ -127,16 +127,5 @@ export async function loadCheckpoint(
     throw error;
   } finally {
     await src.close();
-  }
-}
-
-async function openPath(path: string): Promise<ByteSource> {
-  try {
-    return await fileSource(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new ArtifactError("NOT_FOUND", `checkpoint file '${path}' does not exist`, { cause: error });
-    throw error;
   }
 }

@@ -15,7 +15,8 @@ export interface PickledCheckpoint {
   storages: Storage[];
 }
 
-class TorchPickler extends Pickler {
+/** The torch pickler (exported for tests that craft malformed checkpoints). */
+export class TorchPickler extends Pickler {
   readonly storages = new Map<Storage, string>();
 
   override saveOther(v: object, path: string): boolean {

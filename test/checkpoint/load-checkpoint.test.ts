@@ -6,6 +6,7 @@ import {
   type PickledObject,
   type Tensor,
 } from "../../src/checkpoint/index.js";
+import { cudaCheckpoint } from "./craft.js";
 import { FIXTURE_NAMES, FIXTURES_DIR, fixtureJson, toFixtureJson } from "./fixture-json.js";
 
 describe("loadCheckpoint on torch.save fixtures", () => {
@@ -52,6 +53,12 @@ describe("loadCheckpoint on torch.save fixtures", () => {
     await expect(
       loadCheckpoint(`${FIXTURES_DIR}e_model_logger_module.pt`, { allowObjects: false }),
     ).rejects.toMatchObject({ code: "CHECKPOINT_INVALID" });
+  });
+
+  it("reads storages saved from cuda:0 and keeps their location", async () => {
+    const value = (await loadCheckpoint(await cudaCheckpoint())) as Record<string, Tensor>;
+    expect(value.w?.toArray()).toEqual([2, 4]);
+    expect(value.w?.storage.location).toBe("cuda:0");
   });
 
   it("reports a missing file as NOT_FOUND", async () => {

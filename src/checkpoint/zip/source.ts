@@ -1,5 +1,6 @@
 /** Random-access byte sources for readers: a file (read by ranges, never whole) or bytes in memory. */
 import { type FileHandle, open } from "node:fs/promises";
+import { ArtifactError } from "../../errors.js";
 import { invalidCheckpoint } from "../invalid.js";
 
 /** Bytes that can be read by range. */
@@ -57,6 +58,19 @@ export async function fileSource(path: string): Promise<ByteSource> {
     };
   } catch (error) {
     await handle.close();
+    throw error;
+  }
+}
+
+/** A source over a path (NOT_FOUND when it does not exist) or over bytes. */
+export async function openSource(pathOrBytes: string | Uint8Array): Promise<ByteSource> {
+  if (typeof pathOrBytes !== "string") return bytesSource(pathOrBytes);
+  try {
+    return await fileSource(pathOrBytes);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new ArtifactError("NOT_FOUND", `file '${pathOrBytes}' does not exist`, { cause: error });
+    }
     throw error;
   }
 }

@@ -1,0 +1,169 @@
+/**
+ * safetensors read and write: an 8-byte little-endian header length, a JSON header
+ * (`{name: {dtype, shape, data_offsets}, __metadata__}`), then the tensors' bytes.
+ * Spec: https://github.com/huggingface/safetensors#format
+ */
+import { randomBytes } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { ArtifactError, throwIfAborted } from "../errors.js";
+import { DTYPES, type DType, dtypeOfSafetensors } from "./dtype.js";
+import { invalidCheckpoint } from "./invalid.js";
+import { contiguousStrides, numelOf, Storage, Tensor } from "./tensor.js";
+import { type ByteSource, openSource } from "./zip/source.js";
+
+/** What {@link loadSafetensors} returns. */
+export interface SafetensorsContent {
+  /** Tensors by name, in the header's order. */
+  tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` (string to string). */
+  metadata: Record<string, string>;
+}
+
+/** Options of {@link loadSafetensors}. */
+export interface LoadSafetensorsOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of {@link saveSafetensors}. */
+export interface SaveSafetensorsOptions {
+  /** Stored as `__metadata__`; values must be strings. */
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** The largest header accepted (the safetensors library's limit). */
+const MAX_HEADER = 100_000_000;
+
+interface HeaderEntry {
+  dtype: DType;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+function parseEntry(name: string, raw: unknown, dataSize: number): HeaderEntry {
+  const e = raw as Partial<HeaderEntry> | null;
+  const dtype = typeof e?.dtype === "string" ? dtypeOfSafetensors(e.dtype) : undefined;
+  if (e === null || dtype === undefined)
+    throw invalidCheckpoint(`safetensors '${name}' has an unknown dtype`);
+  const shape = e.shape;
+  const offsets = e.data_offsets;
+  const ints = (a: unknown): a is number[] =>
+    Array.isArray(a) && a.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
+  if (!ints(shape) || !ints(offsets) || offsets.length !== 2) {
+    throw invalidCheckpoint(`safetensors '${name}' has a malformed shape or data_offsets`);
+  }
+  const [begin, end] = offsets as [number, number];
+  const numel = numelOf(shape);
+  if (!Number.isSafeInteger(numel) || numel * DTYPES[dtype].size !== end - begin || end > dataSize) {
+    throw invalidCheckpoint(
+      `safetensors '${name}': shape [${shape}] does not match offsets ${begin}..${end}`,
+    );
+  }
+  return { dtype, shape, data_offsets: [begin, end] };
+}
+
+async function readHeader(src: ByteSource): Promise<{ header: Record<string, unknown>; dataStart: number }> {
+  if (src.size < 8) throw invalidCheckpoint("safetensors file is shorter than its 8-byte header length");
+  const lenBytes = await src.read(0, 8);
+  const len = new DataView(lenBytes.buffer).getBigUint64(0, true);
+  if (len > BigInt(Math.min(MAX_HEADER, src.size - 8)))
+    throw invalidCheckpoint(`safetensors header length ${len} is too large`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(await src.read(8, Number(len))));
+  } catch (error) {
+    throw invalidCheckpoint("safetensors header is not valid JSON", error);
+  }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) {
+    throw invalidCheckpoint("safetensors header is not a JSON object");
+  }
+  return { header: header as Record<string, unknown>, dataStart: 8 + Number(len) };
+}
+
+/** Reads a safetensors file (by ranges, one tensor at a time) or bytes. Malformed → CHECKPOINT_INVALID. */
+export async function loadSafetensors(
+  pathOrBytes: string | Uint8Array,
+  options: LoadSafetensorsOptions = {},
+): Promise<SafetensorsContent> {
+  const src = await openSource(pathOrBytes);
+  try {
+    const { header, dataStart } = await readHeader(src);
+    const tensors: Record<string, Tensor> = {};
+    let metadata: Record<string, string> = {};
+    for (const [name, raw] of Object.entries(header)) {
+      throwIfAborted(options.signal);
+      if (name === "__metadata__") {
+        if (raw === null || typeof raw !== "object")
+          throw invalidCheckpoint("safetensors __metadata__ is not an object");
+        metadata = Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k, String(v)]));
+        continue;
+      }
+      const e = parseEntry(name, raw, src.size - dataStart);
+      const [begin, end] = e.data_offsets;
+      const storage = new Storage(e.dtype, await src.read(dataStart + begin, end - begin));
+      tensors[name] = Tensor.view(storage, 0, e.shape, contiguousStrides(e.shape));
+    }
+    return { tensors, metadata };
+  } finally {
+    await src.close();
+  }
+}
+
+function buildHeader(tensors: [string, Tensor][], metadata: Record<string, string> | undefined): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata !== undefined && Object.keys(metadata).length > 0) {
+    if (!Object.values(metadata).every((v) => typeof v === "string")) {
+      throw new ArtifactError("INVALID_ARGUMENT", "safetensors `metadata` values must be strings");
+    }
+    header.__metadata__ = metadata;
+  }
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    if (!(t instanceof Tensor)) throw new ArtifactError("INVALID_ARGUMENT", `'${name}' is not a Tensor`);
+    const size = t.numel * DTYPES[t.dtype].size;
+    header[name] = {
+      dtype: DTYPES[t.dtype].safetensors,
+      shape: t.shape,
+      data_offsets: [offset, offset + size],
+    };
+    offset += size;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.byteLength / 8) * 8;
+  const out = new Uint8Array(8 + padded).fill(0x20);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.set(json, 8);
+  return out;
+}
+
+/**
+ * Writes tensors as a safetensors file: header first, then each tensor's row-major bytes written
+ * straight to the file (non-contiguous views are gathered one tensor at a time). Atomic via rename.
+ */
+export async function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  options: SaveSafetensorsOptions = {},
+): Promise<void> {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const header = buildHeader(entries, options.metadata);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(tmp, "wx");
+  try {
+    await handle.write(header);
+    for (const [, t] of entries) {
+      throwIfAborted(options.signal);
+      const bytes = t.bytes();
+      for (let done = 0; done < bytes.byteLength; ) {
+        done += (await handle.write(bytes, done, Math.min(bytes.byteLength - done, 1 << 30))).bytesWritten;
+      }
+    }
+    await handle.close();
+    await rename(tmp, path);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
