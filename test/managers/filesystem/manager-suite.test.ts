@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLocalDriver } from "../../../src/drivers/local.js";
 import { deleteMemoryStore } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { readAll } from "../../../src/storage/body.js";
 import { describeManagerSuite } from "../../conformance/manager-suite.js";
+import { withoutAtomicRename } from "../../fixtures/filesystem/without-atomic-rename.js";
 
 describeManagerSuite(
   "filesystem (local folder)",
@@ -49,6 +51,24 @@ describeManagerSuite(
     readDescription: async ({ manager, collection, name }) => {
       const driver = await (manager as FileSystemArtifactManager).getDriver();
       return (await readAll(await driver.read(`${collection}/${name}/meta/readme.txt`))).toString("utf8");
+    },
+  },
+);
+
+describeManagerSuite(
+  "filesystem (local folder, object-store write path)",
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), "am-suite-direct-"));
+    const driver = withoutAtomicRename(createLocalDriver({ root }));
+    return {
+      manager: new FileSystemArtifactManager({ driver }),
+      cleanup: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+  {
+    corruptFile: async ({ manager, collection, name, version, path }) => {
+      const file = join((manager as FileSystemArtifactManager).url, collection, name, version, path);
+      await writeFile(file, (await readFile(file, "utf8")).toUpperCase());
     },
   },
 );
