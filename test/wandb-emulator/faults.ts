@@ -9,7 +9,7 @@ export type RequestKind = "graphql" | "upload" | "download";
 /** One injected fault. */
 export interface FaultRule {
   kind: RequestKind;
-  /** GraphQL operation name (e.g. `CreateArtifactFiles`); any when absent. */
+  /** GraphQL operation name (e.g. `CreateArtifactFiles`), or for storage `file` / `manifest` / `part` / `blob`; any when absent. */
   operation?: string;
   /** Answer this status instead of serving the request. */
   status?: number;

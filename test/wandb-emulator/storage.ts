@@ -16,10 +16,12 @@ export async function handleStorage(
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const kind = req.method === "PUT" ? "upload" : "download";
-  const fault = deps.faults.take(kind);
   const checked = deps.signer.check(req.method ?? "GET", url);
+  // recorded as the operation: "file" / "manifest" / "part" uploads, "blob" / "manifest" downloads
+  const operation = checked.ok ? (checked.upload?.kind ?? checked.kind) : undefined;
+  const fault = deps.faults.take(kind, operation);
   const reply = (status: number, body: string | Buffer = "", headers: Record<string, string> = {}) => {
-    deps.faults.record({ kind, status, faulted: fault !== undefined });
+    deps.faults.record({ kind, ...(operation ? { operation } : {}), status, faulted: fault !== undefined });
     res.writeHead(status, headers).end(body);
   };
   if (fault?.status !== undefined) {
@@ -29,7 +31,8 @@ export async function handleStorage(
   if (!checked.ok) return reply(checked.status, checked.why);
   if (req.method === "PUT" && checked.upload) {
     const body = await readBody(req, fault?.cutAfterBytes);
-    if (body === undefined) return deps.faults.record({ kind, status: 0, faulted: true });
+    if (body === undefined)
+      return deps.faults.record({ kind, ...(operation ? { operation } : {}), status: 0, faulted: true });
     return storeUpload(checked.upload, body, req, deps.state, reply);
   }
   if (req.method !== "GET") return reply(405, "MethodNotAllowed");
@@ -39,7 +42,7 @@ export async function handleStorage(
       : deps.state.artifacts.get(checked.key ?? "")?.manifest?.bytes;
   if (!bytes) return reply(404, "NoSuchKey");
   if (fault?.cutAfterBytes !== undefined) {
-    deps.faults.record({ kind, status: 0, faulted: true });
+    deps.faults.record({ kind, ...(operation ? { operation } : {}), status: 0, faulted: true });
     res.writeHead(200, { "content-length": String(bytes.length) });
     res.write(bytes.subarray(0, fault.cutAfterBytes));
     return void setTimeout(() => res.destroy(), 10);

@@ -49,7 +49,8 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
       files,
       session.settings.concurrency,
       async (file) => {
-        bytes += await fetchVerified(session, file, join(staging, file.path), request);
+        const size = await fetchVerified(session, file, join(staging, file.path), request);
+        bytes += size; // not `bytes += await …`: that reads `bytes` before the await and loses updates
         onProgress?.({ type: "file-done", path: file.path, size: file.entry.size ?? 0 });
       },
       signal,
