@@ -4,8 +4,8 @@ import type { AnyCommand } from "./command.js";
 const GLOBAL_HELP: [string, string][] = [
   ["--store URL", "Store to use (env ARTIFACTS_STORE; default ./artifacts)"],
   ["--collection NAME", "Collection to use (env ARTIFACTS_COLLECTION; default 'default')"],
-  ["--json", "Print JSON for scripts: one document, or NDJSON progress events and a final"],
-  ["", '{"type":"result",…} line for log, get and verify; errors as one JSON line on stderr'],
+  ["--json", "Print JSON for scripts: one line; log, get and verify print NDJSON progress events"],
+  ["", 'first and the {"type":"result",…} line last; errors as one JSON line on stderr'],
   ["-q, --quiet", "No progress; log, get, verify, alias set/rm print nothing on success"],
   ["--debug", "Print the stack trace and cause of an error"],
   ["-h, --help", "Show help; 'artifacts COMMAND --help' for one command"],

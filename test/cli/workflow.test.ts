@@ -11,6 +11,7 @@ const json = async (...args: string[]) => {
   const run = await cli(...args, "--json");
   expect(run.stderr, `stderr of ${args.join(" ")}`).toBe("");
   expect(run.code).toBe(0);
+  expect(lines(run.stdout), "--json prints one line").toHaveLength(1);
   return JSON.parse(run.stdout) as Record<string, unknown>;
 };
 /** The final `{"type":"result"}` line of a transfer under --json. */

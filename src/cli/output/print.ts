@@ -15,7 +15,7 @@ export interface PrintOptions {
   quiet: boolean;
 }
 
-/** Prints `result` of `command`: JSON (one line after NDJSON progress, else indented), or human text. */
+/** Prints `result` of `command`: one JSON line (after NDJSON progress for transfers), or human text. */
 export function printResult(
   command: AnyCommand,
   result: unknown,
@@ -23,9 +23,8 @@ export function printResult(
   streams: CliStreams,
 ) {
   if (options.json) {
-    const text = command.transfer
-      ? JSON.stringify({ type: "result", ...(result as object) })
-      : JSON.stringify(result, null, 2);
+    // One line either way, so that the last line of stdout is always the result (pipe to jq to read).
+    const text = JSON.stringify(command.transfer ? { type: "result", ...(result as object) } : result);
     streams.stdout.write(`${text}\n`);
     return;
   }
