@@ -43,7 +43,16 @@ export type {
 
 // --- filesystem manager and drivers (owner: core) ---
 
+export {
+  type ArtifactIdCheckOptions,
+  assertArtifactIdExists,
+  assertArtifactIdUnused,
+  type CreateArtifactIdOptions,
+  createArtifactId,
+  createUniqueArtifactId,
+} from "./core/artifact-id.js";
 export { compareCodePoints } from "./core/compare.js";
+export { diffRecords, type FileChange, type RecordDiff } from "./core/diff.js";
 export {
   DEFAULT_TRANSFER_CONCURRENCY,
   type MapConcurrentOptions,
@@ -67,12 +76,13 @@ export { backendOfUrl, createDriver } from "./storage/create-driver.js";
 // --- cloud drivers (owner: cloud) ---
 
 // --- wandb (owner: wandb) ---
+
+export type { WandbConfigOptions } from "./managers/wandb/config.js";
 export {
   createWandbManagerFromUrl,
   parseWandbUrl,
   type WandbStoreUrl,
 } from "./managers/wandb/from-url.js";
-export type { WandbConfigOptions } from "./managers/wandb/config.js";
 export type { WandbRetryOptions } from "./managers/wandb/retry.js";
 export type { WandbTransferOptions } from "./managers/wandb/settings.js";
 export {
