@@ -112,3 +112,23 @@ export async function listCommittedVersions(
   }
   return versions.sort((a, b) => a.index - b.index);
 }
+
+/** Whether the collection has a committed version in this type (one small query). */
+export async function hasCommittedVersion(
+  session: WandbSession,
+  where: { type: string; name: string },
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const entity = await session.entity(signal);
+  type Answer = {
+    project: {
+      artifactType: { artifactCollection: { artifacts: Page<unknown> | null } | null } | null;
+    } | null;
+  };
+  const variables = {
+    ...{ entity, project: session.project, type: where.type, collection: where.name },
+    ...{ cursor: null, perPage: 1, filters: COMMITTED },
+  };
+  const data = await session.client.request<Answer>(COLLECTION_VERSIONS, variables, { signal });
+  return (data.project?.artifactType?.artifactCollection?.artifacts?.edges.length ?? 0) > 0;
+}

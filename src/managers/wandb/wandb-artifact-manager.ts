@@ -19,7 +19,7 @@ import { ArtifactManager, type ArtifactManagerOptions } from "../artifact-manage
 import { listAliases, removeAlias, setAlias } from "./aliases.js";
 import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
 import { downloadVersion } from "./download.js";
-import { listCollections, listCommittedVersions, listTypes } from "./listing.js";
+import { hasCommittedVersion, listCollections, listCommittedVersions, listTypes } from "./listing.js";
 import { logFilesToWandb } from "./log-files.js";
 import { compareCodePoints } from "./manifest.js";
 import { fetchManifest, resolveVersion } from "./resolve.js";
@@ -102,7 +102,7 @@ export class WandbArtifactManager extends ArtifactManager {
   async existsInCollection(name: string, collection?: string): Promise<boolean> {
     validateArtifactName(name);
     const type = this.#type(collection === undefined ? {} : { collection });
-    return (await listCollections(this.#session, type)).includes(name);
+    return hasCommittedVersion(this.#session, { type, name });
   }
 
   async getVersion(name: string, options: VersionOptions = {}): Promise<VersionRecord> {
