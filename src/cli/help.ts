@@ -12,13 +12,17 @@ const GLOBAL_HELP: [string, string][] = [
   ["--version", "Print the version of artifacts"],
 ];
 
-const STORES = `Stores (--store URL):
+const STORES = `Stores (--store URL), configured the way each service's own tools are:
   ./artifacts, /abs/path, file:///path   a local folder (created on first log)
-  s3://BUCKET/PREFIX                     Amazon S3 or compatible (AWS_* env, AWS_ENDPOINT_URL)
-  gs://BUCKET/PREFIX                     Google Cloud Storage (application default credentials)
-  az://CONTAINER/PREFIX                  Azure Blob Storage (AZURE_STORAGE_CONNECTION_STRING)
-  wandb://ENTITY/PROJECT                 Weights & Biases (WANDB_API_KEY)
-  memory://                              in memory: lives only as long as ONE process, so it is empty
+  s3://BUCKET/PREFIX                     S3: AWS credential chain (AWS_ACCESS_KEY_ID…, AWS_PROFILE),
+                                         AWS_REGION; AWS_ENDPOINT_URL for MinIO, Ceph, R2
+  gs://BUCKET/PREFIX                     Google Cloud Storage: application default credentials
+                                         (GOOGLE_APPLICATION_CREDENTIALS); STORAGE_EMULATOR_HOST
+  az://CONTAINER/PREFIX                  Azure Blob: AZURE_STORAGE_CONNECTION_STRING, or
+                                         AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY / SAS / az login
+  wandb://ENTITY/PROJECT                 Weights & Biases: WANDB_API_KEY or ~/.netrc, WANDB_BASE_URL;
+                                         collections are W&B artifact types
+  memory://NAME                          in memory: lives only as long as ONE process, so it is empty
                                          at the start of every artifacts command (use it from the library)`;
 
 const EXIT_CODES =

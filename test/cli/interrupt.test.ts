@@ -71,6 +71,17 @@ describe("Ctrl-C", () => {
     const verify = await cli("verify", `data:${version}`, "-q");
     expect(verify.code).toBe(0);
     expect((await cli("verify", "data:v0", "-q")).code).toBe(0);
+
+    // Whatever the cancelled log left (a burnt claim, a staging folder) is gc's to remove, never a version.
+    const dry = JSON.parse((await cli("gc", "--dry-run", "--older-than", "0", "--json")).stdout);
+    expect(dry).toMatchObject({ dryRun: true });
+    for (const item of dry.items) expect(["v0", version]).not.toContain(item.version);
+    expect((await cli("gc", "--older-than", "0", "-q")).code).toBe(0);
+    expect(JSON.parse((await cli("gc", "--dry-run", "--older-than", "0", "--json")).stdout).items).toEqual(
+      [],
+    );
+    const after = JSON.parse((await cli("versions", "data", "--json")).stdout);
+    expect(after.versions.map((v: { version: string }) => v.version)).toEqual(["v0", version]);
   });
 
   it("cancels a get: exit 130 and nothing partial in the target folder", async () => {

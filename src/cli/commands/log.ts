@@ -31,7 +31,8 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
   if (artifactPath !== undefined) options.artifactPath = artifactPath;
   if (meta.length > 0) options.metadata = parseMetadata(meta);
   const artifact = await manager.logFiles(name, resolve(context.cwd, path), options);
-  const at = { collection: artifact.collection, version: artifact.version, signal };
+  // The version is committed: a Ctrl-C from here on must not report it as cancelled.
+  const at = { collection: artifact.collection, version: artifact.version };
   for (const alias of aliases) await manager.setAlias(artifact.name, alias, at);
   const record = await manager.getVersion(artifact.name, at);
   const size = record.files.reduce((sum, file) => sum + file.size, 0);

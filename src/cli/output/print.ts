@@ -50,7 +50,7 @@ export function describeError(error: unknown, interruptedBy: NodeJS.Signals | un
     return {
       exitCode,
       code: "INTERRUPTED",
-      message: `interrupted by ${interruptedBy}; nothing partial was kept`,
+      message: `cancelled by ${interruptedBy}${interruptedBy === "SIGINT" ? " (Ctrl-C)" : ""}`,
     };
   }
   if (error instanceof UsageError) return { exitCode: EXIT.usage, code: "USAGE", message: error.message };
