@@ -51,26 +51,21 @@ export async function logVersion(session: WandbSession, request: LogVersionReque
   if (created.state !== "PENDING" && created.state !== "DELETED") {
     throw new ArtifactError("UNEXPECTED", `W&B createArtifact returned state ${created.state}`);
   }
-  const manifestInput = {
+  const manifestInput: ManifestInput = {
     ...scope,
     artifactID: created.id,
     baseArtifactID: created.artifactSequence.latestArtifact?.id ?? null,
     name: "wandb_manifest.json",
     manifestType: "FULL",
   };
-  type ManifestAnswer = {
-    createArtifactManifest: {
-      artifactManifest: { id: string; file: { uploadUrl?: string | null; uploadHeaders?: string[] | null } };
-    };
-  };
-  const reserved = await session.client.request<ManifestAnswer>(
-    CREATE_ARTIFACT_MANIFEST,
+  const reserved = await createManifest(
+    session,
     { ...manifestInput, digest: "", includeUpload: false },
-    { signal },
+    signal,
   );
   const { births } = await uploadFiles(session, {
     artifactId: created.id,
-    manifestId: reserved.createArtifactManifest.artifactManifest.id,
+    manifestId: reserved.id,
     files: request.files,
     signal,
     onProgress: request.onProgress,
@@ -78,22 +73,53 @@ export async function logVersion(session: WandbSession, request: LogVersionReque
   const manifest = buildManifest(
     request.files.map((f) => ({ ...f, birthArtifactID: births.get(f.path) ?? created.id })),
   );
-  const { bytes, digest } = serializeManifest(manifest);
-  const final = await session.client.request<ManifestAnswer>(
-    CREATE_ARTIFACT_MANIFEST,
-    { ...manifestInput, digest, includeUpload: true },
-    { signal },
-  );
-  const file = final.createArtifactManifest.artifactManifest.file;
-  if (!file.uploadUrl) throw new ArtifactError("UNEXPECTED", "W&B gave no upload URL for the manifest");
+  await uploadManifest(session, manifestInput, serializeManifest(manifest), signal);
+  await session.client.request(COMMIT_ARTIFACT, { artifactID: created.id }, { signal });
+  return versionIndexOf(session, created.id, signal);
+}
+
+/** The variables both `createArtifactManifest` calls share. */
+type ManifestInput = {
+  entityName: string;
+  projectName: string;
+  runName: string;
+  artifactID: string;
+  baseArtifactID: string | null;
+  name: string;
+  manifestType: "FULL";
+};
+type ManifestAnswer = {
+  createArtifactManifest: {
+    artifactManifest: { id: string; file: { uploadUrl?: string | null; uploadHeaders?: string[] | null } };
+  };
+};
+
+/** Steps B and F: `createArtifactManifest` (reserve, then again with the digest for an upload URL). */
+async function createManifest(
+  session: WandbSession,
+  variables: ManifestInput & { digest: string; includeUpload: boolean },
+  signal: AbortSignal | undefined,
+) {
+  const data = await session.client.request<ManifestAnswer>(CREATE_ARTIFACT_MANIFEST, variables, { signal });
+  return data.createArtifactManifest.artifactManifest;
+}
+
+/** Steps F and G: get the manifest's upload URL for its digest and PUT the exact bytes. */
+async function uploadManifest(
+  session: WandbSession,
+  input: ManifestInput,
+  manifest: { bytes: Buffer; digest: string },
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { bytes, digest } = manifest;
+  const { file } = await createManifest(session, { ...input, digest, includeUpload: true }, signal);
   const url = file.uploadUrl;
+  if (!url) throw new ArtifactError("UNEXPECTED", "W&B gave no upload URL for the manifest");
   const headers = parseUploadHeaders(file.uploadHeaders);
   await withRetry(() => putFile(url, { body: bytes, size: bytes.length, headers, signal }), {
     ...session.settings.retry,
     signal,
   });
-  await session.client.request(COMMIT_ARTIFACT, { artifactID: created.id }, { signal });
-  return versionIndexOf(session, created.id, signal);
 }
 
 async function createArtifact(
