@@ -4,10 +4,10 @@
  * Same-named files in `to` are overwritten; other files are left alone.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { lstat, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { mapConcurrent } from "../../core/map-concurrent.js";
-import type { Artifact, FileEntry, ProgressListener, VersionSelector } from "../../core/types.js";
+import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf } from "../../storage/fs-errors.js";
@@ -39,7 +39,7 @@ export async function downloadVersion(input: DownloadInput): Promise<Artifact> {
     const record = await readVersionRecord(driver, collection, name, resolved, signal);
     await mkdir(staging);
     await downloadFiles(driver, record.files, versionPrefix(collection, name, resolved.n), staging, input);
-    await moveInto(staging, to, record.files);
+    await mergeInto(staging, to);
     return { name, collection, version: resolved.version };
   } catch (error) {
     if (created) await rm(to, { recursive: true, force: true });
@@ -74,17 +74,32 @@ function notAFolder(to: string): ArtifactError {
   );
 }
 
-/** Moves verified files from the staging folder into `to`, replacing same-named files. */
-async function moveInto(staging: string, to: string, files: readonly FileEntry[]): Promise<void> {
-  const made = new Map<string, Promise<unknown>>();
+/**
+ * Moves the verified staging tree into `to`: a file or folder that does not exist in `to` yet moves in
+ * one rename; existing folders are merged; existing same-named files are replaced.
+ */
+async function mergeInto(staging: string, to: string): Promise<void> {
+  const entries = await readdir(staging, { withFileTypes: true });
   await mapConcurrent(
-    files,
-    async (file) => {
-      const target = join(to, ...file.path.split("/"));
-      const folder = dirname(target);
-      if (!made.has(folder)) made.set(folder, mkdir(folder, { recursive: true }));
-      await made.get(folder);
-      await rename(join(staging, ...file.path.split("/")), target);
+    entries,
+    async (entry) => {
+      const source = join(staging, entry.name);
+      const target = join(to, entry.name);
+      const existing = await lstat(target).catch(() => null);
+      if (entry.isDirectory() && existing?.isDirectory()) return mergeInto(source, target);
+      if (existing?.isDirectory()) {
+        throw new ArtifactError(
+          "INVALID_ARGUMENT",
+          `cannot download file over the folder ${target}; remove it or pick another \`to\``,
+        );
+      }
+      if (entry.isDirectory() && existing) {
+        throw new ArtifactError(
+          "INVALID_ARGUMENT",
+          `cannot download folder over the file ${target}; remove it or pick another \`to\``,
+        );
+      }
+      await rename(source, target);
     },
     { concurrency: 32 },
   );

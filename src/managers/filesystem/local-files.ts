@@ -4,9 +4,9 @@
  * leave the folder, bad `artifactPath`.
  */
 import type { Dirent } from "node:fs";
-import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
-import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import { ArtifactError } from "../../errors.js";
 import { errnoOf } from "../../storage/fs-errors.js";
@@ -60,18 +60,14 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
 
 async function walk(root: string, folder: string, files: LocalFile[]): Promise<void> {
   const entries: Dirent[] = await readdir(folder, { withFileTypes: true });
-  const plain = entries.filter((entry) => entry.isFile());
-  const sizes = await mapConcurrent(plain, async (entry) => (await lstat(join(folder, entry.name))).size, {
-    concurrency: 64,
-  });
-  plain.forEach((entry, i) => {
+  for (const [i, entry] of entries.entries()) {
     const absolute = join(folder, entry.name);
-    files.push({ source: absolute, path: relativePath(root, absolute), size: sizes[i] ?? 0 });
-  });
-  for (const entry of entries) {
-    const absolute = join(folder, entry.name);
-    if (entry.isDirectory()) await walk(root, absolute, files);
+    // Synchronous lstat: microseconds on a local disk, much cheaper than a thread-pool round trip each.
+    if (entry.isFile())
+      files.push({ source: absolute, path: relativePath(root, absolute), size: lstatSync(absolute).size });
+    else if (entry.isDirectory()) await walk(root, absolute, files);
     else if (entry.isSymbolicLink()) await addSymlink(root, absolute, relativePath(root, absolute), files);
+    if (i % 1024 === 1023) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

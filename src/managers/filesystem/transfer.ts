@@ -57,7 +57,7 @@ export async function uploadFiles(
       if (driver.localPath) {
         const target = driver.localPath(prefix + file.path);
         await makeFolder(dirname(target));
-        result = await copyFileHashed(file.source, target, { signal, onBytes });
+        result = await copyFileHashed(file.source, target, { signal, onBytes }, file.size);
       } else {
         const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
         await driver.write(prefix + file.path, hashing.stream, {
@@ -98,7 +98,7 @@ export async function downloadFiles(
       const onBytes =
         onProgress &&
         ((bytes: number) => onProgress({ type: "file", path: entry.path, bytes, totalBytes: entry.size }));
-      const got = await fetchOne(driver, prefix + entry.path, target, { signal, onBytes });
+      const got = await fetchOne(driver, prefix + entry.path, target, { signal, onBytes }, entry.size);
       checkEntry(entry, got, prefix);
       onProgress?.({ type: "file-done", path: entry.path, size: got.size });
       return { path: entry.path, size: got.size, sha256: got.sha256 };
@@ -114,9 +114,10 @@ async function fetchOne(
   key: string,
   target: string,
   options: { signal?: AbortSignal | undefined; onBytes?: ((bytes: number) => void) | undefined },
+  sizeHint: number,
 ): Promise<HashedBytes> {
   try {
-    if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options);
+    if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options, sizeHint);
     return await writeStreamHashed(
       await driver.read(key, options.signal ? { signal: options.signal } : {}),
       target,
