@@ -17,14 +17,16 @@ async function sha256Pass(source: string): Promise<void> {
   const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
   await mapConcurrent(files, async (file) => {
     const hash = createHash("sha256");
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
+      hash.update(chunk as Buffer);
     hash.digest("hex");
   });
 }
 
 const start = performance.now();
 if (operation === "log") await new FileSystemArtifactManager({ url: a }).logFiles(b, c);
-else if (operation === "download") await new FileSystemArtifactManager({ url: a }).downloadArtifact(b, { to: c });
+else if (operation === "download")
+  await new FileSystemArtifactManager({ url: a }).downloadArtifact(b, { to: c });
 else if (operation === "sha256") await sha256Pass(a);
 else throw new Error(`unknown operation ${operation}`);
 const seconds = (performance.now() - start) / 1000;
