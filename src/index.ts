@@ -130,6 +130,18 @@ export {
   tuple,
 } from "./checkpoint/index.js";
 export {
+  type RestoreTfjsOptions,
+  restoreTfjsModel,
+  restoreTfjsOptimizer,
+  type TfjsModelLike,
+  type TfjsOptimizerLike,
+  type TfNamespace,
+  type TfTensorLike,
+  type TfVariableLike,
+  tfjsModelState,
+  tfjsOptimizerState,
+} from "./model-logger/tfjs.js";
+export {
   type LogStateOptions,
   ModelLogger,
   type ModelState,
