@@ -13,7 +13,7 @@ import type { ManifestEntry } from "./manifest.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
-import { getToFile } from "./transfer.js";
+import { getToFile, isExpiredUrlError } from "./transfer.js";
 
 /** What to download and where. */
 export interface DownloadVersionRequest {
@@ -25,8 +25,9 @@ export interface DownloadVersionRequest {
   onProgress?: ProgressListener | undefined;
 }
 
-/** A manifest file to fetch: its safe relative path, entry and URL. */
+/** A manifest file to fetch: its manifest key, safe relative path, entry and URL. */
 interface PlannedFile {
+  key: string;
   path: string;
   entry: ManifestEntry;
   url: string;
@@ -45,11 +46,16 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     const totalBytes = files.reduce((sum, f) => sum + (f.entry.size ?? 0), 0);
     onProgress?.({ type: "start", operation: "download", files: files.length, totalBytes });
     let bytes = 0;
+    let fresh: Promise<Map<string, string>> | undefined;
+    const refresh = () => {
+      fresh ??= fetchFileUrls(session, version.id, signal);
+      return fresh;
+    };
     await mapConcurrent(
       files,
       session.settings.concurrency,
       async (file) => {
-        const size = await fetchVerified(session, file, join(staging, file.path), request);
+        const size = await fetchVerified(session, { ...file, refresh }, join(staging, file.path), request);
         bytes += size; // not `bytes += await …`: that reads `bytes` before the await and loses updates
         onProgress?.({ type: "file-done", path: file.path, size: file.entry.size ?? 0 });
       },
@@ -99,13 +105,13 @@ export async function planDownload(
     if (url === undefined) {
       throw new ArtifactError("NOT_FOUND", `W&B has no download URL for '${path}' of ${version.version}`);
     }
-    return { path, entry, url };
+    return { key: rawPath, path, entry, url };
   });
 }
 
 async function fetchVerified(
   session: WandbSession,
-  file: PlannedFile,
+  file: PlannedFile & { refresh: () => Promise<Map<string, string>> },
   dest: string,
   request: DownloadVersionRequest,
 ): Promise<number> {
@@ -113,9 +119,17 @@ async function fetchVerified(
   const totalBytes = file.entry.size ?? 0;
   const onBytes = (bytes: number) =>
     request.onProgress?.({ type: "file", path: file.path, bytes, totalBytes });
-  const got = await withRetry(() => getToFile(file.url, dest, { signal: request.signal, onBytes }), {
-    ...session.settings.retry,
-    signal: request.signal,
+  const get = (url: string) =>
+    withRetry(() => getToFile(url, dest, { signal: request.signal, onBytes }), {
+      ...session.settings.retry,
+      signal: request.signal,
+    });
+  const got = await get(file.url).catch(async (error: unknown) => {
+    // pre-signed URLs expire: 401/403 from storage mean "ask GraphQL for a new URL" (PROTOCOL.md 4.3)
+    if (!isExpiredUrlError(error)) throw error;
+    const url = (await file.refresh()).get(file.key);
+    if (url === undefined) throw error;
+    return get(url);
   });
   if (got.md5 !== file.entry.digest || (file.entry.size !== undefined && got.size !== file.entry.size)) {
     throw new ArtifactError(

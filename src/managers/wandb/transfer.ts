@@ -9,7 +9,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ArtifactError } from "../../errors.js";
+import { ArtifactError, isArtifactError } from "../../errors.js";
 import { errorForStatus, parseRetryAfter } from "./retry.js";
 
 /** A streamed upload of a file, a byte range of it, or a small in-memory body (the manifest). */
@@ -62,6 +62,11 @@ export async function getToFile(
     await pipeline(res, tap, sink, signalOf(options.signal));
   });
   return { md5: hash.digest("base64"), size };
+}
+
+/** Whether a storage error means the pre-signed URL is no longer valid. */
+export function isExpiredUrlError(error: unknown): boolean {
+  return isArtifactError(error, "PERMISSION_DENIED") || isArtifactError(error, "UNAUTHENTICATED");
 }
 
 /** GETs a small document (the manifest) as text. */

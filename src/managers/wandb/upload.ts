@@ -11,7 +11,7 @@ import { planParts, type UploadPart, uploadMultipart } from "./multipart.js";
 import { CREATE_ARTIFACT_FILES } from "./queries.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
-import { putFile } from "./transfer.js";
+import { isExpiredUrlError, putFile } from "./transfer.js";
 
 /** One node of the `createArtifactFiles` answer. */
 export interface FileUploadNode {
@@ -111,18 +111,26 @@ async function uploadOne(
     return file.size;
   }
   if (node.uploadUrl === null) return 0; // the server already holds these bytes (file-level dedup)
-  const url = node.uploadUrl;
-  await withRetry(
-    () =>
-      putFile(url, {
-        body: { localPath: file.localPath },
-        size: file.size,
-        headers: parseUploadHeaders(node.uploadHeaders),
-        signal: options.signal,
-        onBytes,
-      }),
-    { ...session.settings.retry, signal: options.signal },
-  );
+  const put = (target: FileUploadNode) =>
+    withRetry(
+      () =>
+        putFile(target.uploadUrl as string, {
+          body: { localPath: file.localPath },
+          size: file.size,
+          headers: parseUploadHeaders(target.uploadHeaders),
+          signal: options.signal,
+          onBytes,
+        }),
+      { ...session.settings.retry, signal: options.signal },
+    );
+  try {
+    await put(node);
+  } catch (error) {
+    // an expired pre-signed URL: ask createArtifactFiles again for this file, as wandb-core does
+    if (!isExpiredUrlError(error)) throw error;
+    const [fresh] = await createArtifactFiles(session, options, [file], [undefined]);
+    if (fresh?.uploadUrl) await put(fresh);
+  }
   return file.size;
 }
 

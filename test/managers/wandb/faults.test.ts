@@ -81,11 +81,28 @@ describe("W&B retries and interruptions", () => {
     await expect(m.logFiles("clash", dir)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     expect(count("graphql", "CreateArtifact")).toBe(1);
     fx.emulator.faults.reset();
-    fx.emulator.faults.inject({ kind: "upload", operation: "file", status: 403 });
+    fx.emulator.faults.inject({ kind: "upload", operation: "file", status: 404 });
     const fresh = await folder({ "d.txt": "bytes the server has not seen" });
-    await expect(m.logFiles("clash", fresh)).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+    await expect(m.logFiles("clash", fresh)).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(count("upload", "file")).toBe(1);
     expect((await m.logFiles("clash", fresh)).version).toBe("v0");
+  });
+
+  it("asks for new URLs when storage answers 403 (an expired pre-signed URL), for uploads and downloads", async () => {
+    const m = fx.manager({ project: "expired" });
+    const dir = await folder({ "e.txt": "expiring" });
+    fx.emulator.faults.inject({ kind: "upload", operation: "file", status: 403 });
+    expect((await m.logFiles("expiring", dir)).version).toBe("v0");
+    expect(count("graphql", "CreateArtifactFiles")).toBe(2);
+    fx.emulator.faults.reset();
+    fx.emulator.faults.inject({ kind: "download", operation: "blob", status: 403 });
+    const to = join(fx.dir, "expired-out");
+    await m.downloadArtifact("expiring", { to });
+    expect(await readFile(join(to, "e.txt"), "utf8")).toBe("expiring");
+    expect(count("graphql", "ArtifactFileURLs")).toBe(2);
+    fx.emulator.faults.reset();
+    fx.emulator.faults.inject({ kind: "download", operation: "blob", status: 403, times: 2 });
+    await expect(m.downloadArtifact("expiring", { to })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
   });
 
   it("gives up with the retryable error once the retries are used up", async () => {
