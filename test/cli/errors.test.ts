@@ -47,6 +47,9 @@ describe("user errors exit 1 with one line naming the problem", () => {
   it.each([
     ["a missing artifact", ["get", "absent"], "NOT_FOUND"],
     ["a missing version", ["show", "present:v9"], "NOT_FOUND"],
+    ["versions of a missing artifact", ["versions", "absent"], "NOT_FOUND"],
+    ["aliases of a missing artifact", ["alias", "ls", "absent"], "NOT_FOUND"],
+    ["a diff with a missing side", ["diff", "present:v0", "absent:v0"], "NOT_FOUND"],
     ["a missing alias", ["get", "present:nosuchalias"], "NOT_FOUND"],
     ["a missing local path", ["log", "no-such-file", "x"], "NOT_FOUND"],
     ["an invalid artifact name", ["log", "file.txt", "bad/name"], "INVALID_NAME"],

@@ -4,6 +4,7 @@ import { type CommandContext, type CommandInput, defineCommand } from "../comman
 import { formatTable } from "../output/table.js";
 import { parseRef, versionOption } from "../ref.js";
 import { UsageError } from "../usage-error.js";
+import { notFound } from "./versions.js";
 
 /** What `alias` returns, by subcommand. */
 export type AliasResult =
@@ -32,6 +33,7 @@ export async function runAlias(context: CommandContext, input: CommandInput): Pr
     await manager.removeAlias(target, alias);
     return { action, name: target, collection, alias };
   }
+  if (!(await manager.existsInCollection(target))) throw notFound(context, target);
   return { action: "ls", name: target, collection, aliases: await manager.listAliases(target, { signal }) };
 }
 

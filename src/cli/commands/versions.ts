@@ -1,5 +1,5 @@
 /** `artifacts versions NAME`: the versions of an artifact with date, files, size, aliases, description. */
-import { validateArtifactName } from "../../index.js";
+import { ArtifactError, validateArtifactName } from "../../index.js";
 import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
 import { LISTING_CONCURRENCY, mapLimit } from "../map-limit.js";
 import { formatBytes, formatDate } from "../output/format.js";
@@ -36,6 +36,7 @@ export async function listArtifactVersions(
   validateArtifactName(name);
   const collection = manager.activeCollection;
   const versions = await manager.listVersions(name, { signal });
+  if (versions.length === 0) throw notFound(context, name);
   const aliases = await manager.listAliases(name, { signal });
   const latest = versions.at(-1);
   const summaries = await mapLimit(versions, LISTING_CONCURRENCY, async (version) => {
@@ -55,6 +56,15 @@ export async function listArtifactVersions(
     return summary;
   });
   return { name, collection, versions: summaries };
+}
+
+/** The error for an artifact with no visible version, pointing at `ls`. */
+export function notFound(context: CommandContext, name: string): ArtifactError {
+  const collection = context.manager.activeCollection;
+  return new ArtifactError(
+    "NOT_FOUND",
+    `artifact '${name}' does not exist in collection '${collection}' of store '${context.store}'; see 'artifacts ls ${collection}'`,
+  );
 }
 
 function render(result: VersionsResult): string {
