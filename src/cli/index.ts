@@ -138,6 +138,11 @@ function packageVersion(): string {
 
 /** The entry point of the `artifacts` binary: runs `process.argv` and exits with its code. */
 export async function runCli(): Promise<never> {
+  // `artifacts ls | head -1`: the reader went away; stop quietly instead of crashing on EPIPE.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

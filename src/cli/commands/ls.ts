@@ -55,7 +55,8 @@ async function summarize(
 ): Promise<ArtifactSummary> {
   const { manager, signal } = context;
   const versions = await manager.listVersions(name, { collection, signal });
-  const latest = versions.at(-1) ?? "-";
+  const latest = versions.at(-1);
+  if (latest === undefined) return { name, latest: "-", versions: 0, files: 0, size: 0 };
   const record = await manager.getVersion(name, { collection, version: latest, signal });
   const summary: ArtifactSummary = {
     name,
