@@ -61,6 +61,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
       },
       signal,
     );
+    signal?.throwIfAborted(); // an abort after the last byte still leaves the target untouched
     await mkdir(target, { recursive: true });
     for (const file of files) {
       await mkdir(dirname(join(target, file.path)), { recursive: true });

@@ -3,7 +3,7 @@
  * description/metadata, auth errors before uploads, NOT_FOUND cases, types as collections, progress
  * events, cancellation, and the wandb:// factory.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProgressEvent } from "../../../src/core/types.js";
@@ -212,6 +212,18 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     await expect(
       m.downloadArtifact("cancelled", { to: join(fx.dir, "never"), signal: early.signal }),
     ).rejects.toBe(reason);
+    const midway = new AbortController();
+    const target = join(fx.dir, "aborted-download");
+    const download = m.downloadArtifact("cancelled", {
+      to: target,
+      signal: midway.signal,
+      onProgress: (e) => {
+        if (e.type === "file-done") midway.abort(reason);
+      },
+    });
+    await expect(download).rejects.toBe(reason);
+    await expect(stat(target)).rejects.toThrow(); // nothing partial in the target
+    expect((await readdir(fx.dir)).filter((f) => f.startsWith("aborted-download"))).toEqual([]);
   });
 
   it("versions of one name logged concurrently get distinct numbers", async () => {
