@@ -1,0 +1,107 @@
+/**
+ * Checkpoint benchmark: writes and reads a ~1 GiB torch checkpoint (and the same tensors as
+ * safetensors), next to a plain copy of a file of the same size. Each phase runs in its own process so
+ * its peak RSS is its own. Run: `npx tsx bench/checkpoint.ts [--gib 1]`. Results: bench/README.md.
+ */
+import { execFileSync } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { loadCheckpoint, loadSafetensors, saveCheckpoint, saveSafetensors, Tensor } from "../src/index.js";
+
+const DATA = fileURLToPath(new URL("./.data/checkpoint/", import.meta.url));
+const TENSOR_MIB = 64;
+/** Runs of each phase; the table shows the median. */
+const ROUNDS = 3;
+
+function tensors(gib: number): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  const count = Math.round((gib * 1024) / TENSOR_MIB);
+  for (let i = 0; i < count; i++) {
+    const data = new Float32Array((TENSOR_MIB << 20) / 4);
+    for (let j = 0; j < data.length; j += 1024) data[j] = i + j;
+    out[`layer${i}.weight`] = new Tensor({ dtype: "float32", shape: [data.length / 1024, 1024], data });
+  }
+  return out;
+}
+
+/** The same bytes written with plain fs writes: the floor for `write-pt`. */
+async function writeRaw(path: string, list: Tensor[]): Promise<void> {
+  const handle = await open(path, "w");
+  for (const t of list) await handle.write(t.bytes());
+  await handle.close();
+}
+
+async function phase(name: string, gib: number): Promise<void> {
+  const pt = join(DATA, "state.pt");
+  const st = join(DATA, "state.safetensors");
+  const before = process.memoryUsage().rss;
+  const tree = name.startsWith("write") ? tensors(gib) : undefined;
+  const t0 = performance.now();
+  if (name === "write-pt") await saveCheckpoint(pt, { model: tree ?? {} });
+  else if (name === "write-safetensors") await saveSafetensors(st, tree ?? {});
+  else if (name === "read-pt") await loadCheckpoint(pt);
+  else if (name === "read-safetensors") await loadSafetensors(st);
+  else if (name === "copy") await copyFile(pt, join(DATA, "copy.bin"));
+  else if (name === "copy-stream")
+    await pipeline(createReadStream(pt), createWriteStream(join(DATA, "copy.bin")));
+  else if (name === "write-raw") await writeRaw(join(DATA, "raw.bin"), Object.values(tree ?? {}));
+  else if (name === "read-whole-file") await readFile(pt);
+  const seconds = (performance.now() - t0) / 1000;
+  const measured = name === "write-raw" ? join(DATA, "raw.bin") : name.includes("safetensors") ? st : pt;
+  const bytes = (await stat(measured)).size;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ name, bytes, seconds, peakRss: peak, startRss: before }));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const gib = Number(args[args.indexOf("--gib") + 1] ?? 1) || 1;
+  const only = args.indexOf("--phase");
+  if (only >= 0) return phase(args[only + 1] as string, gib);
+  await mkdir(DATA, { recursive: true });
+  const phases = [
+    "write-raw",
+    "write-pt",
+    "write-safetensors",
+    "copy",
+    "copy-stream",
+    "read-whole-file",
+    "read-pt",
+    "read-safetensors",
+  ];
+  const runs = new Map<string, { bytes: number; seconds: number; peakRss: number }[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const p of phases) {
+      execFileSync("sync"); // start each phase without the previous phase's dirty pages
+      const script = fileURLToPath(import.meta.url);
+      const out = execFileSync(process.execPath, [
+        "--import",
+        "tsx",
+        script,
+        "--phase",
+        p,
+        "--gib",
+        String(gib),
+      ]);
+      runs.set(p, [...(runs.get(p) ?? []), JSON.parse(out.toString().trim().split("\n").pop() as string)]);
+    }
+  }
+  const rows = phases.map((p) => {
+    const list = runs.get(p) ?? [];
+    const rates = list.map((r) => r.bytes / 1e6 / r.seconds).sort((a, b) => a - b);
+    return {
+      phase: p,
+      MiB: Math.round((list[0]?.bytes ?? 0) / 2 ** 20),
+      "median MB/s": Math.round(rates[Math.floor(rates.length / 2)] ?? 0),
+      "min-max MB/s": `${Math.round(rates[0] ?? 0)}-${Math.round(rates[rates.length - 1] ?? 0)}`,
+      "peak RSS MiB": Math.round(Math.max(...list.map((r) => r.peakRss)) / 2 ** 20),
+    };
+  });
+  console.table(rows);
+  await rm(DATA, { recursive: true, force: true });
+}
+
+await main();
