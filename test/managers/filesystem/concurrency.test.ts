@@ -8,7 +8,7 @@ import { tempFolder } from "./helpers.js";
 import { runWorker } from "./processes.js";
 
 const PROCESSES = 4;
-const LOGS_PER_PROCESS = 8;
+const LOGS_PER_PROCESS = 12;
 
 describe.each([
   ["staged + atomic rename (local disk)", []],
@@ -22,9 +22,11 @@ describe.each([
 
   it(`${PROCESSES} processes × ${LOGS_PER_PROCESS} logs of one artifact get distinct, intact versions`, async () => {
     const root = join(dir.path, "store");
+    // All workers start logging at the same moment, after their (slow) start-up.
+    const env = { START_AT: String(Date.now() + 4000) };
     const outputs = await Promise.all(
       Array.from({ length: PROCESSES }, (_, worker) =>
-        runWorker(["log", root, "shared", String(LOGS_PER_PROCESS), String(worker), ...extra]),
+        runWorker(["log", root, "shared", String(LOGS_PER_PROCESS), String(worker), ...extra], env),
       ),
     );
     const reported = outputs.flatMap((output) => JSON.parse(output) as string[]);

@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 const WORKER = fileURLToPath(new URL("../../fixtures/filesystem/log-worker.ts", import.meta.url));
 
 /** Starts a worker process with `node --import tsx`. */
-export function startWorker(args: string[]): {
+export function startWorker(
+  args: string[],
+  env: Record<string, string> = {},
+): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
@@ -33,8 +36,8 @@ export function startWorker(args: string[]): {
 }
 
 /** Runs a worker to completion and returns its stdout. */
-export async function runWorker(args: string[]): Promise<string> {
-  const worker = startWorker(args);
+export async function runWorker(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const worker = startWorker(args, env);
   await worker.exited;
   return worker.output();
 }
