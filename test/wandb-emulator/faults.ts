@@ -15,7 +15,10 @@ export interface FaultRule {
   status?: number;
   /** `Retry-After` header value sent with `status`. */
   retryAfter?: string;
-  /** Destroy the socket after this many body bytes (uploads: read, downloads: written, graphql: 0). */
+  /**
+   * Destroy the socket after this many body bytes (uploads: read, downloads: written). GraphQL: 0 drops
+   * the request unexecuted; N > 0 executes it and cuts the answer after N bytes.
+   */
   cutAfterBytes?: number;
   /** How many matching requests fail. @default 1 */
   times?: number;

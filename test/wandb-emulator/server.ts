@@ -101,7 +101,7 @@ async function handleGraphql(req: IncomingMessage, res: ServerResponse, deps: Gr
   }
   const operation = body.operationName;
   const fault = deps.faults.take("graphql", operation);
-  if (fault?.cutAfterBytes !== undefined) {
+  if (fault?.cutAfterBytes === 0) {
     deps.faults.record({ kind: "graphql", ...(operation ? { operation } : {}), status: 0, faulted: true });
     return void req.socket.destroy();
   }
@@ -137,7 +137,25 @@ async function handleGraphql(req: IncomingMessage, res: ServerResponse, deps: Gr
     const code = e.originalError instanceof EmulatorError ? e.originalError.code : undefined;
     return { ...e.toJSON(), ...(code ? { extensions: { code } } : {}) };
   });
-  return send(res, deps, operation, status, { data: result.data ?? null, ...(errors ? { errors } : {}) });
+  const payload = { data: result.data ?? null, ...(errors ? { errors } : {}) };
+  if (fault?.cutAfterBytes !== undefined)
+    return cutResponse(res, deps, operation, payload, fault.cutAfterBytes);
+  return send(res, deps, operation, status, payload);
+}
+
+/** Executed, but the connection drops after `bytes` bytes of the answer (the client cannot tell). */
+function cutResponse(
+  res: ServerResponse,
+  deps: GraphqlDeps,
+  operation: string | undefined,
+  payload: unknown,
+  bytes: number,
+) {
+  deps.faults.record({ kind: "graphql", ...(operation ? { operation } : {}), status: 0, faulted: true });
+  const body = Buffer.from(JSON.stringify(payload));
+  res.writeHead(200, { "content-type": "application/json", "content-length": String(body.length) });
+  res.write(body.subarray(0, bytes));
+  setTimeout(() => res.destroy(), 10);
 }
 
 function authorised(header: string | undefined, apiKey: string): boolean {

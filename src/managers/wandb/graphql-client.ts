@@ -83,6 +83,13 @@ export class GraphqlClient {
       );
     }
     if (!response.ok) throw this.#statusError(response, payload, operation, options);
+    if (payload === undefined) {
+      // a 200 whose body was cut or is not JSON: treat like a dropped connection
+      throw new ArtifactError("UNAVAILABLE", `W&B ${operation} answered a body that is not JSON`, {
+        retryable: true,
+        context: { backend: "wandb", ...context },
+      });
+    }
     return this.#dataOf(payload, operation);
   }
 

@@ -131,6 +131,17 @@ describe("W&B retries and interruptions", () => {
     expect(await m.verify("cut")).toEqual({ ok: true, missing: [], extra: [], changed: [] });
   });
 
+  it("an answer cut after the server applied it is retried safely (commit is idempotent)", async () => {
+    const m = fx.manager({ project: "cut-answer" });
+    fx.emulator.faults
+      .inject({ kind: "graphql", operation: "CommitArtifact", cutAfterBytes: 5 })
+      .inject({ kind: "graphql", operation: "CreateArtifactFiles", cutAfterBytes: 20 });
+    expect((await m.logFiles("once", await folder({ "o.txt": "once" }))).version).toBe("v0");
+    expect(fx.emulator.faults.pending).toBe(0);
+    expect(count("graphql", "CommitArtifact")).toBe(2);
+    expect(await m.listVersions("once")).toEqual(["v0"]);
+  });
+
   it("a cut upload is retried like the SDK (connection errors are retryable)", async () => {
     const m = fx.manager({ project: "cut-retry" });
     const dir = await folder({ "big.txt": "x".repeat(100_000) });
