@@ -57,8 +57,22 @@ export function aliasOf(selector: VersionSelector | undefined): string {
       `invalid \`version\` ${JSON.stringify(selector)}: use "latest", "v3", 3 or an alias name`,
     );
   }
-  if (selector !== "latest" && parseVersion(selector) === undefined) validateAlias(selector);
+  // W&B aliases only forbid '/' and ':' (PROTOCOL.md 6), so reads accept aliases set by other tools
+  if (!/^[^/:]{1,128}$/.test(selector)) validateAlias(selector);
   return selector;
+}
+
+/** The metadata JSON text of a version as an object; anything else (null, bad JSON) is left out. */
+function parseMetadata(text: string | null): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolves a selector to a committed version; throws `NOT_FOUND` naming what is missing. */
@@ -86,7 +100,7 @@ export async function resolveVersion(
     version: `v${artifact.versionIndex}`,
     digest: artifact.digest,
     description: artifact.description,
-    metadata: artifact.metadata ? (JSON.parse(artifact.metadata) as Record<string, unknown>) : undefined,
+    metadata: parseMetadata(artifact.metadata),
     createdAt: artifact.createdAt,
     aliases: artifact.aliases.map((a) => a.alias),
     manifestUrl: artifact.currentManifest?.file.directUrl,

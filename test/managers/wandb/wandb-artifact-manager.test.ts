@@ -143,6 +143,19 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     await expect(m.removeAlias("real", "staging")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("reads aliases other W&B tools set (W&B allows spaces), but only sets aliases our rules allow", async () => {
+    const m = fx.manager({ project: "foreign-alias" });
+    await m.logFiles("shared", await folder({ "s.txt": "s" }));
+    const sequence = fx.emulator.state.project(fx.emulator.entity, "foreign-alias")?.sequences.get("shared");
+    const v0 = sequence?.versions[0];
+    if (!sequence || !v0) throw new Error("v0 missing in the emulator");
+    sequence.aliases.set("release candidate", v0);
+    expect(await m.listAliases("shared")).toEqual({ "release candidate": "v0" });
+    expect((await m.getVersion("shared", { version: "release candidate" })).version).toBe("v0");
+    await expect(m.setAlias("shared", "another one")).rejects.toMatchObject({ code: "INVALID_NAME" });
+    await expect(m.getVersion("shared", { version: "a/b" })).rejects.toMatchObject({ code: "INVALID_NAME" });
+  });
+
   it("a bad key is UNAUTHENTICATED before any upload; a missing key fails at construction", async () => {
     const m = fx.manager({ project: "auth", apiKey: "wrong-key" });
     fx.emulator.faults.reset();
