@@ -113,36 +113,46 @@ async function handleGraphql(req: IncomingMessage, res: ServerResponse, deps: Gr
   if (!authorised(req.headers.authorization, deps.apiKey)) {
     return send(res, deps, operation, 401, { errors: [{ message: "permission denied" }] });
   }
+  const { status, payload } = await run(body, deps);
+  if (status === 200 && fault?.cutAfterBytes !== undefined) {
+    return cutResponse(res, deps, operation, payload, fault.cutAfterBytes);
+  }
+  return send(res, deps, operation, status, payload);
+}
+
+/** Parses, validates (400 like the real server) and executes a document; maps emulator errors to statuses. */
+async function run(
+  body: { query?: string; variables?: Record<string, unknown>; operationName?: string },
+  deps: GraphqlDeps,
+): Promise<{ status: number; payload: unknown }> {
   let document: ReturnType<typeof parse>;
   try {
     document = parse(body.query ?? "");
   } catch (error) {
-    return send(res, deps, operation, 400, { errors: [(error as GraphQLError).toJSON()] });
+    return { status: 400, payload: { errors: [(error as GraphQLError).toJSON()] } };
   }
   const invalid = validate(SCHEMA, document);
-  if (invalid.length > 0) return send(res, deps, operation, 400, { errors: invalid.map((e) => e.toJSON()) });
+  if (invalid.length > 0) return { status: 400, payload: { errors: invalid.map((e) => e.toJSON()) } };
   const result = await execute({
     schema: SCHEMA,
     document,
     rootValue: deps.root,
     contextValue: deps.context,
     variableValues: body.variables ?? {},
-    operationName: operation ?? null,
+    operationName: body.operationName ?? null,
   });
   const failures = (result.errors ?? [])
     .map((e) => e.originalError)
     .filter((e) => e instanceof EmulatorError);
-  const status = failures[0]?.status ?? 200;
   const errors = result.errors?.map((e) => {
     const code = e.originalError instanceof EmulatorError ? e.originalError.code : undefined;
     return { ...e.toJSON(), ...(code ? { extensions: { code } } : {}) };
   });
-  const payload = { data: result.data ?? null, ...(errors ? { errors } : {}) };
-  if (fault?.cutAfterBytes !== undefined)
-    return cutResponse(res, deps, operation, payload, fault.cutAfterBytes);
-  return send(res, deps, operation, status, payload);
+  return {
+    status: failures[0]?.status ?? 200,
+    payload: { data: result.data ?? null, ...(errors ? { errors } : {}) },
+  };
 }
-
 /** Executed, but the connection drops after `bytes` bytes of the answer (the client cannot tell). */
 function cutResponse(
   res: ServerResponse,
