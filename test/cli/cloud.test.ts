@@ -10,7 +10,7 @@ import { ensureBuilt, lines, ndjson, runCli } from "./run-cli.js";
 let dir: string;
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), "cli-cloud-"));
   await mkdir(join(dir, "model"));
   await writeFile(join(dir, "model/a.txt"), "alpha\n");

@@ -9,7 +9,7 @@ let dir: string;
 const cli = (...args: string[]) => runCli(args, { cwd: dir });
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), "cli-errors-"));
   await writeFile(join(dir, "file.txt"), "hello\n");
   expect((await cli("log", "file.txt", "present", "-q")).code).toBe(0);
@@ -58,7 +58,7 @@ describe("user errors exit 1 with one line naming the problem", () => {
     ["a reserved alias", ["log", "file.txt", "x", "--alias", "latest"], "INVALID_NAME"],
     ["a bad --meta", ["log", "file.txt", "x", "--meta", "novalue"], "INVALID_ARGUMENT"],
     ["an unsafe --path", ["log", "file.txt", "x", "--path", "../up.txt"], "INVALID_ARGUMENT"],
-    ["an unknown store scheme", ["ls", "--store", "ftp://host/x"], undefined],
+    ["an unknown store scheme", ["ls", "--store", "ftp://host/x"], "UNSUPPORTED"],
   ])("%s", async (_what, args, code) => {
     const run = await cli(...args);
     expect(run.code).toBe(1);

@@ -33,7 +33,7 @@ function interruptAfterFirstFile(args: string[]) {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), "cli-interrupt-"));
   tmp = join(dir, "tmp");
   await mkdir(tmp);

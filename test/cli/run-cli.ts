@@ -1,6 +1,8 @@
 /** Runs the built `artifacts` binary (dist/cli/bin.js) as a subprocess; builds dist first when stale. */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -17,9 +19,40 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ with tsc when bin.js is missing or older than a source file (npm test builds first anyway). */
-export function ensureBuilt(): void {
-  if (existsSync(BIN) && statSync(BIN).mtimeMs >= newestSource(join(ROOT, "src"))) return;
+/** Whether dist/cli/bin.js is missing or older than a source file. */
+function isStale(): boolean {
+  return !existsSync(BIN) || statSync(BIN).mtimeMs < newestSource(join(ROOT, "src"));
+}
+
+/**
+ * Builds dist/ with tsc when bin.js is stale (npm test builds first, so CI never does). Test files run
+ * in parallel processes: one builds under a lock folder while the others wait for it.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (!isStale()) return;
+  const lock = join(
+    tmpdir(),
+    `artifact-manager-cli-build-${createHash("sha1").update(ROOT).digest("hex").slice(0, 8)}`,
+  );
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 300_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    if (isStale()) build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  if (!existsSync(BIN)) throw new Error(`could not build ${BIN}: run 'npm run build'`);
+}
+
+function build(): void {
   try {
     execFileSync(
       process.execPath,
@@ -32,7 +65,6 @@ export function ensureBuilt(): void {
   } catch {
     // tsc emits even when another area has type errors in progress; bin.js existing is what matters.
   }
-  if (!existsSync(BIN)) throw new Error(`could not build ${BIN}: run 'npm run build'`);
 }
 
 /** The outcome of one CLI run. */

@@ -18,7 +18,7 @@ async function inTerminal(args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), "cli-tty-"));
   await mkdir(join(dir, "data"));
   for (let i = 0; i < 20; i += 1) await writeFile(join(dir, "data", `f${i}.bin`), Buffer.alloc(100_000, i));

@@ -31,7 +31,7 @@ const json = async (...args: string[]) => {
 };
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   emulator = await startWandbEmulator();
   dir = await mkdtemp(join(tmpdir(), "cli-wandb-"));
   await mkdir(join(dir, "model"));

@@ -18,7 +18,7 @@ const json = async (...args: string[]) => {
 const result = (stdout: string) => ndjson(stdout).at(-1) as Record<string, unknown>;
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), "cli-workflow-"));
   await mkdir(join(dir, "model/sub"), { recursive: true });
   await writeFile(join(dir, "model/a.txt"), "alpha\n");
