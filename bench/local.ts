@@ -2,7 +2,9 @@
  * Local-store benchmark (not a test): logs and downloads 1×512 MiB, 100×10 MiB and 5,000×4 KiB with
  * FileSystemArtifactManager and compares with `cp -r`, one bare sha256 pass and Python fsspec `put`
  * (what scaffold's backend calls). Every operation runs in its own process (peak RSS is its own);
- * each is repeated BENCH_REPEAT times (default 3), interleaved, and the best time is reported.
+ * each is repeated BENCH_REPEAT times (default 3), interleaved, and the best time is reported. `sync`
+ * runs before every operation; the page cache stays warm (the data was just written), as it would after
+ * a training run wrote its checkpoint.
  *   npm run bench:local            (BENCH_ONLY=small to run one data set)
  */
 import { execFile } from "node:child_process";
@@ -79,6 +81,8 @@ async function benchDataSet(root: string, set: DataSet): Promise<Record<string, 
   const source = join(root, `src-${set.name}`);
   await writeDataSet(source, set);
   const best: Record<string, Measure> = {};
+  // Each operation starts with no dirty pages from the previous one (writeback would be charged to it).
+  const settle = () => run("sync");
   const keep = (op: string, m: Measure) => {
     const prior = best[op];
     best[op] = prior && prior.seconds <= m.seconds ? prior : m;
@@ -86,10 +90,15 @@ async function benchDataSet(root: string, set: DataSet): Promise<Record<string, 
   for (let r = 0; r < REPEAT; r++) {
     const out = join(root, `out-${r}`);
     await mkdir(out, { recursive: true });
+    await settle();
     keep("cp -r", await timed("cp", ["-r", source, join(out, "cp")]));
+    await settle();
     keep("sha256 pass", await ours(["sha256", source]));
+    await settle();
     keep("fsspec put", await fsspecPut(source, join(out, "fsspec")));
+    await settle();
     keep("log (ours)", await ours(["log", join(out, "store"), set.name, source]));
+    await settle();
     keep("download (ours)", await ours(["download", join(out, "store"), set.name, join(out, "download")]));
     await rm(out, { recursive: true, force: true });
   }

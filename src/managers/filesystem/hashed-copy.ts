@@ -77,6 +77,10 @@ function copyTinyFile(source: string, target: string): HashedBytes | null {
   return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
 }
 
+/**
+ * Large files: three rotating buffers so that reading chunk i+1, hashing chunk i and writing chunk i-1
+ * overlap (reads and writes run on the thread pool while the main thread hashes).
+ */
 async function copyLarge(
   input: FileHandle,
   target: string,
@@ -84,24 +88,28 @@ async function copyLarge(
 ): Promise<HashedBytes> {
   const output = await open(target, "wx");
   const hash = createHash("sha256");
-  const buffers = [Buffer.allocUnsafe(COPY_CHUNK_BYTES), Buffer.allocUnsafe(COPY_CHUNK_BYTES)];
-  let pending: Promise<void> = Promise.resolve();
+  const buffers = [0, 1, 2].map(() => Buffer.allocUnsafe(COPY_CHUNK_BYTES));
+  let pendingWrite: Promise<void> = Promise.resolve();
+  let nextRead = input.read(buffers[0] as Buffer, 0, COPY_CHUNK_BYTES, 0);
   let position = 0;
   try {
-    for (let i = 0; ; i = 1 - i) {
-      throwIfAborted(options.signal);
-      const buffer = buffers[i] as Buffer;
-      const { bytesRead } = await input.read(buffer, 0, COPY_CHUNK_BYTES, position);
-      await pending;
+    for (let i = 0; ; i++) {
+      const { bytesRead } = await nextRead;
       if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      pending = writeFully(output, buffer, bytesRead, position);
+      throwIfAborted(options.signal);
+      const chunk = (buffers[i % 3] as Buffer).subarray(0, bytesRead);
+      const chunkPosition = position;
       position += bytesRead;
+      // The buffer read next was last written two chunks ago; that write finished before the previous one started.
+      nextRead = input.read(buffers[(i + 1) % 3] as Buffer, 0, COPY_CHUNK_BYTES, position);
+      hash.update(chunk);
+      await pendingWrite;
+      pendingWrite = writeFully(output, chunk, bytesRead, chunkPosition);
       options.onBytes?.(position);
     }
-    await pending;
+    await pendingWrite;
   } finally {
-    await pending.catch(() => {});
+    await Promise.allSettled([pendingWrite, nextRead]);
     await output.close();
   }
   return { size: position, sha256: hash.digest("hex") };
