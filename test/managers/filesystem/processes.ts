@@ -15,6 +15,7 @@ export function startWorker(
 } {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   let stdout = "";
   let stderr = "";
