@@ -1,0 +1,48 @@
+/**
+ * GCS client configuration the way Google Cloud users have it: Application Default Credentials
+ * (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, the metadata server),
+ * `STORAGE_EMULATOR_HOST`, and `storageOptions` passed through to `new Storage(…)`.
+ */
+import type { Storage, StorageOptions } from "@google-cloud/storage";
+import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
+
+/** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
+export interface GcsDriverOptions {
+  /** API endpoint, e.g. `http://127.0.0.1:4443` for a local server. @default env STORAGE_EMULATOR_HOST, else Google */
+  apiEndpoint?: string;
+  /** Project id. @default from ADC / GOOGLE_CLOUD_PROJECT */
+  projectId?: string;
+  /** Service-account key file. @default ADC */
+  keyFilename?: string;
+  /** Resumable-upload chunk size in bytes for streamed writes (each chunk is retried on its own). @default 16 MiB */
+  chunkSize?: number;
+  /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
+  [clientOption: string]: unknown;
+}
+
+/** Chunk size of resumable uploads (a multiple of 256 KiB, as GCS requires). */
+export const DEFAULT_GCS_CHUNK_SIZE = 16 * 1024 * 1024;
+
+const OWN_KEYS = ["chunkSize"];
+
+/** The client and transfer settings of one GCS driver. */
+export interface ResolvedGcsClient {
+  storage: Storage;
+  chunkSize: number;
+}
+
+/** Builds the `Storage` client from `storageOptions` and the environment. */
+export async function createGcsClient(options: GcsDriverOptions): Promise<ResolvedGcsClient> {
+  const { Storage } = await import("@google-cloud/storage");
+  const apiEndpoint = stringOption(options, "apiEndpoint");
+  const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
+  const config: StorageOptions = {
+    ...(withoutKeys(options, OWN_KEYS) as StorageOptions),
+    ...(apiEndpoint === undefined ? {} : { apiEndpoint }),
+  };
+  // A local endpoint needs no project; the SDK would otherwise look one up through ADC.
+  if (config.projectId === undefined && (apiEndpoint !== undefined || process.env.STORAGE_EMULATOR_HOST)) {
+    config.projectId = process.env.GOOGLE_CLOUD_PROJECT || "local";
+  }
+  return { storage: new Storage(config), chunkSize: Math.ceil(chunkSize / 262_144) * 262_144 };
+}

@@ -1,0 +1,154 @@
+/** GCS reads (ranged, validated), writes (one multipart request or a chunked resumable upload), listings. */
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { throwIfAborted } from "../errors.js";
+import type {
+  ListEntry,
+  ListOptions,
+  ReadOptions,
+  WriteBody,
+  WriteOptions,
+  WriteResult,
+} from "../storage/driver.js";
+import { bodyBuffer, countBytes } from "./cloud-common.js";
+import type { GcsDriver } from "./gcs.js";
+import type { GcsErrorSubject } from "./gcs-errors.js";
+
+/** Bodies up to this size go in one multipart request (`resumable: false`). */
+const SINGLE_REQUEST_LIMIT = 8 * 1024 * 1024;
+
+/** Opens a read stream and waits for the response status, so a missing object rejects here. */
+export function openGcsRead(driver: GcsDriver, key: string, options: ReadOptions): Promise<Readable> {
+  const { range, signal } = options;
+  const stream = driver.file(key).createReadStream({
+    ...(range ? { start: range.offset } : {}),
+    ...(range?.length !== undefined ? { end: range.offset + range.length - 1 } : {}),
+    // crc32c/md5 are checked on whole-object reads (the SDK skips ranges).
+    validation: range ? false : "crc32c",
+  });
+  return new Promise((resolve, reject) => {
+    const onAbort = () => stream.destroy(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const cleanup = () => signal?.removeEventListener("abort", onAbort);
+    stream.once("error", (error) => {
+      cleanup();
+      reject(error);
+    });
+    stream.once("response", (response: { statusCode?: number }) => {
+      if ((response.statusCode ?? 500) < 300) {
+        stream.once("close", cleanup);
+        resolve(stream);
+      }
+    });
+    stream.read(0);
+  });
+}
+
+/** Writes a small body in one request and a stream as a chunked resumable upload. */
+export async function writeGcs(
+  driver: GcsDriver,
+  key: string,
+  body: WriteBody,
+  options: WriteOptions,
+): Promise<WriteResult> {
+  const { signal, ifNotExists, ifMatch } = options;
+  throwIfAborted(signal);
+  const condition: GcsErrorSubject["condition"] = ifNotExists
+    ? "ifNotExists"
+    : ifMatch !== undefined
+      ? "ifMatch"
+      : undefined;
+  const generation = ifNotExists ? 0 : ifMatch !== undefined ? Number(ifMatch) : undefined;
+  const common = {
+    contentType: options.contentType ?? "application/octet-stream",
+    ...(generation === undefined ? {} : { preconditionOpts: { ifGenerationMatch: generation } }),
+  };
+  const file = driver.file(key);
+  const buffer = bodyBuffer(body);
+  let bodyError: unknown;
+  try {
+    if (buffer !== null && buffer.length <= SINGLE_REQUEST_LIMIT) {
+      // https://cloud.google.com/storage/docs/uploading-objects (multipart upload)
+      await file.save(buffer, { ...common, resumable: false });
+      options.onBytes?.(buffer.length);
+      return { key, size: buffer.length, ...etagOf(file.metadata) };
+    }
+    const { Readable: NodeReadable } = await import("node:stream");
+    let size = 0;
+    const counted = countBytes(buffer !== null ? NodeReadable.from([buffer]) : (body as Readable), (n) => {
+      size = n;
+      options.onBytes?.(n);
+    });
+    // https://cloud.google.com/storage/docs/performing-resumable-uploads
+    const sink = file.createWriteStream({ ...common, resumable: true, chunkSize: driver.resolved.chunkSize });
+    try {
+      await pipeline(counted.stream, sink, signal ? { signal } : {});
+    } catch (error) {
+      bodyError = counted.sourceError();
+      throw error;
+    }
+    return { key, size, ...etagOf(file.metadata) };
+  } catch (error) {
+    if (bodyError !== undefined) throw bodyError;
+    return driver.fail(error, { operation: "write", key, ...(condition ? { condition } : {}) }, signal);
+  }
+}
+
+function etagOf(metadata: { generation?: string | number } | undefined): { etag?: string } {
+  return metadata?.generation === undefined ? {} : { etag: String(metadata.generation) };
+}
+
+/**
+ * Pages through objects.list lazily (https://cloud.google.com/storage/docs/json_api/v1/objects/list).
+ * With a delimiter, each page's items and prefixes are merged so entries stay in key order.
+ */
+export async function* listGcs(
+  driver: GcsDriver,
+  prefix: string,
+  options: ListOptions,
+): AsyncGenerator<ListEntry> {
+  const { signal } = options;
+  const root = driver.location.prefix;
+  const base = {
+    prefix: root + prefix,
+    autoPaginate: false,
+    ...(options.delimiter ? { delimiter: "/" } : {}),
+  };
+  let query: Record<string, unknown> | null = base;
+  while (query) {
+    throwIfAborted(signal);
+    let page: unknown;
+    try {
+      page = await driver.bucket.getFiles(query);
+    } catch (error) {
+      driver.fail(error, { operation: "list", key: prefix }, signal);
+    }
+    const [files, next, response] = page as [
+      {
+        name: string;
+        metadata: { size?: string | number; updated?: string; generation?: string | number };
+      }[],
+      Record<string, unknown> | null,
+      { prefixes?: string[] } | undefined,
+    ];
+    const entries: ListEntry[] = (response?.prefixes ?? []).map((p) => ({
+      type: "prefix",
+      key: p.slice(root.length),
+    }));
+    for (const f of files) {
+      const { size, updated, generation } = f.metadata;
+      entries.push({
+        type: "object",
+        key: f.name.slice(root.length),
+        size: Number(size ?? 0),
+        ...(updated ? { lastModified: new Date(updated) } : {}),
+        ...(generation !== undefined ? { etag: String(generation) } : {}),
+      });
+    }
+    entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    yield* entries;
+    // The SDK's next query drops `autoPaginate: false`; carry only its page token.
+    const token = (next as { pageToken?: unknown } | null)?.pageToken;
+    query = typeof token === "string" && token !== "" ? { ...base, pageToken: token } : null;
+  }
+}

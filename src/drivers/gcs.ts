@@ -1,0 +1,124 @@
+/**
+ * `gs://bucket/prefix` on Google Cloud Storage through `@google-cloud/storage` (JSON API).
+ * Create-only writes send `ifGenerationMatch=0`, conditional replaces `ifGenerationMatch=<generation>`
+ * (https://cloud.google.com/storage/docs/request-preconditions); the driver's etag is the generation.
+ */
+import type { Readable } from "node:stream";
+import type { Bucket } from "@google-cloud/storage";
+import { throwIfAborted } from "../errors.js";
+import type {
+  DriverCallOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  ReadOptions,
+  StorageDriver,
+  WriteBody,
+  WriteOptions,
+  WriteResult,
+} from "../storage/driver.js";
+import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
+import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
+import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
+import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
+
+export type { GcsDriverOptions } from "./gcs-config.js";
+
+/** Creates the driver of a `gs://bucket/prefix` store. The GCS SDK is loaded on first use of this function. */
+export async function createGcsDriver(
+  url: string,
+  storageOptions: Record<string, unknown> = {},
+): Promise<StorageDriver> {
+  const location = parseBucketUrl(url, ["gs", "gcs"]);
+  return new GcsDriver(url, location, await createGcsClient(storageOptions as GcsDriverOptions));
+}
+
+/** The GCS byte store. Keys are stored under the URL's prefix. */
+export class GcsDriver implements StorageDriver {
+  readonly backend = "gcs";
+  readonly capabilities = {
+    writeIfNotExists: true,
+    writeIfMatch: true,
+    rangeRead: true,
+    // Streams go up as one resumable upload in retryable chunks; parts are not sent in parallel.
+    multipart: false,
+    atomicRenamePrefix: false,
+  };
+  readonly bucket: Bucket;
+
+  constructor(
+    readonly url: string,
+    readonly location: BucketLocation,
+    readonly resolved: ResolvedGcsClient,
+  ) {
+    this.bucket = resolved.storage.bucket(location.bucket);
+  }
+
+  /** The SDK file object of a driver key (optionally pinned to a generation precondition). */
+  file(key: string) {
+    return this.bucket.file(this.location.prefix + key);
+  }
+
+  /** Maps an SDK error, rethrowing the abort reason unwrapped. */
+  fail(error: unknown, subject: Omit<GcsErrorSubject, "bucket" | "url">, signal?: AbortSignal): never {
+    if (isAbortOf(error, signal)) throw signal?.reason ?? error;
+    throw mapGcsError(error, { ...subject, bucket: this.location.bucket, url: this.url });
+  }
+
+  // https://cloud.google.com/storage/docs/json_api/v1/objects/get
+  async stat(key: string, options: DriverCallOptions = {}): Promise<ObjectInfo | null> {
+    throwIfAborted(options.signal);
+    try {
+      const [meta] = await this.file(key).getMetadata();
+      throwIfAborted(options.signal);
+      return {
+        key,
+        size: Number(meta.size ?? 0),
+        ...(meta.updated ? { lastModified: new Date(meta.updated) } : {}),
+        ...(meta.generation !== undefined ? { etag: String(meta.generation) } : {}),
+      };
+    } catch (error) {
+      if (gcsStatus(error) === 404 && !/bucket/i.test((error as Error).message ?? "")) return null;
+      return this.fail(error, { operation: "stat", key }, options.signal);
+    }
+  }
+
+  // https://cloud.google.com/storage/docs/json_api/v1/objects/get (alt=media)
+  async read(key: string, options: ReadOptions = {}): Promise<Readable> {
+    throwIfAborted(options.signal);
+    const { range } = options;
+    if (range?.length === 0) {
+      if ((await this.stat(key, options)) === null)
+        this.fail({ code: 404, message: "No such object" }, { operation: "read", key });
+      return emptyStream();
+    }
+    try {
+      return await openGcsRead(this, key, options);
+    } catch (error) {
+      // A range starting at or past the end (or any range of an empty object) is empty, not an error.
+      if (gcsStatus(error) === 416) return emptyStream();
+      return this.fail(error, { operation: "read", key }, options.signal);
+    }
+  }
+
+  write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
+    return writeGcs(this, key, body, options);
+  }
+
+  list(prefix: string, options: ListOptions = {}): AsyncIterable<ListEntry> {
+    return listGcs(this, prefix, options);
+  }
+
+  // https://cloud.google.com/storage/docs/json_api/v1/objects/delete
+  async delete(key: string, options: DriverCallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    try {
+      await this.file(key).delete();
+    } catch (error) {
+      if (gcsStatus(error) === 404 && !/bucket/i.test((error as Error).message ?? "")) return;
+      this.fail(error, { operation: "delete", key }, options.signal);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

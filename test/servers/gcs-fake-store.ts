@@ -1,0 +1,178 @@
+/**
+ * The object store behind the GCS fake: object metadata in memory, bodies in files under a temp
+ * folder (so a 1 GiB benchmark object does not live in RAM), generations, md5 and crc32c.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { CRC32C } from "@google-cloud/storage";
+
+/** One stored object (the fields of the JSON API's object resource that the SDK reads). */
+export interface FakeObject {
+  name: string;
+  bucket: string;
+  generation: number;
+  size: number;
+  md5Hash: string;
+  crc32c: string;
+  contentType: string;
+  metadata?: Record<string, string>;
+  created: Date;
+  file: string;
+}
+
+/** A staged body: its file and hashes, before it becomes an object. */
+export interface StagedBody {
+  file: string;
+  size: number;
+  md5Hash: string;
+  crc32c: string;
+}
+
+/** An error the HTTP layer turns into a JSON API error response. */
+export class FakeGcsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Buckets, objects and generations. */
+export class FakeGcsStore {
+  readonly buckets = new Map<string, Map<string, FakeObject>>();
+  #generation = Date.now() * 1000;
+  #dir = "";
+
+  async open(): Promise<void> {
+    this.#dir = await mkdtemp(join(tmpdir(), "am-gcs-fake-"));
+  }
+
+  async close(): Promise<void> {
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  /** A new temp file path for a body. */
+  tempFile(): string {
+    return join(this.#dir, randomBytes(12).toString("hex"));
+  }
+
+  bucket(name: string): Map<string, FakeObject> {
+    const bucket = this.buckets.get(name);
+    if (!bucket) throw new FakeGcsError(404, "notFound", "The specified bucket does not exist.");
+    return bucket;
+  }
+
+  /** Streams `source` into a new file, hashing it. Appends to `existing` when given (resumable chunks). */
+  async stage(
+    source: Readable,
+    file = this.tempFile(),
+    append = false,
+  ): Promise<{ file: string; bytes: number }> {
+    let bytes = 0;
+    source.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    await pipeline(source, createWriteStream(file, { flags: append ? "a" : "w" }));
+    return { file, bytes };
+  }
+
+  /** md5 and crc32c of a staged file. */
+  async hash(file: string): Promise<StagedBody> {
+    const md5 = createHash("md5");
+    const crc = new CRC32C();
+    let size = 0;
+    for await (const chunk of createReadStream(file)) {
+      md5.update(chunk as Buffer);
+      crc.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { file, size, md5Hash: md5.digest("base64"), crc32c: crc.toString() };
+  }
+
+  /** Checks `ifGenerationMatch` (0 = must not exist) against the current object. */
+  checkPrecondition(bucket: string, name: string, ifGenerationMatch: string | null): void {
+    if (ifGenerationMatch === null) return;
+    const current = this.bucket(bucket).get(name);
+    const want = Number(ifGenerationMatch);
+    if ((current?.generation ?? 0) !== want) {
+      throw new FakeGcsError(
+        412,
+        "conditionNotMet",
+        "At least one of the pre-conditions you specified did not hold.",
+      );
+    }
+  }
+
+  /** Publishes a staged body atomically (precondition checked at this instant). */
+  async commit(
+    bucket: string,
+    name: string,
+    body: StagedBody,
+    meta: { contentType?: string; metadata?: Record<string, string> },
+    ifGenerationMatch: string | null,
+  ): Promise<FakeObject> {
+    try {
+      this.checkPrecondition(bucket, name, ifGenerationMatch);
+    } catch (error) {
+      await unlink(body.file).catch(() => undefined);
+      throw error;
+    }
+    const objects = this.bucket(bucket);
+    const previous = objects.get(name);
+    const object: FakeObject = {
+      ...body,
+      name,
+      bucket,
+      generation: ++this.#generation,
+      contentType: meta.contentType ?? "application/octet-stream",
+      ...(meta.metadata ? { metadata: meta.metadata } : {}),
+      created: new Date(),
+    };
+    objects.set(name, object);
+    if (previous) await unlink(previous.file).catch(() => undefined);
+    return object;
+  }
+
+  async delete(bucket: string, name: string, ifGenerationMatch: string | null): Promise<void> {
+    const objects = this.bucket(bucket);
+    const object = objects.get(name);
+    if (!object) throw new FakeGcsError(404, "notFound", `No such object: ${bucket}/${name}`);
+    this.checkPrecondition(bucket, name, ifGenerationMatch);
+    objects.delete(name);
+    await unlink(object.file).catch(() => undefined);
+  }
+
+  /** One page of a listing: objects and (with a delimiter) prefixes, GCS-sorted by UTF-8 bytes. */
+  list(bucket: string, q: { prefix: string; delimiter: string; pageToken: string; maxResults: number }) {
+    const names = [...this.bucket(bucket).keys()]
+      .filter((n) => n.startsWith(q.prefix) && (q.pageToken === "" || byteCompare(n, q.pageToken) > 0))
+      .sort(byteCompare);
+    const items: FakeObject[] = [];
+    const prefixes: string[] = [];
+    let last = "";
+    for (const name of names) {
+      const cut = q.delimiter === "" ? -1 : name.indexOf(q.delimiter, q.prefix.length);
+      const p = cut >= 0 ? name.slice(0, cut + q.delimiter.length) : null;
+      // Names under the prefix just emitted are consumed without counting (a page never splits a group).
+      if (p === null || prefixes.at(-1) !== p) {
+        if (items.length + prefixes.length >= q.maxResults) return { items, prefixes, nextPageToken: last };
+        if (p === null) items.push(this.bucket(bucket).get(name) as FakeObject);
+        else prefixes.push(p);
+      }
+      last = name;
+    }
+    return { items, prefixes, nextPageToken: undefined };
+  }
+}
+
+/** GCS orders names by their UTF-8 bytes. */
+export function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
