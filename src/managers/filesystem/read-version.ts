@@ -1,11 +1,12 @@
 /** Reading a version: its commit record, or a record computed by listing for legacy versions. */
 import { parseRecord, sortFileEntries } from "../../core/record.js";
 import type { FileEntry, VersionRecord } from "../../core/types.js";
+import { isArtifactError } from "../../errors.js";
 import { readAll } from "../../storage/body.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import { recordKey, versionPrefix } from "./layout.js";
+import { readmeKey, recordKey, versionPrefix } from "./layout.js";
 import type { ResolvedVersion } from "./resolve.js";
-import { hasRecord } from "./scan.js";
+import { hasRecord, visibleVersions } from "./scan.js";
 
 /** The record of a resolved version (legacy versions: listed files, sizes only, `legacy: true`). */
 export async function readVersionRecord(
@@ -17,12 +18,37 @@ export async function readVersionRecord(
 ): Promise<VersionRecord> {
   if (!hasRecord(resolved.state, resolved.n)) {
     const files = await listVersionFiles(driver, collection, name, resolved.n, signal);
-    return { format: 1, name, collection, version: resolved.version, files, legacy: true };
+    const description = await legacyDescription(driver, collection, name, resolved);
+    return {
+      format: 1,
+      name,
+      collection,
+      version: resolved.version,
+      ...(description ? { description } : {}),
+      files,
+      legacy: true,
+    };
   }
   const key = recordKey(collection, name, resolved.n);
   const text = (await readAll(await driver.read(key, signal ? { signal } : {}))).toString("utf8");
   const record = parseRecord(text, key);
   return { ...record, name, collection, version: resolved.version };
+}
+
+/** Scaffold's `meta/readme.txt` describes the latest log: use it for a legacy version that is the latest. */
+async function legacyDescription(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  resolved: ResolvedVersion,
+): Promise<string | undefined> {
+  if (visibleVersions(resolved.state).at(-1) !== resolved.n) return undefined;
+  try {
+    return (await readAll(await driver.read(readmeKey(collection, name)))).toString("utf8") || undefined;
+  } catch (error) {
+    if (isArtifactError(error, "NOT_FOUND")) return undefined;
+    throw error;
+  }
 }
 
 /** The files stored under `v<N>/`, sorted by path in code point order. */

@@ -22,12 +22,15 @@ describe("interop with Python scaffold's store layout", () => {
     expect(await scaffold("log", root, "models", "net", join(dir.path, "model.bin"), "first")).toEqual({
       version: "v0",
     });
-    expect(await scaffold("log", root, "models", "net", join(dir.path, "src"))).toEqual({ version: "v1" });
+    expect(await scaffold("log", root, "models", "net", join(dir.path, "src"), "second")).toEqual({
+      version: "v1",
+    });
     const manager = new FileSystemArtifactManager({ url: root, collection: "models" });
     expect(await manager.listCollectionNames()).toEqual(["models"]);
     expect(await manager.listArtifacts()).toEqual(["net"]);
     expect(await manager.listVersions("net")).toEqual(["v0", "v1"]);
     expect(await manager.exists("net")).toBe(true);
+    expect((await manager.getVersion("net")).description).toBe("second");
     const v0 = await manager.getVersion("net", { version: 0 });
     expect(v0).toMatchObject({ legacy: true, version: "v0", files: [{ path: "model.bin", size: 7 }] });
     const to = join(dir.path, "out");
