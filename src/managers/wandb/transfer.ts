@@ -4,6 +4,7 @@
  * wrap them in `withRetry`.
  */
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -58,8 +59,14 @@ export async function getToFile(
     },
   });
   await send(url, "GET", {}, options.signal, undefined, async (res) => {
-    const sink = dest === undefined ? discard : createWriteStream(dest);
-    await pipeline(res, tap, sink, signalOf(options.signal));
+    const file = dest === undefined ? undefined : createWriteStream(dest);
+    try {
+      await pipeline(res, tap, file ?? discard, signalOf(options.signal));
+    } catch (error) {
+      // let the file close first, so a caller that removes its folder never races a late open
+      if (file && !file.closed) await once(file, "close").catch(() => {});
+      throw error;
+    }
   });
   return { md5: hash.digest("base64"), size };
 }

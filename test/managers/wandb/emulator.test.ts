@@ -55,7 +55,9 @@ describe("W&B emulator", () => {
     const put = (target: string, headers: Record<string, string> = {}) =>
       fetch(target, { method: "PUT", body: manifest, headers }).then((r) => r.status);
     expect(await put(url, { "content-md5": claimed })).toBe(400);
-    expect(await put(url.replace(/X-Signature=./, "X-Signature=0"))).toBe(403);
+    const forged = url.replace(/X-Signature=(.)/, (_, c: string) => `X-Signature=${c === "0" ? "1" : "0"}`);
+    expect(forged).not.toBe(url);
+    expect(await put(forged)).toBe(403);
     expect(await put(url)).toBe(200);
     const commit = await gql(
       `mutation($id: ID!) { commitArtifact(input: { artifactID: $id }) { artifact { id } } }`,
