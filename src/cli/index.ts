@@ -45,7 +45,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   const onSignal = (signal: NodeJS.Signals) => {
     if (interruptedBy !== undefined) process.exit(signal === "SIGTERM" ? 143 : 130); // second Ctrl-C: now
     interruptedBy = signal;
-    controller.abort(new Error(`interrupted by ${signal}`));
+    controller.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -67,14 +67,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       environment.stdout.write(`${packageVersion()}\n`);
       return 0;
     }
-    return await runCommand(
-      parsed.command,
-      parsed.input,
-      parsed.globals,
-      environment,
-      controller.signal,
-      progress,
-    );
+    return await runCommand({ ...parsed, environment, signal: controller.signal, progress });
   } catch (error) {
     progress.reporter?.clear();
     const report = describeError(error, interruptedBy);
@@ -86,14 +79,20 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   }
 }
 
-async function runCommand(
-  command: AnyCommand,
-  input: CommandInput,
-  globals: GlobalValues,
-  environment: CliEnvironment,
-  signal: AbortSignal,
-  progress: { reporter?: ProgressReporter },
-): Promise<number> {
+/** What {@link runCommand} needs: the parsed command line, the outside world, Ctrl-C, the progress slot. */
+interface RunCommandOptions {
+  command: AnyCommand;
+  input: CommandInput;
+  globals: GlobalValues;
+  environment: CliEnvironment;
+  signal: AbortSignal;
+  /** Where the reporter is kept so that the error boundary can clear a half-drawn bar. */
+  progress: { reporter?: ProgressReporter };
+}
+
+/** Opens the store, runs the command, prints its result and returns its exit code. */
+async function runCommand(options: RunCommandOptions): Promise<number> {
+  const { command, input, globals, environment, signal, progress } = options;
   const store = globals.store ?? nonEmpty(environment.env.ARTIFACTS_STORE) ?? "./artifacts";
   const explicitCollection = globals.collection ?? nonEmpty(environment.env.ARTIFACTS_COLLECTION);
   const collection = explicitCollection ?? "default";
