@@ -9,14 +9,15 @@ import { createMemoryDriver } from "../drivers/memory.js";
 import { ArtifactError } from "../errors.js";
 import type { StorageDriver } from "./driver.js";
 
-type CloudFactory = (url: string, storageOptions?: Record<string, unknown>) => Promise<StorageDriver>;
-
-/** Which module and factory serve a cloud URL. */
+/** Cloud drivers, each loaded on first use so that a local store never pulls in a cloud SDK. */
 const CLOUD_DRIVERS = {
-  s3: { module: "../drivers/s3.js", factory: "createS3Driver" },
-  gcs: { module: "../drivers/gcs.js", factory: "createGcsDriver" },
-  azure: { module: "../drivers/azure.js", factory: "createAzureDriver" },
-} as const;
+  s3: async (url: string, options?: Record<string, unknown>) =>
+    (await import("../drivers/s3.js")).createS3Driver(url, options),
+  gcs: async (url: string, options?: Record<string, unknown>) =>
+    (await import("../drivers/gcs.js")).createGcsDriver(url, options),
+  azure: async (url: string, options?: Record<string, unknown>) =>
+    (await import("../drivers/azure.js")).createAzureDriver(url, options),
+} satisfies Record<string, (url: string, options?: Record<string, unknown>) => Promise<StorageDriver>>;
 
 /** The backend a store URL names: "local", "memory", "s3", "gcs" or "azure" (throws for others). */
 export function backendOfUrl(url: string): "local" | "memory" | keyof typeof CLOUD_DRIVERS {
@@ -48,15 +49,5 @@ export async function createDriver(
   if (backend === "local")
     return createLocalDriver({ root: url.startsWith("file://") ? fileURLToPath(url) : url });
   if (backend === "memory") return createMemoryDriver({ name: url.slice("memory://".length) });
-  const { module, factory } = CLOUD_DRIVERS[backend];
-  // A variable specifier: the cloud drivers are loaded only when such a URL is used.
-  const loaded = (await import(module)) as Record<string, CloudFactory | undefined>;
-  const create = loaded[factory];
-  if (typeof create !== "function") {
-    throw new ArtifactError(
-      "UNSUPPORTED",
-      `the ${backend} driver is not available in this build (${module} has no ${factory})`,
-    );
-  }
-  return create(url, storageOptions);
+  return CLOUD_DRIVERS[backend](url, storageOptions);
 }
