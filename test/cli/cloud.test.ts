@@ -1,9 +1,10 @@
-/** The real `artifacts` binary on az:// (azurite) and s3:// (radosgw), configured only through the environment. */
+/** The real `artifacts` binary on az:// (azurite), s3:// (radosgw) and gs:// (the GCS fake), configured only through the environment. */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { azureStore, type CloudStore, s3Store } from "../servers/cloud-stores.js";
+import { startGcsFake } from "../servers/gcs-fake-server.js";
 import { useSharedServer } from "../servers/shared-servers.js";
 import { ensureBuilt, lines, ndjson, runCli } from "./run-cli.js";
 
@@ -60,6 +61,16 @@ describe("artifacts CLI on cloud stores", () => {
       await roundTrip(store, { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString });
     } finally {
       await store.cleanup();
+    }
+  });
+
+  it("gs:// with STORAGE_EMULATOR_HOST (the project's GCS fake server)", async () => {
+    const fake = await startGcsFake({ buckets: ["am-cli"] });
+    try {
+      const store: CloudStore = { url: "gs://am-cli/cli-test", storageOptions: {}, cleanup: async () => {} };
+      await roundTrip(store, { STORAGE_EMULATOR_HOST: fake.endpoint });
+    } finally {
+      await fake.close();
     }
   });
 
