@@ -6,7 +6,7 @@ const GLOBAL_HELP: [string, string][] = [
   ["--collection NAME", "Collection to use (env ARTIFACTS_COLLECTION; default 'default')"],
   ["--json", "Print JSON for scripts: one line; log, get and verify print NDJSON progress events"],
   ["", 'first and the {"type":"result",…} line last; errors as one JSON line on stderr'],
-  ["-q, --quiet", "No progress; log, get, verify, alias set/rm print nothing on success"],
+  ["-q, --quiet", "No progress; log, get, verify, alias set/rm and gc print nothing on success"],
   ["--debug", "Print the stack trace and cause of an error"],
   ["-h, --help", "Show help; 'artifacts COMMAND --help' for one command"],
   ["--version", "Print the version of artifacts"],

@@ -143,7 +143,12 @@ describe("artifacts CLI on the default ./artifacts store", () => {
     const human = await cli("verify", "my-model:v0");
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/changed\s+a\.txt/);
-    expect((await cli("verify", "my-model:v1", "-q")).code).toBe(0);
+    const quietProblem = await cli("verify", "my-model:v0", "-q");
+    expect(quietProblem.code).toBe(1);
+    expect(quietProblem.stdout).toMatch(/changed\s+a\.txt/);
+    const quietOk = await cli("verify", "my-model:v1", "-q");
+    expect(quietOk.code).toBe(0);
+    expect(quietOk.stdout + quietOk.stderr).toBe("");
   });
 
   it("diffs two versions from their records", async () => {

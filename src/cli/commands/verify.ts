@@ -52,7 +52,7 @@ export const verifyCommand = defineCommand<VerifyCommandResult>({
   examples: ["verify my-model", "verify my-model:v0 --quiet && echo intact"],
   positionals: { min: 1, max: 1 },
   transfer: true,
-  silentWhenQuiet: true,
+  silentWhenQuiet: (r) => r.ok,
   run: verifyVersion,
   render,
   exitCode: (r) => (r.ok ? 0 : 1),
