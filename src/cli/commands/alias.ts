@@ -51,6 +51,7 @@ function render(r: AliasResult): string {
   );
 }
 
+/** The `alias` command (help, options, renderer). */
 export const aliasCommand = defineCommand<AliasResult>({
   name: "alias",
   summary: "Set, remove or list aliases (named pointers such as best or production)",

@@ -83,6 +83,7 @@ function render(r: DiffResult): string {
   return [`${id(r.from)} -> ${id(r.to)}`, ...lines, summary].join("\n");
 }
 
+/** The `diff` command (help, options, renderer). */
 export const diffCommand = defineCommand<DiffResult>({
   name: "diff",
   summary: "Show files added, removed and changed between two versions",

@@ -70,6 +70,7 @@ function render(r: GcResult): string {
   return table === "" ? `nothing to remove in store '${r.store}'` : `${table}\n${summary}`;
 }
 
+/** The `gc` command (help, options, renderer). */
 export const gcCommand = defineCommand<GcResult>({
   name: "gc",
   summary: "Remove abandoned uploads (interrupted or crashed logs)",

@@ -70,6 +70,7 @@ async function moveFile(source: string, target: string): Promise<void> {
   }
 }
 
+/** The `get` command (help, options, renderer). */
 export const getCommand = defineCommand<GetResult>({
   name: "get",
   summary: "Download a version (default latest) into a folder",

@@ -63,6 +63,7 @@ function parseValue(text: string): unknown {
   }
 }
 
+/** The `log` command (help, options, renderer). */
 export const logCommand = defineCommand<LogResult>({
   name: "log",
   summary: "Log a file or folder as the next version of an artifact",

@@ -95,6 +95,7 @@ function render(result: LsResult): string {
   );
 }
 
+/** The `ls` command (help, options, renderer). */
 export const lsCommand = defineCommand<LsResult>({
   name: "ls",
   summary: "List collections, or the artifacts of a collection",

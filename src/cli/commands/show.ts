@@ -39,6 +39,7 @@ function render(record: VersionRecord): string {
   return `${lines.join("\n")}\n\n${files}`;
 }
 
+/** The `show` command (help, options, renderer). */
 export const showCommand = defineCommand<VersionRecord>({
   name: "show",
   summary: "Show the commit record of a version: files, sizes, digests, metadata",

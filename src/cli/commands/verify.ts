@@ -40,6 +40,7 @@ function render(r: VerifyCommandResult): string {
   return lines.join("\n");
 }
 
+/** The `verify` command (help, options, renderer). */
 export const verifyCommand = defineCommand<VerifyCommandResult>({
   name: "verify",
   summary: "Check that a version's stored files match its record (exit 1 if not)",

@@ -82,6 +82,7 @@ function render(result: VersionsResult): string {
   );
 }
 
+/** The `versions` command (help, options, renderer). */
 export const versionsCommand = defineCommand<VersionsResult>({
   name: "versions",
   summary: "List the versions of an artifact",
