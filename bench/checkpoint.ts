@@ -34,26 +34,51 @@ async function writeRaw(path: string, list: Tensor[]): Promise<void> {
   await handle.close();
 }
 
+/** Writes count once they are on disk: page-cache state would otherwise decide the numbers. */
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, "r+");
+  await handle.sync();
+  await handle.close();
+}
+
+/** What each phase reads and writes (under DATA). */
+const FILES: Record<string, { input: string; output?: string }> = {
+  "write-raw": { input: "raw.bin", output: "raw.bin" },
+  "write-pt": { input: "state.pt", output: "state.pt" },
+  "write-safetensors": { input: "state.safetensors", output: "state.safetensors" },
+  copy: { input: "state.pt", output: "copy.bin" },
+  "copy-stream": { input: "state.pt", output: "copy.bin" },
+  "read-whole-file": { input: "state.pt" },
+  "read-pt": { input: "state.pt" },
+  "read-safetensors": { input: "state.safetensors" },
+};
+
+async function run(name: string, input: string, output: string, tree: Record<string, Tensor>): Promise<void> {
+  if (name === "write-raw") await writeRaw(output, Object.values(tree));
+  else if (name === "write-pt") await saveCheckpoint(output, { model: tree });
+  else if (name === "write-safetensors") await saveSafetensors(output, tree);
+  else if (name === "copy") await copyFile(input, output);
+  else if (name === "copy-stream") await pipeline(createReadStream(input), createWriteStream(output));
+  else if (name === "read-whole-file") await readFile(input);
+  else if (name === "read-pt") await loadCheckpoint(input);
+  else if (name === "read-safetensors") await loadSafetensors(input);
+}
+
 async function phase(name: string, gib: number): Promise<void> {
-  const pt = join(DATA, "state.pt");
-  const st = join(DATA, "state.safetensors");
-  const before = process.memoryUsage().rss;
-  const tree = name.startsWith("write") ? tensors(gib) : undefined;
+  const files = FILES[name];
+  if (files === undefined) throw new Error(`unknown phase ${name}`);
+  const input = join(DATA, files.input);
+  const output = join(DATA, files.output ?? "unused");
+  // Every write goes to a new file: replacing a 1 GiB file would time the old file's deletion too.
+  if (files.output !== undefined) await rm(output, { force: true });
+  const tree = name.startsWith("write") ? tensors(gib) : {};
   const t0 = performance.now();
-  if (name === "write-pt") await saveCheckpoint(pt, { model: tree ?? {} });
-  else if (name === "write-safetensors") await saveSafetensors(st, tree ?? {});
-  else if (name === "read-pt") await loadCheckpoint(pt);
-  else if (name === "read-safetensors") await loadSafetensors(st);
-  else if (name === "copy") await copyFile(pt, join(DATA, "copy.bin"));
-  else if (name === "copy-stream")
-    await pipeline(createReadStream(pt), createWriteStream(join(DATA, "copy.bin")));
-  else if (name === "write-raw") await writeRaw(join(DATA, "raw.bin"), Object.values(tree ?? {}));
-  else if (name === "read-whole-file") await readFile(pt);
+  await run(name, input, output, tree);
+  if (files.output !== undefined) await fsync(output);
   const seconds = (performance.now() - t0) / 1000;
-  const measured = name === "write-raw" ? join(DATA, "raw.bin") : name.includes("safetensors") ? st : pt;
-  const bytes = (await stat(measured)).size;
-  const peak = process.resourceUsage().maxRSS * 1024;
-  console.log(JSON.stringify({ name, bytes, seconds, peakRss: peak, startRss: before }));
+  const bytes = (await stat(files.output === undefined ? input : output)).size;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ name, bytes, seconds, peakRss }));
 }
 
 async function main(): Promise<void> {

@@ -26,7 +26,7 @@ interface Written {
 
 const U32 = 0xffffffff;
 const ALIGN = 64;
-const CHUNK = 64 << 20;
+const CHUNK = 16 << 20;
 const UTF8 = new TextEncoder();
 
 function bytesOf(fill: (v: DataView) => void, length: number): Uint8Array {
@@ -92,8 +92,9 @@ export class ZipWriter {
     let crc = 0;
     for (let at = 0; at < size; at += CHUNK) {
       const slice = data.subarray(at, Math.min(size, at + CHUNK));
+      const written = this.#write(slice); // the CRC is computed while the slice is being written
       crc = crc32(slice, crc);
-      await this.#write(slice);
+      await written;
       onBytes?.(at + slice.byteLength);
     }
     if (size > 0) await this.#write(this.#descriptor(crc, size, bigSize || bigOffset));
