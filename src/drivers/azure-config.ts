@@ -6,6 +6,7 @@
 import type { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-blob";
 import { ArtifactError } from "../errors.js";
 import { type BucketLocation, intOption, stringOption, withoutKeys } from "./cloud-common.js";
+import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 
 /** Options of the Azure driver (the `storageOptions` of an `az://` store). Unknown keys go to the client. */
 export interface AzureDriverOptions {
@@ -40,6 +41,7 @@ const OWN_KEYS = [
   "endpoint",
   "blockSize",
   "concurrency",
+  ...LAYER_OPTION_KEYS,
 ];
 
 /** A parsed `az://container/prefix` or `https://ACCOUNT.blob.core.windows.net/container/prefix` URL. */

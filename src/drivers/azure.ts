@@ -26,6 +26,7 @@ import {
 } from "./azure-config.js";
 import { type AzureErrorSubject, mapAzureError } from "./azure-errors.js";
 import { bodyBuffer, countBytes, emptyStream, isAbortOf } from "./cloud-common.js";
+import { withCloudLayers } from "./cloud-layers.js";
 
 export type { AzureDriverOptions } from "./azure-config.js";
 
@@ -36,7 +37,7 @@ export async function createAzureDriver(
 ): Promise<StorageDriver> {
   const location = parseAzureUrl(url);
   const resolved = await createAzureServiceClient(location, storageOptions as AzureDriverOptions);
-  return new AzureDriver(url, location.bucket, location.prefix, resolved);
+  return withCloudLayers(new AzureDriver(url, location.bucket, location.prefix, resolved), storageOptions);
 }
 
 /** The Azure Blob byte store. Keys are stored under the URL's prefix. */

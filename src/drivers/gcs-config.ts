@@ -5,6 +5,7 @@
  */
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
+import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 
 /** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
 export interface GcsDriverOptions {
@@ -23,7 +24,7 @@ export interface GcsDriverOptions {
 /** Chunk size of resumable uploads (a multiple of 256 KiB, as GCS requires). */
 export const DEFAULT_GCS_CHUNK_SIZE = 16 * 1024 * 1024;
 
-const OWN_KEYS = ["chunkSize"];
+const OWN_KEYS = ["chunkSize", ...LAYER_OPTION_KEYS];
 
 /** The client and transfer settings of one GCS driver. */
 export interface ResolvedGcsClient {

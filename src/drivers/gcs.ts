@@ -18,6 +18,7 @@ import type {
   WriteResult,
 } from "../storage/driver.js";
 import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
+import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
@@ -30,7 +31,8 @@ export async function createGcsDriver(
   storageOptions: Record<string, unknown> = {},
 ): Promise<StorageDriver> {
   const location = parseBucketUrl(url, ["gs", "gcs"]);
-  return new GcsDriver(url, location, await createGcsClient(storageOptions as GcsDriverOptions));
+  const driver = new GcsDriver(url, location, await createGcsClient(storageOptions as GcsDriverOptions));
+  return withCloudLayers(driver, storageOptions);
 }
 
 /** The GCS byte store. Keys are stored under the URL's prefix. */

@@ -5,6 +5,7 @@
  */
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
+import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 
 /** Options of the S3 driver (the `storageOptions` of an `s3://` store). Unknown keys go to `S3Client`. */
 export interface S3DriverOptions {
@@ -45,6 +46,7 @@ const OWN_KEYS = [
   "forcePathStyle",
   "partSize",
   "queueSize",
+  ...LAYER_OPTION_KEYS,
 ];
 
 /** The resolved configuration of one S3 driver. */

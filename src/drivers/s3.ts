@@ -17,6 +17,7 @@ import type {
   WriteResult,
 } from "../storage/driver.js";
 import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
+import { withCloudLayers } from "./cloud-layers.js";
 import { type ResolvedS3Config, resolveS3Config, type S3DriverOptions } from "./s3-config.js";
 import { mapS3Error, type S3ErrorSubject } from "./s3-errors.js";
 import { listS3, writeS3 } from "./s3-transfer.js";
@@ -31,21 +32,15 @@ export async function createS3Driver(
   const location = parseBucketUrl(url, ["s3"]);
   const config = resolveS3Config(storageOptions as S3DriverOptions);
   const sdk = await import("@aws-sdk/client-s3");
-  const client = new sdk.S3Client(config.client);
+  let client = new sdk.S3Client(config.client);
   try {
     await client.config.region();
   } catch {
     // No region anywhere (no env, no profile): S3 itself redirects, so any region works for signing.
     client.destroy();
-    return new S3Driver(
-      url,
-      location,
-      config,
-      sdk,
-      new sdk.S3Client({ ...config.client, region: "us-east-1" }),
-    );
+    client = new sdk.S3Client({ ...config.client, region: "us-east-1" });
   }
-  return new S3Driver(url, location, config, sdk, client);
+  return withCloudLayers(new S3Driver(url, location, config, sdk, client), storageOptions);
 }
 
 /** The S3 byte store. Keys are stored under the URL's prefix. */

@@ -1,0 +1,210 @@
+/**
+ * The retry layer (OpenDAL's RetryLayer): retries only errors marked `retryable`, with jittered
+ * exponential backoff. Reads resume from the byte they stopped at, listings restart after the last key
+ * they yielded, and writes are retried only when the body can be replayed (bytes, not a stream).
+ */
+import { PassThrough, type Readable } from "node:stream";
+import { isArtifactError, throwIfAborted } from "../../errors.js";
+import type {
+  DriverCallOptions,
+  ListEntry,
+  ListOptions,
+  ReadOptions,
+  StorageDriver,
+  WriteBody,
+  WriteOptions,
+} from "../driver.js";
+
+/** Options of {@link withRetry}. */
+export interface RetryOptions {
+  /** Extra attempts after the first one. @default 3 */
+  retries?: number;
+  /** Backoff base in ms: attempt n waits a random time in [0, min(maxDelayMs, minDelayMs × 2^n)]. @default 200 */
+  minDelayMs?: number;
+  /** Longest wait between attempts in ms. @default 5000 */
+  maxDelayMs?: number;
+}
+
+/** Extra attempts of a retryable failure. */
+export const DEFAULT_RETRIES = 3;
+
+/** Wraps `driver` so that retryable failures are tried again. */
+export function withRetry(driver: StorageDriver, options: RetryOptions = {}): StorageDriver {
+  const retry = makeRetrier(options);
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  const layered: StorageDriver = {
+    backend: driver.backend,
+    url: driver.url,
+    capabilities: driver.capabilities,
+    stat: (key, opts) => retry(() => driver.stat(key, opts), opts),
+    delete: (key, opts) => retry(() => driver.delete(key, opts), opts),
+    write: (key, body, opts) => retryWrite(driver, retry, key, body, opts ?? {}),
+    read: (key, opts) => resumableRead(driver, retry, retries, key, opts ?? {}),
+    list: (prefix, opts) => retryList(driver, prefix, retries, opts ?? {}),
+    close: () => driver.close?.() ?? Promise.resolve(),
+  };
+  if (driver.localPath) layered.localPath = driver.localPath.bind(driver);
+  if (driver.renamePrefix) layered.renamePrefix = driver.renamePrefix.bind(driver);
+  return layered;
+}
+
+/** Runs `attempt` until it succeeds, fails for good, or the retries are used up. */
+type Retrier = <T>(attempt: () => Promise<T>, opts?: DriverCallOptions, onRetry?: () => void) => Promise<T>;
+
+function makeRetrier(options: RetryOptions): Retrier {
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  const min = options.minDelayMs ?? 200;
+  const max = options.maxDelayMs ?? 5000;
+  return async (attempt, opts, onRetry) => {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (n >= retries || !isArtifactError(error) || !error.retryable || opts?.signal?.aborted) throw error;
+        await sleep(Math.random() * Math.min(max, min * 2 ** n), opts?.signal);
+        onRetry?.();
+      }
+    }
+  };
+}
+
+/**
+ * A create-only write whose response was lost may have succeeded: its retry then sees ALREADY_EXISTS.
+ * When the stored bytes equal ours, that write was ours.
+ */
+async function retryWrite(
+  driver: StorageDriver,
+  retry: Retrier,
+  key: string,
+  body: WriteBody,
+  opts: WriteOptions,
+) {
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) return driver.write(key, body, opts);
+  let retried = false;
+  try {
+    return await retry(
+      () => driver.write(key, body, opts),
+      opts,
+      () => {
+        retried = true;
+      },
+    );
+  } catch (error) {
+    if (!retried || !opts.ifNotExists || !isArtifactError(error, "ALREADY_EXISTS")) throw error;
+    const mine = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
+    const read = async () => Buffer.concat(await (await driver.read(key, opts)).toArray());
+    const stored = await retry(read, opts);
+    if (!stored.equals(mine)) throw error;
+    return { key, size: mine.length };
+  }
+}
+
+/** A read stream that reopens the object at the next byte when the connection fails mid-way. */
+async function resumableRead(
+  driver: StorageDriver,
+  retry: Retrier,
+  retries: number,
+  key: string,
+  opts: ReadOptions,
+): Promise<Readable> {
+  const start = opts.range?.offset ?? 0;
+  const end = opts.range?.length === undefined ? undefined : start + opts.range.length;
+  const open = (offset: number) => {
+    const range = end === undefined ? { offset } : { offset, length: end - offset };
+    return retry(() => driver.read(key, { ...opts, range }), opts);
+  };
+  const first = await (opts.range === undefined ? retry(() => driver.read(key, opts), opts) : open(start));
+  const out = new PassThrough();
+  void pump({ first, out, start, open, retries, signal: opts.signal });
+  return out;
+}
+
+interface PumpState {
+  first: Readable;
+  out: PassThrough;
+  start: number;
+  open: (offset: number) => Promise<Readable>;
+  retries: number;
+  signal: AbortSignal | undefined;
+}
+
+async function pump({ first, out, start, open, retries, signal }: PumpState): Promise<void> {
+  let offset = start;
+  let source = first;
+  out.once("close", () => source.destroy());
+  for (let failures = 0; ; ) {
+    try {
+      for await (const chunk of source) {
+        offset += (chunk as Buffer).length;
+        if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+        if (out.destroyed) return;
+      }
+      out.end();
+      return;
+    } catch (error) {
+      if (out.destroyed || signal?.aborted || failures++ >= retries || !isNetworkLike(error)) {
+        out.destroy(error as Error);
+        return;
+      }
+      try {
+        source = await open(offset);
+      } catch (reopenError) {
+        out.destroy(reopenError as Error);
+        return;
+      }
+    }
+  }
+}
+
+/** Mid-stream failures are socket errors (raw, not ArtifactErrors) or retryable ArtifactErrors. */
+function isNetworkLike(error: unknown): boolean {
+  if (isArtifactError(error)) return error.retryable;
+  const code = (error as { code?: unknown }).code;
+  const text = `${String(code)} ${(error as Error).message ?? ""}`;
+  return /ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|ERR_STREAM_PREMATURE_CLOSE|UND_ERR|aborted|socket hang up/i.test(
+    text,
+  );
+}
+
+/** A listing that, after a retryable failure, restarts and skips what it already yielded (keys are sorted). */
+async function* retryList(
+  driver: StorageDriver,
+  prefix: string,
+  retries: number,
+  opts: ListOptions,
+): AsyncGenerator<ListEntry> {
+  let last: string | undefined;
+  let attempt = 0;
+  while (true) {
+    const pages = driver.list(prefix, opts)[Symbol.asyncIterator]();
+    try {
+      while (true) {
+        const step = await pages.next();
+        if (step.done) return;
+        const entry = step.value;
+        if (last !== undefined && Buffer.compare(Buffer.from(entry.key), Buffer.from(last)) <= 0) continue;
+        last = entry.key;
+        yield entry;
+      }
+    } catch (error) {
+      if (attempt++ >= retries || !isArtifactError(error) || !error.retryable || opts.signal?.aborted)
+        throw error;
+      await sleep(Math.random() * 200 * 2 ** attempt, opts.signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  throwIfAborted(signal);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

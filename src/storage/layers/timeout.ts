@@ -1,0 +1,65 @@
+/**
+ * The timeout layer (OpenDAL's TimeoutLayer): each metadata call (stat, delete, list page, in-memory
+ * write, opening a read) must finish within `timeoutMs`, else it fails with a retryable TIMEOUT. It
+ * sits inside the retry layer so that every attempt is timed. Streamed transfers are not timed as a
+ * whole (a 1 GiB upload may take long); the SDKs time out stalled sockets themselves.
+ */
+import { ArtifactError } from "../../errors.js";
+import type { DriverCallOptions, ListEntry, ListOptions, StorageDriver } from "../driver.js";
+
+/** Options of {@link withTimeout}. */
+export interface TimeoutOptions {
+  /** Time limit of one call in ms; 0 disables the layer. @default DEFAULT_OPERATION_TIMEOUT_MS */
+  timeoutMs?: number;
+}
+
+/** Time limit of one metadata call. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 60_000;
+
+/** Wraps `driver` so that each call is cancelled and fails with TIMEOUT after `timeoutMs`. */
+export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {}): StorageDriver {
+  const ms = options.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  if (ms === 0) return driver;
+  const timed = async <T>(
+    operation: string,
+    key: string,
+    opts: DriverCallOptions | undefined,
+    call: (o: DriverCallOptions) => Promise<T>,
+  ): Promise<T> => {
+    const timer = AbortSignal.timeout(ms);
+    const signal = opts?.signal ? AbortSignal.any([opts.signal, timer]) : timer;
+    try {
+      return await call({ ...opts, signal });
+    } catch (error) {
+      if (!timer.aborted || opts?.signal?.aborted) throw error;
+      throw new ArtifactError(
+        "TIMEOUT",
+        `${driver.backend} ${operation} of '${key}' took longer than ${ms} ms (${driver.url}); the server may be overloaded, retry later or raise the timeoutMs storage option`,
+        {
+          retryable: true,
+          context: { backend: driver.backend, operation, key },
+          cause: error,
+        },
+      );
+    }
+  };
+  const layered: StorageDriver = {
+    backend: driver.backend,
+    url: driver.url,
+    capabilities: driver.capabilities,
+    stat: (key, opts) => timed("stat", key, opts, (o) => driver.stat(key, o)),
+    delete: (key, opts) => timed("delete", key, opts, (o) => driver.delete(key, o)),
+    // Only in-memory bodies are timed; a stream's duration depends on its size.
+    write: (key, body, opts) =>
+      typeof body === "string" || body instanceof Uint8Array
+        ? timed("write", key, opts, (o) => driver.write(key, body, { ...opts, ...o }))
+        : driver.write(key, body, opts),
+    // Only opening is timed: the signal must not cut a long download later.
+    read: (key, opts) => driver.read(key, opts),
+    list: (prefix, opts) => driver.list(prefix, opts as ListOptions) as AsyncIterable<ListEntry>,
+    close: () => driver.close?.() ?? Promise.resolve(),
+  };
+  if (driver.localPath) layered.localPath = driver.localPath.bind(driver);
+  if (driver.renamePrefix) layered.renamePrefix = driver.renamePrefix.bind(driver);
+  return layered;
+}
