@@ -34,6 +34,8 @@ export interface CommandContext {
 export interface CommandSpec<Result> {
   /** The word typed after `artifacts`. */
   name: string;
+  /** Other words that run the command (`put` for `log`, as W&B and Hugging Face users type). @default [] */
+  aliases?: string[];
   /** One line for the command list of `artifacts --help`. */
   summary: string;
   /** Usage lines after `artifacts `, e.g. `"log PATH NAME [options]"`. */

@@ -30,14 +30,15 @@ const EXIT_CODES =
 
 /** The text of `artifacts --help`. */
 export function formatGlobalHelp(commands: readonly AnyCommand[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const label = (c: AnyCommand) => (c.aliases?.length ? `${c.name} (${c.aliases.join(", ")})` : c.name);
+  const width = Math.max(...commands.map((c) => label(c).length));
   return [
     "artifacts: immutable, versioned artifacts (v0, v1, …) on a local folder, S3, GCS, Azure or W&B",
     "",
-    "Usage: artifacts COMMAND [ARGUMENTS] [OPTIONS]",
+    "Usage: artifacts COMMAND [ARGUMENTS] [OPTIONS]   ('artifacts help COMMAND' for one command)",
     "",
     "Commands:",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${label(c).padEnd(width)}  ${c.summary}`),
     "",
     "Global options (any command):",
     formatOptions(GLOBAL_HELP),

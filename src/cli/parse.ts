@@ -49,13 +49,8 @@ export function parseCommandLine(
       return { kind: "help", command: undefined, globals: early };
     throw new UsageError("no command given; run 'artifacts --help' to see the commands");
   }
-  const command = commands.find((c) => c.name === token.value);
-  if (command === undefined) {
-    const names = commands.map((c) => c.name).join(", ");
-    throw new UsageError(
-      `unknown command '${token.value}'; the commands are ${names} (see 'artifacts --help')`,
-    );
-  }
+  if (token.value === "help") return helpFor(argv, token.index, commands, early);
+  const command = findCommand(commands, token.value);
   const rest = argv.filter((_, i) => i !== token.index);
   const { values, positionals } = parseStrict(rest, command);
   const globals = globalsOf(values);
@@ -69,6 +64,44 @@ export function parseCommandLine(
     );
   }
   return { kind: "run", command, input: { positionals, values }, globals };
+}
+
+/** The command called `name` (or one of its aliases); a {@link UsageError} suggesting the closest otherwise. */
+function findCommand(commands: readonly AnyCommand[], name: string): AnyCommand {
+  const command = commands.find((c) => c.name === name || c.aliases?.includes(name));
+  if (command !== undefined) return command;
+  const close = commands.find((c) => editDistance(c.name, name) <= 2);
+  const hint = close === undefined ? "" : `did you mean '${close.name}'? `;
+  const names = commands.map((c) => c.name).join(", ");
+  throw new UsageError(
+    `unknown command '${name}'; ${hint}the commands are ${names} (see 'artifacts --help')`,
+  );
+}
+
+/** `artifacts help [COMMAND]`. */
+function helpFor(
+  argv: readonly string[],
+  index: number,
+  commands: readonly AnyCommand[],
+  globals: GlobalValues,
+) {
+  const name = argv.slice(index + 1).find((arg) => !arg.startsWith("-"));
+  const command = name === undefined ? undefined : findCommand(commands, name);
+  return { kind: "help" as const, command, globals };
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped command. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 function parseStrict(args: string[], command: AnyCommand) {

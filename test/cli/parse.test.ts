@@ -53,6 +53,19 @@ describe("parseCommandLine", () => {
     expect(() => parseCommandLine(argv, COMMANDS)).toThrow(UsageError);
   });
 
+  it("runs a command by its alias and answers 'help COMMAND'", () => {
+    const put = parse("put", "./dir", "m");
+    expect(put.kind === "run" && put.command.name).toBe("log");
+    const help = parse("help", "download");
+    expect(help.kind === "help" && help.command?.name).toBe("get");
+    expect(parse("help").kind).toBe("help");
+  });
+
+  it("suggests the closest command for a typo", () => {
+    expect(() => parse("lgo")).toThrow(/did you mean 'log'/);
+    expect(() => parse("verfy", "m")).toThrow(/did you mean 'verify'/);
+  });
+
   it("names the offending option in the message", () => {
     expect(() => parse("log", "--bogus", "a", "b")).toThrow(/--bogus/);
   });

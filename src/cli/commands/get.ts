@@ -73,6 +73,7 @@ async function moveFile(source: string, target: string): Promise<void> {
 /** The `get` command (help, options, renderer). */
 export const getCommand = defineCommand<GetResult>({
   name: "get",
+  aliases: ["download"],
   summary: "Download a version (default latest) into a folder",
   usage: ["get NAME[:VERSION|:ALIAS] [--to DIR] [--file PATH]"],
   description:

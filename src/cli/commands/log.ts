@@ -66,6 +66,7 @@ function parseValue(text: string): unknown {
 /** The `log` command (help, options, renderer). */
 export const logCommand = defineCommand<LogResult>({
   name: "log",
+  aliases: ["put", "upload"],
   summary: "Log a file or folder as the next version of an artifact",
   usage: ["log PATH NAME [options]"],
   description:

@@ -98,6 +98,7 @@ function render(result: LsResult): string {
 /** The `ls` command (help, options, renderer). */
 export const lsCommand = defineCommand<LsResult>({
   name: "ls",
+  aliases: ["list"],
   summary: "List collections, or the artifacts of a collection",
   usage: ["ls [COLLECTION]"],
   description:
