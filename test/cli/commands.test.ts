@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareFiles } from "../../src/cli/commands/diff.js";
 import { parseMetadata } from "../../src/cli/commands/log.js";
 import { parseRef } from "../../src/cli/ref.js";
 import { isArtifactError } from "../../src/index.js";
@@ -58,26 +57,5 @@ describe("parseMetadata", () => {
   it("rejects a pair without a key", () => {
     expect(codeOf(() => parseMetadata(["novalue"]))).toBe("INVALID_ARGUMENT");
     expect(codeOf(() => parseMetadata(["=1"]))).toBe("INVALID_ARGUMENT");
-  });
-});
-
-describe("compareFiles", () => {
-  it("finds added, removed, changed and unchanged files", () => {
-    const from = [
-      { path: "a", size: 1, sha256: "x" },
-      { path: "b", size: 2, sha256: "y" },
-      { path: "c", size: 3, sha256: "z" },
-    ];
-    const to = [
-      { path: "a", size: 1, sha256: "x" },
-      { path: "b", size: 2, sha256: "Y" },
-      { path: "d", size: 4, sha256: "w" },
-    ];
-    expect(compareFiles(from, to)).toEqual({
-      added: [{ path: "d", size: 4 }],
-      removed: [{ path: "c", size: 3 }],
-      changed: [{ path: "b", fromSize: 2, toSize: 2 }],
-      unchanged: 1,
-    });
   });
 });

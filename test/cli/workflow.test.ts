@@ -160,6 +160,11 @@ describe("artifacts CLI on the default ./artifacts store", () => {
       removed: [{ path: "sub/b.bin", size: 3000 }],
       changed: [{ path: "a.txt", fromSize: 6, toSize: 15 }],
       unchanged: 0,
+      sameDigest: false,
+    });
+    expect(await json("diff", "my-model:v1", "my-model:latest")).toMatchObject({
+      unchanged: 2,
+      sameDigest: true,
     });
     const human = await cli("diff", "my-model:best", "my-model");
     expect(human.stdout).toMatch(/^\+ c\.txt/m);

@@ -1,5 +1,5 @@
 /** `artifacts diff NAME:VA NAME:VB`: files added, removed and changed between two versions. */
-import type { FileEntry } from "../../index.js";
+import { diffRecords } from "../../index.js";
 import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
 import { formatBytes, plural } from "../output/format.js";
 import { parseRef, versionOption } from "../ref.js";
@@ -25,45 +25,31 @@ export interface DiffResult {
   removed: DiffFile[];
   changed: ChangedFile[];
   unchanged: number;
+  /** Both versions have artifact digests and they are equal (same files, same bytes). */
+  sameDigest: boolean;
 }
 
-/** Compares the commit records of two versions (no file is downloaded). */
+/** Compares the commit records of two versions with the library's `diffRecords` (nothing is downloaded). */
 export async function diffVersions(context: CommandContext, input: CommandInput): Promise<DiffResult> {
   const { manager, signal } = context;
   const [a, b] = input.positionals.map(parseRef);
   if (a === undefined || b === undefined) throw new Error("diff needs two versions");
   const from = await manager.getVersion(a.name, { ...versionOption(a), signal });
   const to = await manager.getVersion(b.name, { ...versionOption(b), signal });
+  const diff = diffRecords(from, to);
   return {
     from: { name: from.name, collection: from.collection, version: from.version },
     to: { name: to.name, collection: to.collection, version: to.version },
-    ...compareFiles(from.files, to.files),
+    added: diff.added.map(({ path, size }) => ({ path, size })),
+    removed: diff.removed.map(({ path, size }) => ({ path, size })),
+    changed: diff.changed.map(({ path, before, after }) => ({
+      path,
+      fromSize: before.size,
+      toSize: after.size,
+    })),
+    unchanged: diff.unchanged,
+    sameDigest: diff.sameDigest,
   };
-}
-
-/** Added, removed, changed and unchanged files; sha256 decides when both sides have it, else size. */
-export function compareFiles(from: readonly FileEntry[], to: readonly FileEntry[]) {
-  const before = new Map(from.map((file) => [file.path, file]));
-  const after = new Map(to.map((file) => [file.path, file]));
-  const added: DiffFile[] = [];
-  const removed: DiffFile[] = [];
-  const changed: ChangedFile[] = [];
-  let unchanged = 0;
-  for (const file of to) {
-    const old = before.get(file.path);
-    if (old === undefined) added.push({ path: file.path, size: file.size });
-    else if (differs(old, file)) changed.push({ path: file.path, fromSize: old.size, toSize: file.size });
-    else unchanged += 1;
-  }
-  for (const file of from) {
-    if (!after.has(file.path)) removed.push({ path: file.path, size: file.size });
-  }
-  return { added, removed, changed, unchanged };
-}
-
-function differs(a: FileEntry, b: FileEntry): boolean {
-  if (a.size !== b.size) return true;
-  return a.sha256 !== undefined && b.sha256 !== undefined && a.sha256 !== b.sha256;
 }
 
 function render(r: DiffResult): string {
