@@ -79,7 +79,8 @@ export const getCommand = defineCommand<GetResult>({
   description:
     "Downloads the files of a version into --to (default: a folder named after the artifact in the\n" +
     "current folder). Every file is checked against its sha256 and moved into place only when all are\n" +
-    "verified. Same-named files in the folder are overwritten, other files are left alone.",
+    "verified. Same-named files in the folder are overwritten, other files are left alone. With --file,\n" +
+    "the version is downloaded (and verified) in a temporary folder and only that file is kept.",
   options: {
     to: { type: "string", short: "o" },
     file: { type: "string" },
