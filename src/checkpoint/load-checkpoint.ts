@@ -1,4 +1,5 @@
 /** `loadCheckpoint`: reads a `torch.save` file (zip or legacy format) into a state tree. */
+import type { ProgressListener } from "../core/types.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { DTYPES, type DType } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
@@ -19,6 +20,8 @@ export interface LoadCheckpointOptions {
   allowObjects?: boolean;
   /** Cancels the load between storages. */
   signal?: AbortSignal;
+  /** Receives a `file` event (path `data/<key>`) as each storage has been read. */
+  onProgress?: ProgressListener;
 }
 
 const MAX_PICKLE_BYTES = 1 << 30;
@@ -28,14 +31,15 @@ async function fillStorages(
   src: ByteSource,
   refs: Map<string, StorageRef>,
   locate: (ref: StorageRef) => Promise<{ offset: number; size: number }>,
-  signal: AbortSignal | undefined,
+  options: LoadCheckpointOptions,
 ): Promise<void> {
   for (const ref of refs.values()) {
-    throwIfAborted(signal);
+    throwIfAborted(options.signal);
     const need = ref.numel * DTYPES[ref.storage.dtype].size;
     const { offset, size } = await locate(ref);
     if (size < need) throw invalidCheckpoint(`storage '${ref.key}' has ${size} bytes, needs ${need}`);
     ref.storage.bytes = await src.read(offset, need);
+    options.onProgress?.({ type: "file", path: `data/${ref.key}`, bytes: need, totalBytes: need });
   }
 }
 
@@ -89,7 +93,7 @@ async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions
       if (entry.method !== 0) throw invalidCheckpoint(`storage record data/${ref.key} is compressed`);
       return { offset: await entryDataOffset(src, entry), size: entry.size };
     },
-    options.signal,
+    options,
   );
   return value as StateTree;
 }
@@ -105,6 +109,18 @@ export async function loadCheckpoint(
   options: LoadCheckpointOptions = {},
 ): Promise<StateTree> {
   throwIfAborted(options.signal);
+  if (typeof pathOrBytes !== "string" && !(pathOrBytes instanceof Uint8Array)) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      "loadCheckpoint expects a file path or a Uint8Array of the file",
+    );
+  }
+  if (options.allowObjects !== undefined && typeof options.allowObjects !== "boolean") {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`allowObjects\` option to be a boolean, got \`${String(options.allowObjects)}\``,
+    );
+  }
   const src = await openSource(pathOrBytes);
   try {
     const magic = await src.read(0, Math.min(4, src.size));
@@ -118,7 +134,7 @@ export async function loadCheckpoint(
         allowObjects: options.allowObjects ?? true,
       });
       const { value, locate } = await readLegacy(src, hooks, refs);
-      await fillStorages(src, refs, locate, options.signal);
+      await fillStorages(src, refs, locate, options);
       return value;
     }
     throw invalidCheckpoint("not a torch.save file (neither a zip nor a legacy pickle)");

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ProgressListener } from "../core/types.js";
-import { throwIfAborted } from "../errors.js";
+import { ArtifactError, throwIfAborted } from "../errors.js";
 import { pickleCheckpoint } from "./torch-pickler.js";
 import type { StateTree } from "./values.js";
 import { type ByteSink, ZipWriter, type ZipWriterOptions } from "./zip/writer.js";
@@ -37,8 +37,14 @@ export async function writeCheckpoint(
   tree: StateTree,
   options: SaveCheckpointOptions & ZipWriterOptions = {},
 ): Promise<void> {
-  const { pickle, storages } = pickleCheckpoint(tree);
   const archive = options.archiveName ?? "archive";
+  if (archive === "" || /[/\\]/.test(archive) || archive === "." || archive === "..") {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`archiveName\` option to be a folder name without slashes, got \`${archive}\``,
+    );
+  }
+  const { pickle, storages } = pickleCheckpoint(tree);
   const zip = new ZipWriter(sink, options);
   await zip.addRecord(`${archive}/data.pkl`, pickle);
   for (const [key, storage] of storages.entries()) {

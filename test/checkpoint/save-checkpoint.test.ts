@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +75,36 @@ describe("saveCheckpoint", () => {
     ]);
     expect(check.stderr).toBe("");
     expect(check.stdout).toContain("zip64/data/0");
+  });
+
+  it("reports progress per storage, validates options and leaves no file when aborted", async () => {
+    const tree = {
+      a: new Tensor({ dtype: "float32", shape: [4] }),
+      b: new Tensor({ dtype: "int32", shape: [2] }),
+    };
+    const out = join(dir, "progress.pt");
+    const saved: string[] = [];
+    await saveCheckpoint(out, tree, {
+      onProgress: (e) => e.type === "file" && saved.push(`${e.path}:${e.bytes}`),
+    });
+    expect(saved).toEqual(["data/0:16", "data/1:8"]);
+    const loaded: string[] = [];
+    await loadCheckpoint(out, { onProgress: (e) => e.type === "file" && loaded.push(e.path) });
+    expect(loaded).toEqual(["data/0", "data/1"]);
+    await expect(encodeCheckpoint(tree, { archiveName: "a/b" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+    await expect(loadCheckpoint(42 as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    const controller = new AbortController();
+    const aborted = join(dir, "aborted.pt");
+    const reason = new Error("stop");
+    const save = saveCheckpoint(aborted, tree, {
+      signal: controller.signal,
+      onProgress: () => controller.abort(reason),
+    });
+    await expect(save).rejects.toBe(reason);
+    await expect(readFile(aborted)).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await readdir(dir)).filter((f) => f.includes(".tmp"))).toEqual([]);
   });
 
   it("rejects values that are not state tree values", async () => {

@@ -35,6 +35,34 @@ function bytesOf(fill: (v: DataView) => void, length: number): Uint8Array {
   return out;
 }
 
+/** torch's local header: zip64 block when needed, then `FB` padding so the data is 64-byte aligned. */
+function localHeader(name: Uint8Array, size: number, offset: number, bigSize: boolean, bigOffset: boolean) {
+  const zip64Len = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
+  const pad = (ALIGN - ((offset + 30 + name.byteLength + zip64Len + 4) % ALIGN)) % ALIGN;
+  const extraLen = zip64Len + 4 + pad;
+  const header = bytesOf(
+    (v) => {
+      v.setUint32(0, 0x04034b50, true);
+      v.setUint16(6, size > 0 ? 0x0808 : 0x0800, true);
+      v.setUint16(26, name.byteLength, true);
+      v.setUint16(28, extraLen, true);
+      const at = 30 + name.byteLength;
+      if (zip64Len > 0) {
+        v.setUint16(at, 1, true);
+        v.setUint16(at + 2, zip64Len - 4, true);
+        if (bigSize) v.setBigUint64(at + 4, BigInt(size), true); // then 8 zero bytes (compressed size)
+        if (bigOffset) v.setBigUint64(at + 4 + (bigSize ? 16 : 0), BigInt(offset), true);
+      }
+      v.setUint16(at + zip64Len, 0x4246, true); // "FB"
+      v.setUint16(at + zip64Len + 2, pad, true);
+    },
+    30 + name.byteLength + extraLen,
+  );
+  header.set(name, 30);
+  header.fill(0x5a, header.byteLength - pad); // "Z" padding
+  return header;
+}
+
 export class ZipWriter {
   #pos = 0;
   readonly #entries: Written[] = [];
@@ -59,36 +87,7 @@ export class ZipWriter {
     const offset = this.#pos;
     const bigSize = size >= this.#big;
     const bigOffset = offset >= this.#big;
-    const zip64Len = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
-    const pad = (ALIGN - ((offset + 30 + full.byteLength + zip64Len + 4) % ALIGN)) % ALIGN;
-    const flags = size > 0 ? 0x0808 : 0x0800;
-    const extraLen = zip64Len + 4 + pad;
-    const header = bytesOf(
-      (v) => {
-        v.setUint32(0, 0x04034b50, true);
-        v.setUint16(6, flags, true);
-        v.setUint16(26, full.byteLength, true);
-        v.setUint16(28, extraLen, true);
-        let at = 30 + full.byteLength;
-        if (zip64Len > 0) {
-          v.setUint16(at, 1, true);
-          v.setUint16(at + 2, zip64Len - 4, true);
-          at += 4;
-          if (bigSize) {
-            v.setBigUint64(at, BigInt(size), true);
-            at += 16;
-          }
-          if (bigOffset) v.setBigUint64(at, BigInt(offset), true);
-          at = 30 + full.byteLength + zip64Len;
-        }
-        v.setUint16(at, 0x4246, true); // "FB"
-        v.setUint16(at + 2, pad, true);
-        for (let i = 0; i < pad; i++) v.setUint8(at + 4 + i, 0x5a); // "Z"
-      },
-      30 + full.byteLength + extraLen,
-    );
-    header.set(full, 30);
-    await this.#write(header);
+    await this.#write(localHeader(full, size, offset, bigSize, bigOffset));
     let crc = 0;
     for (let at = 0; at < size; at += CHUNK) {
       const slice = data.subarray(at, Math.min(size, at + CHUNK));
@@ -98,7 +97,7 @@ export class ZipWriter {
       onBytes?.(at + slice.byteLength);
     }
     if (size > 0) await this.#write(this.#descriptor(crc, size, bigSize || bigOffset));
-    this.#entries.push({ name: full, size, offset, crc, flags });
+    this.#entries.push({ name: full, size, offset, crc, flags: size > 0 ? 0x0808 : 0x0800 });
   }
 
   #descriptor(crc: number, size: number, wide: boolean): Uint8Array {
