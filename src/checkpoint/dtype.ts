@@ -119,19 +119,24 @@ export function numberToBfloat16(value: number): number {
   return ((bits + 0x7fff + ((bits >> 16) & 1)) >>> 16) & 0xffff;
 }
 
-/** Encodes a number as IEEE binary16 bits (round to nearest even). */
+/** Encodes a number as IEEE binary16 bits (round to nearest, ties to even; overflow → ±infinity). */
 export function numberToHalf(value: number): number {
   if (Number.isNaN(value)) return 0x7e00;
   const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
   const abs = Math.abs(value);
-  if (abs >= 65520) return sign | 0x7c00;
-  if (abs < 2 ** -14) return sign | Math.round(abs * 2 ** 24);
-  const exp = Math.floor(Math.log2(abs));
-  let mant = Math.round((abs / 2 ** exp - 1) * 1024);
-  let e = exp + 15;
-  if (mant === 1024) {
-    mant = 0;
-    e += 1;
-  }
-  return sign | (e << 10) | mant;
+  if (abs >= 65520) return sign | 0x7c00; // rounds past the largest half (65504)
+  if (abs < 2 ** -14) return sign | roundHalfEven(abs * 2 ** 24); // subnormal (may round up to 0x0400)
+  let exp = Math.floor(Math.log2(abs));
+  if (2 ** exp > abs) exp -= 1; // log2 can be off by one ulp near powers of two
+  if (2 ** (exp + 1) <= abs) exp += 1;
+  const mant = roundHalfEven((abs / 2 ** exp - 1) * 1024); // exact: scaling by a power of two
+  return sign | (((exp + 15) << 10) + mant); // a mantissa carry moves into the exponent
+}
+
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
 }
