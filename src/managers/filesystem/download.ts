@@ -1,12 +1,13 @@
 /**
- * Downloads: files are fetched into a hidden staging folder inside `to`, each checked against the
- * record, and moved into place only when all are verified, so `to` never holds a partial download.
+ * Downloads: files are fetched into a hidden staging folder (next to `to`, or inside it when it already
+ * has files), each checked against the record, and moved into place only when all are verified, so
+ * `to` never holds a partial download.
  * Same-named files in `to` are overwritten; other files are left alone.
  */
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { lstatSync, readdirSync, renameSync, type Stats } from "node:fs";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
@@ -32,39 +33,66 @@ export interface DownloadInput {
 export async function downloadVersion(input: DownloadInput): Promise<Artifact> {
   const { driver, collection, name, signal } = input;
   const to = resolve(input.to);
-  const created = await prepareTarget(to);
-  const staging = join(to, `.artifact-download-${randomBytes(6).toString("hex")}`);
+  const empty = await targetIsEmpty(to);
+  // Resolve before writing anything: a missing artifact or version leaves the disk untouched.
+  const resolved = await resolveVersion(driver, collection, name, input.version, signal);
+  const record = await readVersionRecord(driver, collection, name, resolved, signal);
+  const staging = await createStaging(to, empty);
   try {
-    const resolved = await resolveVersion(driver, collection, name, input.version, signal);
-    const record = await readVersionRecord(driver, collection, name, resolved, signal);
-    await mkdir(staging);
     await downloadFiles(driver, record.files, versionPrefix(collection, name, resolved.n), staging, input);
-    await mergeInto(staging, to);
+    await publish(staging, to);
     return { name, collection, version: resolved.version };
-  } catch (error) {
-    if (created) await rm(to, { recursive: true, force: true });
-    throw error;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
 }
 
-/** Checks that `to` is a folder (creating it when missing); returns whether it was created. */
-async function prepareTarget(to: string): Promise<boolean> {
+/** Throws INVALID_ARGUMENT when `to` is a file; true when `to` is missing or an empty folder. */
+async function targetIsEmpty(to: string): Promise<boolean> {
   const info = await stat(to).catch((error: unknown) => {
     if (errnoOf(error) === "ENOTDIR") throw notAFolder(to);
     if (errnoOf(error) === "ENOENT") return null;
     throw error;
   });
-  if (info === null) {
-    await mkdir(to, { recursive: true }).catch((error: unknown) => {
+  if (info !== null && !info.isDirectory()) throw notAFolder(to);
+  return info === null || (await readdir(to)).length === 0;
+}
+
+/**
+ * Creates the staging folder: next to `to` when `to` is missing or empty (the finished download then
+ * appears in one rename), inside `to` when it already holds files (they are merged at the end).
+ */
+async function createStaging(to: string, empty: boolean): Promise<string> {
+  const id = `artifact-download-${randomBytes(6).toString("hex")}`;
+  if (empty) {
+    const sibling = join(dirname(to), `.${basename(to)}.${id}`);
+    await mkdir(dirname(to), { recursive: true }).catch((error: unknown) => {
       if (errnoOf(error) === "ENOTDIR" || errnoOf(error) === "EEXIST") throw notAFolder(to);
       throw error;
     });
-    return true;
+    const made = await mkdir(sibling).then(
+      () => true,
+      () => false,
+    );
+    if (made) return sibling;
+    await mkdir(to, { recursive: true });
   }
-  if (!info.isDirectory()) throw notAFolder(to);
-  return false;
+  const inside = join(to, `.${id}`);
+  await mkdir(inside);
+  return inside;
+}
+
+/** Moves the verified staging folder into place: one rename onto a missing or empty `to`, else a merge. */
+async function publish(staging: string, to: string): Promise<void> {
+  if (dirname(staging) !== to) {
+    try {
+      renameSync(staging, to);
+      return;
+    } catch (error) {
+      if (errnoOf(error) !== "ENOTEMPTY" && errnoOf(error) !== "EEXIST") throw error;
+    }
+  }
+  mergeInto(staging, to);
 }
 
 function notAFolder(to: string): ArtifactError {
@@ -76,31 +104,39 @@ function notAFolder(to: string): ArtifactError {
 
 /**
  * Moves the verified staging tree into `to`: a file or folder that does not exist in `to` yet moves in
- * one rename; existing folders are merged; existing same-named files are replaced.
+ * one rename; existing folders are merged; existing same-named files are replaced. Synchronous: these
+ * are metadata operations of microseconds each, cheaper than thread-pool round trips.
  */
-async function mergeInto(staging: string, to: string): Promise<void> {
-  const entries = await readdir(staging, { withFileTypes: true });
-  await mapConcurrent(
-    entries,
-    async (entry) => {
-      const source = join(staging, entry.name);
-      const target = join(to, entry.name);
-      const existing = await lstat(target).catch(() => null);
-      if (entry.isDirectory() && existing?.isDirectory()) return mergeInto(source, target);
-      if (existing?.isDirectory()) {
-        throw new ArtifactError(
-          "INVALID_ARGUMENT",
-          `cannot download file over the folder ${target}; remove it or pick another \`to\``,
-        );
-      }
-      if (entry.isDirectory() && existing) {
-        throw new ArtifactError(
-          "INVALID_ARGUMENT",
-          `cannot download folder over the file ${target}; remove it or pick another \`to\``,
-        );
-      }
-      await rename(source, target);
-    },
-    { concurrency: 32 },
-  );
+function mergeInto(staging: string, to: string): void {
+  checkNoClash(staging, to);
+  for (const entry of readdirSync(staging, { withFileTypes: true })) {
+    const source = join(staging, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory() && lstatOrNull(target)?.isDirectory()) mergeInto(source, target);
+    else renameSync(source, target);
+  }
+}
+
+/** Checked before the first rename, so a clash never leaves `to` half merged. */
+function checkNoClash(staging: string, to: string): void {
+  for (const entry of readdirSync(staging, { withFileTypes: true })) {
+    const target = join(to, entry.name);
+    const existing = lstatOrNull(target);
+    if (entry.isDirectory() && existing?.isDirectory()) {
+      checkNoClash(join(staging, entry.name), target);
+    } else if (existing?.isDirectory() || (entry.isDirectory() && existing)) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `cannot download '${entry.name}' over ${target} (one is a folder, the other a file); remove it or pick another \`to\``,
+      );
+    }
+  }
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
