@@ -57,7 +57,8 @@ function storageRegistry(refs: Map<string, StorageRef>) {
   };
 }
 
-async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions): Promise<StateTree> {
+/** The records of a torch.save zip: its folder prefix, records by name, and `data.pkl`. */
+async function torchRecords(src: ByteSource) {
   const entries = await readZipEntries(src);
   const first = entries[0]?.name ?? "";
   const slash = first.indexOf("/");
@@ -77,24 +78,30 @@ async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions
     throw invalidCheckpoint(`record '${prefix}version' is missing`);
   }
   if (pkl.size > MAX_PICKLE_BYTES) throw invalidCheckpoint(`data.pkl of ${pkl.size} bytes is too large`);
+  const byteorder = byName.get(`${prefix}byteorder`); // written by torch 2.x
+  if (byteorder !== undefined && byteorder.size < 16) {
+    const order = new TextDecoder().decode(await readEntry(src, byteorder)).trim();
+    if (order !== "little")
+      throw new ArtifactError("UNSUPPORTED", `checkpoint is ${order}-endian; only little-endian is read`);
+  }
+  return { prefix, byName, pkl };
+}
+
+async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions): Promise<StateTree> {
+  const { prefix, byName, pkl } = await torchRecords(src);
   const refs = new Map<string, StorageRef>();
   const hooks = createTorchHooks({
     storage: storageRegistry(refs),
     allowObjects: options.allowObjects ?? true,
   });
   const { value } = unpickle(await readEntry(src, pkl), hooks);
-  await fillStorages(
-    src,
-    refs,
-    async (ref) => {
-      const entry = byName.get(`${prefix}data/${ref.key}`);
-      if (entry === undefined)
-        throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
-      if (entry.method !== 0) throw invalidCheckpoint(`storage record data/${ref.key} is compressed`);
-      return { offset: await entryDataOffset(src, entry), size: entry.size };
-    },
-    options,
-  );
+  const locate = async (ref: StorageRef) => {
+    const entry = byName.get(`${prefix}data/${ref.key}`);
+    if (entry === undefined) throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
+    if (entry.method !== 0) throw invalidCheckpoint(`storage record data/${ref.key} is compressed`);
+    return { offset: await entryDataOffset(src, entry), size: entry.size };
+  };
+  await fillStorages(src, refs, locate, options);
   return value as StateTree;
 }
 

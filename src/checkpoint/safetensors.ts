@@ -102,7 +102,14 @@ export async function loadSafetensors(
       const e = parseEntry(name, raw, src.size - dataStart);
       const [begin, end] = e.data_offsets;
       const storage = new Storage(e.dtype, await src.read(dataStart + begin, end - begin));
-      tensors[name] = Tensor.view(storage, 0, e.shape, contiguousStrides(e.shape));
+      const tensor = Tensor.view(storage, 0, e.shape, contiguousStrides(e.shape));
+      // defineProperty: a tensor named `__proto__` must stay a key, not become the prototype
+      Object.defineProperty(tensors, name, {
+        value: tensor,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return { tensors, metadata };
   } finally {

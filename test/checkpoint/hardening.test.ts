@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint, loadSafetensors } from "../../src/checkpoint/index.js";
+import { pickleCheckpoint } from "../../src/checkpoint/torch-pickler.js";
 import { isArtifactError } from "../../src/errors.js";
-import { checkpointWith, evilPickle, shortStorageCheckpoint, tensorCheckpoint } from "./craft.js";
+import { checkpointWith, evilPickle, shortStorageCheckpoint, tensorCheckpoint, zipOf } from "./craft.js";
 import { FIXTURES_DIR } from "./fixture-json.js";
 
 const invalid = { code: "CHECKPOINT_INVALID" };
@@ -39,6 +40,30 @@ describe("untrusted checkpoints", () => {
 
   it("rejects a storage record shorter than its declared size", async () => {
     await expect(loadCheckpoint(await shortStorageCheckpoint(40))).rejects.toMatchObject(invalid);
+  });
+
+  it("reads torch 2.x's extra records and refuses big-endian files", async () => {
+    const text = (t: string) => new TextEncoder().encode(t);
+    const { pickle } = pickleCheckpoint({ a: 1 });
+    const records = (order: string): [string, Uint8Array][] => [
+      ["data.pkl", pickle],
+      [".format_version", text("1")],
+      [".storage_alignment", text("64")],
+      ["byteorder", text(order)],
+      ["version", text("3\n")],
+      [".data/serialization_id", text("1234567890123456789012345678901234567890")],
+    ];
+    expect(await loadCheckpoint(await zipOf(records("little")))).toEqual({ a: 1 });
+    await expect(loadCheckpoint(await zipOf(records("big")))).rejects.toMatchObject({ code: "UNSUPPORTED" });
+  });
+
+  it("rejects a zip that is not a torch.save file", async () => {
+    const text = new TextEncoder().encode("x");
+    await expect(loadCheckpoint(await zipOf([["version", text]]))).rejects.toMatchObject(invalid);
+    await expect(loadCheckpoint(await zipOf([["constants.pkl", text]]))).rejects.toMatchObject({
+      code: "UNSUPPORTED",
+    });
+    await expect(loadCheckpoint(new TextEncoder().encode("hello world"))).rejects.toMatchObject(invalid);
   });
 
   it("rejects every truncation of a checkpoint", async () => {
