@@ -55,6 +55,25 @@ export interface ModelState {
 
 const RESERVED = new Set(["model", "optimizer_state_dicts", "scheduler_state_dicts"]);
 
+function validateLogOptions(options: LogStateOptions): void {
+  for (const key of ["optimizers", "schedulers"] as const) {
+    const value = options[key];
+    if (value !== undefined && !Array.isArray(value)) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected the \`${key}\` option to be an array, got \`${typeof value}\``,
+      );
+    }
+  }
+  const extra = options.extra;
+  if (
+    extra !== undefined &&
+    (extra === null || typeof extra !== "object" || Array.isArray(extra) || extra instanceof Map)
+  ) {
+    throw new ArtifactError("INVALID_ARGUMENT", "Expected the `extra` option to be a plain object of values");
+  }
+}
+
 /** Logs and retrieves model states as `state.pt` artifacts on any {@link ArtifactManager}. */
 export class ModelLogger {
   constructor(readonly manager: ArtifactManager) {
@@ -65,6 +84,7 @@ export class ModelLogger {
 
   /** The checkpoint tree scaffold writes: `model`, then optimizer and scheduler states, then extras. */
   async buildState(model: Stateful, options: LogStateOptions = {}): Promise<Record<string, StateValue>> {
+    validateLogOptions(options);
     const tree: Record<string, StateValue> = { model: await stateOf(model, "model") };
     if (options.optimizers !== undefined && options.optimizers.length > 0) {
       tree.optimizer_state_dicts = await Promise.all(

@@ -131,6 +131,12 @@ describe("ModelLogger", () => {
     await expect(logger.retrieveStateFromArtifact("plain", { device: "cuda" })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });
+    await expect(logger.logStateToArtifact("x", {}, { optimizers: {} as never })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+    await expect(logger.logStateToArtifact("x", {}, { extra: [1] as never })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
     expect(() => new ModelLogger({} as never)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 });
