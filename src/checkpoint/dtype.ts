@@ -44,6 +44,7 @@ interface DTypeInfo {
   lanes: number;
 }
 
+/** Per dtype: element size, torch storage class, safetensors name and typed array. */
 export const DTYPES: Readonly<Record<DType, DTypeInfo>> = {
   float16: { size: 2, storage: "HalfStorage", safetensors: "F16", array: Uint16Array, lanes: 1 },
   bfloat16: { size: 2, storage: "BFloat16Storage", safetensors: "BF16", array: Uint16Array, lanes: 1 },

@@ -3,6 +3,7 @@ import { invalidCheckpoint } from "../invalid.js";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: false });
 
+/** Reads pickle arguments; every read past the end is CHECKPOINT_INVALID, never a partial value. */
 export class ByteReader {
   pos: number;
   readonly #view: DataView;

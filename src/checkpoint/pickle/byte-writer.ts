@@ -1,6 +1,7 @@
 /** A growable byte buffer for building a pickle (small: tensors' bytes never go through it). */
 const UTF8 = new TextEncoder();
 
+/** Appends little-endian values to a buffer that doubles as it fills. */
 export class ByteWriter {
   #buf = new Uint8Array(4096);
   #view = new DataView(this.#buf.buffer);

@@ -23,6 +23,7 @@ function badValue(path: string, what: string): ArtifactError {
   return new ArtifactError("INVALID_ARGUMENT", `cannot save ${what} at ${path}: not a state tree value`);
 }
 
+/** Writes a protocol-2 pickle of state tree values; `saveOther` lets subclasses add types. */
 export class Pickler {
   readonly out = new ByteWriter();
   #memo = new Map<unknown, number>();

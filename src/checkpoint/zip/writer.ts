@@ -63,6 +63,7 @@ function localHeader(name: Uint8Array, size: number, offset: number, bigSize: bo
   return header;
 }
 
+/** Streams records into a torch-style zip; `finish()` writes the directory and end records. */
 export class ZipWriter {
   #pos = 0;
   readonly #entries: Written[] = [];
