@@ -49,12 +49,21 @@ function intJson(v: bigint | number): number | string {
   return b >= -MAX_SAFE && b <= MAX_SAFE ? Number(b) : b.toString();
 }
 
+/** Marks integral floats for {@link toFixtureJsonText}, which writes them as `1.0` (JSON.stringify cannot). */
+const FLOAT_MARK = "@@float@@";
+let markFloats = false;
+
+function floatValue(v: number): number | string {
+  if (markFloats && Number.isInteger(v)) return `${FLOAT_MARK}${Object.is(v, -0) ? "-0" : String(v)}.0`;
+  return floatJson(v);
+}
+
 function tensorValues(t: Tensor): unknown[] {
   return t.toArray().map((v) => {
     if (typeof v === "boolean") return v;
     if (typeof v === "bigint") return intJson(v);
-    if (Array.isArray(v)) return [floatJson(v[0]), floatJson(v[1])];
-    return t.dtype.startsWith("int") || t.dtype === "uint8" ? v : floatJson(v);
+    if (Array.isArray(v)) return [floatValue(v[0]), floatValue(v[1])];
+    return t.dtype.startsWith("int") || t.dtype === "uint8" ? v : floatValue(v);
   });
 }
 
@@ -130,4 +139,18 @@ export class FixtureEncoder {
 /** The fixture-JSON form of a state tree. */
 export function toFixtureJson(value: StateValue): unknown {
   return new FixtureEncoder().encode(value);
+}
+
+/**
+ * The fixture JSON text of `{ value: tree }` as Python writes it (integral floats in float tensors as
+ * `1.0`), for `verify_load.py`, which compares int and float values strictly.
+ */
+export function toFixtureJsonText(value: StateValue): string {
+  markFloats = true;
+  try {
+    const text = JSON.stringify({ value: toFixtureJson(value) });
+    return text.replace(new RegExp(`"${FLOAT_MARK}([^"]*)"`, "g"), "$1");
+  } finally {
+    markFloats = false;
+  }
 }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadCheckpoint, type StateValue, type Tensor } from "../../src/checkpoint/index.js";
 import { FileSystemArtifactManager } from "../../src/managers/file-system-artifact-manager.js";
 import { ModelLogger } from "../../src/model-logger.js";
-import { FIXTURES_DIR, toFixtureJson } from "../checkpoint/fixture-json.js";
+import { FIXTURES_DIR, toFixtureJson, toFixtureJsonText, VERIFY_LOAD } from "../checkpoint/fixture-json.js";
 import { python } from "../checkpoint/python.js";
 
 let root: string;
@@ -98,6 +98,16 @@ describe("ModelLogger", () => {
       .reduce((a, b) => (a as number) + (b as number), 0) as number;
     expect(result.stdout).toMatch(/^ok /);
     expect(Number(result.stdout.split(" ")[1])).toBeCloseTo(sum, 5);
+    // torch >= 2.0's weights_only loader (verify_load.py's emulation) also accepts it, with equal values
+    const expected = join(root, "expected.json");
+    const tree = await new ModelLogger(manager).buildState(model, {
+      optimizers: [optimizer],
+      schedulers: [{ scheduler: { last_epoch: 1, base_lrs: [0.001] }, interval: "epoch" }],
+      extra: { epoch: 1, loss: 0.1 },
+    });
+    await writeFile(expected, toFixtureJsonText(tree));
+    const verify = await python([VERIFY_LOAD, join(out, "state.pt"), expected, "--emulated", "--zip-lint"]);
+    expect(verify.stdout.trim()).toBe("ok");
   });
 
   it("retrieves a checkpoint logged by Python scaffold (whole module, nested folder)", async () => {
