@@ -21,6 +21,18 @@ export const TINY_FILE_BYTES = 64 * 1024;
 /** Chunk size of large local copies. */
 export const COPY_CHUNK_BYTES = 1024 * 1024;
 
+/** Most chunk buffers kept for reuse (fresh memory costs page faults; reuse keeps RSS flat). */
+const MAX_POOLED_BUFFERS = 48;
+const BUFFER_POOL: Buffer[] = [];
+
+function takeBuffer(): Buffer {
+  return BUFFER_POOL.pop() ?? Buffer.allocUnsafeSlow(COPY_CHUNK_BYTES);
+}
+
+function returnBuffers(buffers: Buffer[]): void {
+  for (const buffer of buffers) if (BUFFER_POOL.length < MAX_POOLED_BUFFERS) BUFFER_POOL.push(buffer);
+}
+
 /** Size and hex sha256 of copied bytes. */
 export interface HashedBytes {
   size: number;
@@ -88,7 +100,7 @@ async function copyLarge(
 ): Promise<HashedBytes> {
   const output = await open(target, "wx");
   const hash = createHash("sha256");
-  const buffers = [0, 1, 2].map(() => Buffer.allocUnsafe(COPY_CHUNK_BYTES));
+  const buffers = [takeBuffer(), takeBuffer(), takeBuffer()];
   let pendingWrite: Promise<void> = Promise.resolve();
   let nextRead = input.read(buffers[0] as Buffer, 0, COPY_CHUNK_BYTES, 0);
   let position = 0;
@@ -111,6 +123,8 @@ async function copyLarge(
   } finally {
     await Promise.allSettled([pendingWrite, nextRead]);
     await output.close();
+    // Only now is no read or write using the buffers.
+    returnBuffers(buffers);
   }
   return { size: position, sha256: hash.digest("hex") };
 }
