@@ -25,7 +25,7 @@ import {
   type ResolvedAzureClient,
 } from "./azure-config.js";
 import { type AzureErrorSubject, mapAzureError } from "./azure-errors.js";
-import { bodyBuffer, countBytes, emptyStream, isAbortOf } from "./cloud-common.js";
+import { countBytes, emptyStream, isAbortOf, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
 
 export type { AzureDriverOptions } from "./azure-config.js";
@@ -130,9 +130,9 @@ export class AzureDriver implements StorageDriver {
         ...(ifMatch !== undefined ? { ifMatch } : {}),
       },
     };
-    const buffer = bodyBuffer(body);
-    let bodyError: unknown;
+    const buffer = await smallBody(body, options.size, SMALL_BODY_LIMIT);
     throwIfAborted(signal);
+    let bodyError: unknown;
     try {
       if (buffer !== null && buffer.length <= this.resolved.blockSize) {
         const out = await this.#blob(key).upload(buffer, buffer.length, common);

@@ -93,6 +93,25 @@ export function countBytes(source: Readable, onBytes?: (bytes: number) => void):
   return { stream: source.pipe(counter), sourceError: () => error };
 }
 
+/** Streams of known size up to this many bytes are sent in one request (and retried as a whole). */
+export const SMALL_BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * A small stream body of known `size` (at most `limit` bytes) read into memory, so that it goes up in
+ * one request (and can be retried); `null` for bigger or unknown-size streams.
+ */
+export async function smallBody(
+  body: WriteBody,
+  size: number | undefined,
+  limit: number,
+): Promise<Buffer | null> {
+  const buffer = bodyBuffer(body);
+  if (buffer !== null || size === undefined || size > limit) return buffer;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
 /** An empty stream (zero-length ranges, empty objects). */
 export function emptyStream(): Readable {
   return Readable.from([]);
@@ -118,8 +137,12 @@ const NETWORK_CODES = new Set([
 export function mapNetworkError(error: unknown, context: ErrorContext, url: string): ArtifactError | null {
   const code = (error as { code?: unknown } | null)?.code;
   const name = (error as { name?: unknown } | null)?.name;
+  const message = String((error as { message?: unknown } | null)?.message ?? "");
   const isNetwork =
-    (typeof code === "string" && NETWORK_CODES.has(code)) || name === "TimeoutError" || name === "FetchError";
+    (typeof code === "string" && NETWORK_CODES.has(code)) ||
+    name === "TimeoutError" ||
+    name === "FetchError" ||
+    /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up)\b/.test(message);
   if (!isNetwork) return null;
   return new ArtifactError(
     "UNAVAILABLE",

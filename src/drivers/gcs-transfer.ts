@@ -10,7 +10,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../storage/driver.js";
-import { bodyBuffer, countBytes } from "./cloud-common.js";
+import { countBytes, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
 import type { GcsDriver } from "./gcs.js";
 import type { GcsErrorSubject } from "./gcs-errors.js";
 
@@ -64,7 +64,8 @@ export async function writeGcs(
     ...(generation === undefined ? {} : { preconditionOpts: { ifGenerationMatch: generation } }),
   };
   const file = driver.file(key);
-  const buffer = bodyBuffer(body);
+  const buffer = await smallBody(body, options.size, SMALL_BODY_LIMIT);
+  throwIfAborted(signal);
   let bodyError: unknown;
   try {
     if (buffer !== null && buffer.length <= SINGLE_REQUEST_LIMIT) {

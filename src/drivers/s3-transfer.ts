@@ -2,7 +2,7 @@
 import { Readable } from "node:stream";
 import { throwIfAborted } from "../errors.js";
 import type { ListEntry, ListOptions, WriteBody, WriteOptions, WriteResult } from "../storage/driver.js";
-import { bodyBuffer, countBytes } from "./cloud-common.js";
+import { countBytes, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
 import type { S3Driver } from "./s3.js";
 import type { S3ErrorSubject } from "./s3-errors.js";
 
@@ -36,7 +36,7 @@ export async function writeS3(
       : {}),
   };
   const subject = { operation: "write", key, ...(condition ? { condition } : {}) };
-  const buffer = bodyBuffer(body);
+  const buffer = await smallBody(body, options.size, SMALL_BODY_LIMIT);
   throwIfAborted(signal);
   try {
     if (buffer !== null && buffer.length <= driver.config.partSize) {

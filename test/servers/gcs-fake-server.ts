@@ -37,7 +37,9 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
   await store.open();
   for (const bucket of options.buckets ?? []) store.buckets.set(bucket, new Map());
   let endpoint = "";
-  const uploads = new FakeGcsUploads(store, () => endpoint);
+  const uploads = new FakeGcsUploads(store, (req) =>
+    req.headers.host ? `http://${req.headers.host}` : endpoint,
+  );
   const server: Server = createServer((req, res) => {
     route(store, uploads, options, req, res).catch((error: unknown) => sendError(res, error));
   });

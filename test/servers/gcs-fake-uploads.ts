@@ -32,7 +32,8 @@ export class FakeGcsUploads {
 
   constructor(
     readonly store: FakeGcsStore,
-    readonly baseUrl: () => string,
+    /** Where resumable sessions continue (the Host the client used, so proxies stay in the path). */
+    readonly baseUrl: (req: IncomingMessage) => string,
   ) {}
 
   async handle(
@@ -71,7 +72,7 @@ export class FakeGcsUploads {
       });
       res.setHeader(
         "Location",
-        `${this.baseUrl()}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&upload_id=${id}`,
+        `${this.baseUrl(req)}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&upload_id=${id}`,
       );
       res.writeHead(200, { "content-length": "0" }).end();
       return null;

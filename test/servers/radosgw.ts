@@ -3,7 +3,7 @@
  * started by scripts/start-radosgw.sh (~15 s). It enforces `If-None-Match: *` on PutObject.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,22 +23,33 @@ const SCRIPT = join(process.cwd(), "scripts", "start-radosgw.sh");
 const INSTALL_HINT =
   "radosgw is needed by the S3 tests: install it with 'apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd' (.ci/run does this)";
 
-/** Starts radosgw (and its mon and OSD) on free ports under a new temp folder. */
+/** Starts radosgw (and its mon and OSD) on free ports under a new temp folder; one retry on a slow start. */
 export async function startRadosgw(): Promise<RadosgwServer> {
   try {
     await run("sh", ["-c", "command -v radosgw && command -v ceph-mon && command -v ceph-osd"]);
   } catch {
     throw new Error(INSTALL_HINT);
   }
+  try {
+    return await startOnce();
+  } catch {
+    // A loaded machine can miss a step's deadline (mon election, OSD boot): give it one more go.
+    return await startOnce();
+  }
+}
+
+async function startOnce(): Promise<RadosgwServer> {
   const dir = await mkdtemp(join(tmpdir(), "am-radosgw-"));
   const port = await getFreePort();
   const monPort = await getFreePort();
   try {
     await run(SCRIPT, ["start", dir, String(port), String(monPort)], { timeout: 180_000 });
   } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    const log = await readFile(join(dir, "log", "client.rgw.test.log"), "utf8").catch(() => "");
     await stopRadosgw(dir).catch(() => undefined);
-    const detail = (error as { stderr?: string }).stderr ?? String(error);
-    throw new Error(`radosgw failed to start (${detail.trim()}). ${INSTALL_HINT}`);
+    const detail = `${String(error)} ${stdout} ${stderr} ${log.slice(-800)}`.trim();
+    throw new Error(`radosgw failed to start: ${detail}. ${INSTALL_HINT}`);
   }
   return { endpoint: `http://127.0.0.1:${port}`, dir, accessKeyId: "test", secretAccessKey: "testsecret" };
 }

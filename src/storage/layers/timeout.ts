@@ -27,20 +27,34 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
     call: (o: DriverCallOptions) => Promise<T>,
   ): Promise<T> => {
     const timer = AbortSignal.timeout(ms);
-    const signal = opts?.signal ? AbortSignal.any([opts.signal, timer]) : timer;
+    const combined = opts?.signal ? AbortSignal.any([opts.signal, timer]) : timer;
+    // A read stream outlives its opening: it keeps the caller's signal, and only the opening is raced.
+    const signal = operation === "read" ? opts?.signal : combined;
+    // Some SDK calls ignore the signal (GCS metadata calls): race them so the caller is released anyway.
+    let onTimer = (): void => undefined;
+    const expired = new Promise<never>((_, reject) => {
+      onTimer = () => reject(timer.reason);
+      timer.addEventListener("abort", onTimer, { once: true });
+    });
+    const pending = call({ ...opts, ...(signal ? { signal } : {}) });
     try {
-      return await call({ ...opts, signal });
+      return await Promise.race([pending, expired]);
     } catch (error) {
       if (!timer.aborted || opts?.signal?.aborted) throw error;
+      // A stream that opens after its deadline is nobody's: close it.
+      pending.then(
+        (value) => (value as { destroy?: () => void } | null | undefined)?.destroy?.(),
+        () => undefined,
+      );
       throw new ArtifactError(
         "TIMEOUT",
         `${driver.backend} ${operation} of '${key}' took longer than ${ms} ms (${driver.url}); the server may be overloaded, retry later or raise the timeoutMs storage option`,
-        {
-          retryable: true,
-          context: { backend: driver.backend, operation, key },
-          cause: error,
-        },
+        { retryable: true, context: { backend: driver.backend, operation, key }, cause: error },
       );
+    } finally {
+      timer.removeEventListener("abort", onTimer);
+      expired.catch(() => undefined);
+      pending.catch(() => undefined);
     }
   };
   const layered: StorageDriver = {
@@ -54,8 +68,8 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
       typeof body === "string" || body instanceof Uint8Array
         ? timed("write", key, opts, (o) => driver.write(key, body, { ...opts, ...o }))
         : driver.write(key, body, opts),
-    // Only opening is timed: the signal must not cut a long download later.
-    read: (key, opts) => driver.read(key, opts),
+    // Only opening is timed: the timer must not cut a long download later.
+    read: (key, opts) => timed("read", key, opts, (o) => driver.read(key, { ...opts, ...o })),
     list: (prefix, opts) => driver.list(prefix, opts as ListOptions) as AsyncIterable<ListEntry>,
     close: () => driver.close?.() ?? Promise.resolve(),
   };

@@ -10,7 +10,14 @@ export interface CloudBackend {
   name: string;
   /** A fresh, empty store (a random prefix); `close` also stops per-file servers. */
   open: () => Promise<CloudStore & { close: () => Promise<void> }>;
+  /** The server port behind a store, and storage options that reach it through 127.0.0.1:`proxyPort`. */
+  proxied: (
+    store: CloudStore,
+    proxyPort: number,
+  ) => { targetPort: number; storageOptions: Record<string, unknown> };
 }
+
+const portOf = (url: string) => Number(new URL(url).port);
 
 /** GCS runs against the project's fake, started in the test file's own process. */
 async function gcsStore(): Promise<CloudStore & { close: () => Promise<void> }> {
@@ -26,10 +33,49 @@ async function gcsStore(): Promise<CloudStore & { close: () => Promise<void> }> 
 
 const noClose = async (store: Promise<CloudStore>) => ({ ...(await store), close: async () => {} });
 
+// In the proxied (failure) tests the SDKs' own retries are off, so that only our retry layer acts.
 export const CLOUD_BACKENDS: CloudBackend[] = [
-  { name: "s3 (radosgw)", open: () => noClose(s3Store()) },
-  { name: "gcs (fake server)", open: gcsStore },
-  { name: "azure (azurite)", open: () => noClose(azureStore()) },
+  {
+    name: "s3 (radosgw)",
+    open: () => noClose(s3Store()),
+    proxied: (store, proxyPort) => ({
+      targetPort: portOf(store.storageOptions.endpoint as string),
+      storageOptions: {
+        ...store.storageOptions,
+        endpoint: `http://127.0.0.1:${proxyPort}`,
+        maxAttempts: 1,
+        timeoutMs: 5000,
+      },
+    }),
+  },
+  {
+    name: "gcs (fake server)",
+    open: gcsStore,
+    proxied: (store, proxyPort) => ({
+      targetPort: portOf(store.storageOptions.apiEndpoint as string),
+      storageOptions: {
+        apiEndpoint: `http://127.0.0.1:${proxyPort}`,
+        retryOptions: { autoRetry: false },
+        timeoutMs: 5000,
+      },
+    }),
+  },
+  {
+    name: "azure (azurite)",
+    open: () => noClose(azureStore()),
+    proxied: (store, proxyPort) => {
+      const connection = store.storageOptions.connectionString as string;
+      const targetPort = Number(/BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(connection)?.[1]);
+      return {
+        targetPort,
+        storageOptions: {
+          connectionString: connection.replace(`127.0.0.1:${targetPort}`, `127.0.0.1:${proxyPort}`),
+          retryOptions: { maxTries: 1 },
+          timeoutMs: 5000,
+        },
+      };
+    },
+  },
 ];
 
 /** Store hooks of the manager suite that work on any driver. */
