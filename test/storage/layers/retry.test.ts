@@ -1,0 +1,113 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createMemoryDriver } from "../../../src/drivers/memory.js";
+import { ArtifactError, isArtifactError } from "../../../src/errors.js";
+import { readAll } from "../../../src/storage/body.js";
+import type { StorageDriver } from "../../../src/storage/driver.js";
+import { withRetry } from "../../../src/storage/layers/retry.js";
+import { withTimeout } from "../../../src/storage/layers/timeout.js";
+
+const flaky = (code: "UNAVAILABLE" | "NOT_FOUND", retryable: boolean) =>
+  new ArtifactError(code, "flaky", { retryable });
+
+/** A memory driver whose first `failures` calls of `method` fail. */
+function failing(method: "stat" | "write" | "delete", failures: number, retryable = true) {
+  const inner = createMemoryDriver();
+  let calls = 0;
+  const driver: StorageDriver = Object.create(inner);
+  (driver as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+    calls++;
+    if (calls <= failures) throw flaky("UNAVAILABLE", retryable);
+    return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
+  };
+  return { driver, inner, calls: () => calls };
+}
+
+describe("retry layer", () => {
+  it("retries retryable errors, up to `retries` extra attempts", async () => {
+    const ok = failing("stat", 2);
+    expect(await withRetry(ok.driver, { retries: 2, minDelayMs: 1 }).stat("k")).toBeNull();
+    expect(ok.calls()).toBe(3);
+    const tooMany = failing("stat", 3);
+    await expect(withRetry(tooMany.driver, { retries: 2, minDelayMs: 1 }).stat("k")).rejects.toThrow("flaky");
+    expect(tooMany.calls()).toBe(3);
+  });
+
+  it("never retries a non-retryable error", async () => {
+    const f = failing("delete", 1, false);
+    await expect(withRetry(f.driver, { minDelayMs: 1 }).delete("k")).rejects.toThrow("flaky");
+    expect(f.calls()).toBe(1);
+  });
+
+  it("a create-only write whose first attempt landed but failed is recognised as ours", async () => {
+    const inner = createMemoryDriver();
+    let calls = 0;
+    const driver: StorageDriver = Object.create(inner);
+    driver.write = async (key, body, options) => {
+      calls++;
+      const result = await inner.write(key, body, options);
+      if (calls === 1) throw flaky("UNAVAILABLE", true); // the response was lost
+      return result;
+    };
+    const layered = withRetry(driver, { minDelayMs: 1 });
+    expect((await layered.write("claim", "mine", { ifNotExists: true })).size).toBe(4);
+    await inner.write("other", "theirs");
+    const stranger: StorageDriver = Object.create(inner);
+    let n = 0;
+    stranger.write = async (key, body, options) => {
+      if (n++ === 0) throw flaky("UNAVAILABLE", true);
+      return inner.write(key, body, options);
+    };
+    const error = await withRetry(stranger, { minDelayMs: 1 })
+      .write("other", "mine", { ifNotExists: true })
+      .catch((e: unknown) => e);
+    expect(isArtifactError(error, "ALREADY_EXISTS")).toBe(true);
+  });
+
+  it("a read that breaks mid-stream resumes at the next byte", async () => {
+    const inner = createMemoryDriver();
+    const data = Buffer.from("0123456789".repeat(1000));
+    await inner.write("k", data);
+    let opens = 0;
+    const driver: StorageDriver = Object.create(inner);
+    driver.read = async (key, options) => {
+      opens++;
+      const full = await readAll(await inner.read(key, options));
+      if (opens > 2) return Readable.from([full]);
+      // Deliver 1000 bytes, then fail like a reset socket.
+      return Readable.from(
+        (async function* () {
+          yield full.subarray(0, 1000);
+          throw Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+        })(),
+      );
+    };
+    const back = await readAll(await withRetry(driver, { minDelayMs: 1 }).read("k"));
+    expect(Buffer.compare(back, data)).toBe(0);
+    expect(opens).toBe(3);
+  });
+});
+
+describe("timeout layer", () => {
+  it("fails a call that ignores its signal with a retryable TIMEOUT", async () => {
+    const inner = createMemoryDriver();
+    const driver: StorageDriver = Object.create(inner);
+    driver.stat = () => new Promise(() => undefined);
+    const error = await withTimeout(driver, { timeoutMs: 20 })
+      .stat("k")
+      .catch((e: unknown) => e);
+    expect(isArtifactError(error, "TIMEOUT")).toBe(true);
+    expect((error as ArtifactError).retryable).toBe(true);
+  });
+
+  it("keeps the caller's abort reason unwrapped and leaves fast calls alone", async () => {
+    const inner = createMemoryDriver();
+    await inner.write("k", "v");
+    const layered = withTimeout(inner, { timeoutMs: 1000 });
+    expect((await layered.stat("k"))?.size).toBe(1);
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await expect(layered.stat("k", { signal: controller.signal })).rejects.toBe(reason);
+  });
+});
