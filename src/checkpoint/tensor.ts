@@ -102,22 +102,24 @@ export class Tensor {
     this.isParameter = options.isParameter ?? false;
   }
 
-  /** A view of `storage` (as a torch view: element `i` is at `storageOffset + Σ i_k × stride_k`). */
+  /**
+   * A view of `storage` (as a torch view: element `i` is at `storageOffset + Σ i_k × stride_k`).
+   * INVALID_ARGUMENT when the view does not fit in the storage.
+   */
   static view(
     storage: Storage,
     storageOffset: number,
     shape: readonly number[],
     stride: readonly number[],
   ): Tensor {
-    const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor]: Tensor[K] };
-    t.dtype = storage.dtype;
-    t.shape = [...shape];
-    t.stride = [...stride];
-    t.storage = storage;
-    t.storageOffset = storageOffset;
-    t.requiresGrad = false;
-    t.isParameter = false;
-    return t as Tensor;
+    const t = viewUnchecked(storage, storageOffset, shape, stride);
+    if (!viewFits(t)) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `a view of size [${shape}], stride [${stride}] at offset ${storageOffset} does not fit in a storage of ${storage.numel}`,
+      );
+    }
+    return t;
   }
 
   /** Number of elements. */
@@ -143,17 +145,7 @@ export class Tensor {
     const src = this.storage.bytes;
     if (this.isContiguous) return src.subarray(this.storageOffset * size, (this.storageOffset + n) * size);
     const out = new Uint8Array(n * size);
-    const index = new Array<number>(this.shape.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      let pos = this.storageOffset;
-      for (let k = 0; k < index.length; k++) pos += (index[k] as number) * (this.stride[k] as number);
-      out.set(src.subarray(pos * size, pos * size + size), i * size);
-      for (let k = index.length - 1; k >= 0; k--) {
-        index[k] = (index[k] as number) + 1;
-        if ((index[k] as number) < (this.shape[k] as number)) break;
-        index[k] = 0;
-      }
-    }
+    if (n > 0) gather(src, out, this, size);
     return out;
   }
 
@@ -178,6 +170,72 @@ export class Tensor {
       }
       default:
         return Array.from(data as ArrayLike<number | bigint>);
+    }
+  }
+}
+
+/** A view without bounds checks, for readers that check the declared sizes themselves. @internal */
+export function viewUnchecked(
+  storage: Storage,
+  storageOffset: number,
+  shape: readonly number[],
+  stride: readonly number[],
+): Tensor {
+  const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor]: Tensor[K] };
+  t.dtype = storage.dtype;
+  t.shape = [...shape];
+  t.stride = [...stride];
+  t.storage = storage;
+  t.storageOffset = storageOffset;
+  t.requiresGrad = false;
+  t.isParameter = false;
+  return t as Tensor;
+}
+
+/** Whether every element of the view lies inside its storage (sizes, strides, offset non-negative integers). */
+export function viewFits(t: Tensor): boolean {
+  const ints = (a: readonly number[]) => a.every((x) => Number.isSafeInteger(x) && x >= 0);
+  if (!ints(t.shape) || !ints(t.stride) || !ints([t.storageOffset]) || t.shape.length !== t.stride.length)
+    return false;
+  if (t.storage.bytes.byteLength % DTYPES[t.dtype].size !== 0) return false;
+  let last = t.storageOffset;
+  for (let k = 0; k < t.shape.length; k++) {
+    if (t.shape[k] === 0) return true;
+    last += ((t.shape[k] as number) - 1) * (t.stride[k] as number);
+  }
+  return last < t.storage.numel;
+}
+
+type Lanes = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+/** `bytes` as lanes of `laneBytes` (copied when unaligned). */
+function lanesOf(bytes: Uint8Array, laneBytes: number): Lanes {
+  const b = bytes.byteOffset % laneBytes === 0 ? bytes : bytes.slice();
+  const Ctor = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array, 8: BigUint64Array }[laneBytes] ?? Uint8Array;
+  return new Ctor(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength / laneBytes);
+}
+
+/** Copies a strided view into `out` in row-major order, element by element along the last dimension. */
+function gather(src: Uint8Array, out: Uint8Array, t: Tensor, size: number): void {
+  const laneBytes = Math.min(size, 8);
+  const lanes = size / laneBytes;
+  const from = lanesOf(src, laneBytes);
+  const to = lanesOf(out, laneBytes);
+  const dims = t.shape.length;
+  const inner = t.shape[dims - 1] ?? 1;
+  const innerStride = (t.stride[dims - 1] ?? 1) * lanes;
+  const index = new Array<number>(Math.max(0, dims - 1)).fill(0);
+  for (let o = 0; o < to.length; o += inner * lanes) {
+    let pos = t.storageOffset;
+    for (let k = 0; k < index.length; k++) pos += (index[k] as number) * (t.stride[k] as number);
+    pos *= lanes;
+    for (let i = 0; i < inner; i++, pos += innerStride) {
+      for (let l = 0; l < lanes; l++) to[o + i * lanes + l] = from[pos + l] as never;
+    }
+    for (let k = index.length - 1; k >= 0; k--) {
+      index[k] = (index[k] as number) + 1;
+      if ((index[k] as number) < (t.shape[k] as number)) break;
+      index[k] = 0;
     }
   }
 }

@@ -7,7 +7,7 @@ import { DTYPES, type DType, dtypeOfStorage } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
 import { PyDict } from "./pickle/py-dict.js";
 import type { UnpicklerHooks } from "./pickle/reader.js";
-import { Storage, Tensor } from "./tensor.js";
+import { Storage, Tensor, viewUnchecked } from "./tensor.js";
 import { GlobalRef, PickledObject, Tuple } from "./values.js";
 
 /** A storage the pickle refers to; its bytes are read after the pickle. */
@@ -57,7 +57,7 @@ function rebuildTensor(args: unknown[], refs: WeakMap<Storage, StorageRef>): Ten
       `tensor of size [${shape}] at offset ${offset} runs past its storage of ${ref.numel}`,
     );
   }
-  const tensor = Tensor.view(storage, offset, shape, stride);
+  const tensor = viewUnchecked(storage, offset, shape, stride); // bytes are read later; bounds checked above
   tensor.requiresGrad = requiresGrad === true;
   return tensor;
 }

@@ -6,7 +6,7 @@ import { ArtifactError } from "../errors.js";
 import { DTYPES } from "./dtype.js";
 import { OP } from "./pickle/opcodes.js";
 import { Pickler } from "./pickle/writer.js";
-import { type Storage, Tensor } from "./tensor.js";
+import { type Storage, Tensor, viewFits } from "./tensor.js";
 import type { StateTree } from "./values.js";
 
 /** The pickle of a checkpoint and its storages in key order (`data/0`, `data/1`, …). */
@@ -78,16 +78,8 @@ export class TorchPickler extends Pickler {
 }
 
 function checkView(t: Tensor, path: string): void {
-  let last = t.storageOffset;
-  let numel = 1;
-  t.shape.forEach((d, k) => {
-    numel *= d;
-    last += Math.max(0, d - 1) * (t.stride[k] as number);
-  });
-  const size = DTYPES[t.dtype].size;
-  if (t.storage.bytes.byteLength % size !== 0 || (numel > 0 && last >= t.storage.numel)) {
+  if (!viewFits(t))
     throw new ArtifactError("INVALID_ARGUMENT", `tensor at ${path} does not fit in its storage`);
-  }
 }
 
 /** Pickles `tree` (protocol 2, `weights_only`-loadable unless it holds sets, bytes or objects). */

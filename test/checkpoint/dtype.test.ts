@@ -43,6 +43,28 @@ describe("float16 and bfloat16 conversions", () => {
 });
 
 describe("Tensor", () => {
+  it("gathers strided views of every element size", () => {
+    const c = new Tensor({
+      dtype: "complex128",
+      shape: [2, 2],
+      data: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    });
+    const ct = Tensor.view(c.storage, 0, [2, 2], [1, 2]);
+    expect(ct.toArray()).toEqual([
+      [1, 2],
+      [5, 6],
+      [3, 4],
+      [7, 8],
+    ]);
+    const b = new Tensor({ dtype: "int8", shape: [6], data: Int8Array.from([0, 1, 2, 3, 4, 5]) });
+    expect(Tensor.view(b.storage, 1, [2, 2], [3, 1]).toArray()).toEqual([1, 2, 4, 5]);
+    expect(() => Tensor.view(b.storage, 1, [2, 2], [3, 2])).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+    const h = new Tensor({ dtype: "float16", shape: [3], data: Uint16Array.from([0x3c00, 0x4000, 0x4200]) });
+    expect(Tensor.view(h.storage, 0, [2, 3], [0, 1]).toArray()).toEqual([1, 2, 3, 1, 2, 3]);
+  });
+
   it("checks data against dtype and shape", () => {
     expect(() => new Tensor({ dtype: "float32", shape: [3], data: new Float64Array(3) })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
