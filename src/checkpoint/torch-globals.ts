@@ -133,6 +133,8 @@ export function createTorchHooks(options: TorchHooksOptions): UnpicklerHooks {
   const table = builders(refs);
   return {
     persistentLoad(pid) {
+      // Legacy files save each nn.Module class as ('module', <class>, source file, source): keep the class.
+      if (pid instanceof Tuple && pid[0] === "module" && pid[1] instanceof GlobalRef) return pid[1];
       if (!(pid instanceof Tuple) || pid[0] !== "storage" || pid.length < 5) {
         throw invalidCheckpoint("persistent id is not a ('storage', …) tuple");
       }
