@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { lstatSync, readdirSync, renameSync, type Stats } from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
@@ -55,7 +55,10 @@ async function targetIsEmpty(to: string): Promise<boolean> {
     throw error;
   });
   if (info !== null && !info.isDirectory()) throw notAFolder(to);
-  return info === null || (await readdir(to)).length === 0;
+  if (info === null) return true;
+  // A symlinked target is filled through the link (a rename would replace the link itself).
+  if ((await lstat(to)).isSymbolicLink()) return false;
+  return (await readdir(to)).length === 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Download staging: nothing partial and no staging folder left behind, in any target state. */
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isArtifactError } from "../../../src/errors.js";
@@ -47,6 +47,16 @@ describe("download staging", () => {
     expect(isArtifactError(again, "CHECKSUM_MISMATCH")).toBe(true);
     expect(await readdir(full)).toEqual(["a.txt"]);
     expect(await readFile(join(full, "a.txt"), "utf8")).toBe("mine");
+  });
+
+  it("downloads through a symlinked empty target folder and keeps the link", async () => {
+    const real = join(dir.path, "real");
+    await mkdir(real);
+    const link = join(dir.path, "link");
+    await symlink(real, link);
+    await manager.downloadArtifact("art", { to: link });
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(real, "a.txt"), "utf8")).toBe("a");
   });
 
   it("refuses to put a file over a folder of the same name and names the path", async () => {
