@@ -71,8 +71,12 @@ ceph-authtool keyring --gen-key -n client.admin --cap mon 'allow *' --cap osd 'a
 monmaptool --create --fsid "$FSID" --add a "v1:127.0.0.1:$MON_PORT" monmap >/dev/null
 ceph-mon --mkfs -i a --monmap monmap --keyring keyring
 ceph-mon -i a
-for i in $(seq 1 30); do timeout 5 ceph mon stat >/dev/null 2>&1 && break; sleep 1; done
-UUID=$(cat /proc/sys/kernel/random/uuid); ID=$(timeout 30 ceph osd new "$UUID"); mkdir -p "$D/osd/ceph-$ID"
+# Wait until the mon answers commands (not just its map), then create the OSD, retrying on a busy machine.
+for i in $(seq 1 60); do timeout 5 ceph osd stat >/dev/null 2>&1 && break; sleep 1; done
+UUID=$(cat /proc/sys/kernel/random/uuid); ID=""
+for i in $(seq 1 10); do ID=$(timeout 30 ceph osd new "$UUID" 2>/dev/null) && break; sleep 2; done
+[ -n "$ID" ] || { echo "ceph osd new failed (mon not ready); logs in $D/log" >&2; exit 1; }
+mkdir -p "$D/osd/ceph-$ID"
 ceph-osd -i "$ID" --mkfs --osd-uuid "$UUID" >/dev/null 2>&1
 ceph osd crush add-bucket localhost host >/dev/null 2>&1
 ceph osd crush move localhost root=default >/dev/null 2>&1
