@@ -8,8 +8,10 @@ import { throwIfAborted } from "../errors.js";
 import type { ListEntry } from "./driver.js";
 import { errnoOf } from "./fs-errors.js";
 
-/** Names the local driver uses for its own temporary files and locks; never listed. */
+/** Names the local driver uses for its own temporary files and locks start with this. */
 export const INTERNAL_PREFIX = ".am-";
+/** Exactly the driver's temporary files (`.am-tmp-<16 hex>`) and lock folders; never listed. */
+const INTERNAL_NAME = /^\.am-(tmp-[0-9a-f]{16}$|lock-)/;
 
 interface Item {
   name: string;
@@ -57,7 +59,7 @@ async function readItems(path: string, namePrefix: string): Promise<Item[]> {
   }
   const items: Item[] = [];
   for (const entry of entries) {
-    if (!entry.name.startsWith(namePrefix) || entry.name.startsWith(INTERNAL_PREFIX)) continue;
+    if (!entry.name.startsWith(namePrefix) || INTERNAL_NAME.test(entry.name)) continue;
     let directory = entry.isDirectory();
     if (entry.isSymbolicLink())
       directory = (await stat(join(path, entry.name)).catch(() => null))?.isDirectory() ?? false;

@@ -30,6 +30,20 @@ describe("local driver", () => {
     }
   });
 
+  it("lists user files whose names merely look like its temporary files", async () => {
+    const root = await mkdtemp(join(tmpdir(), "am-local-names-"));
+    try {
+      const driver = createLocalDriver({ root });
+      await driver.write("a/.am-user-file", "mine");
+      await driver.write("a/.am-tmp-notours.txt", "mine too");
+      const keys = [];
+      for await (const entry of driver.list("a/")) keys.push(entry.key);
+      expect(keys).toEqual(["a/.am-tmp-notours.txt", "a/.am-user-file"]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it("rejects keys that escape the root", async () => {
     const driver = createLocalDriver({ root: join(tmpdir(), "am-never-created") });
     for (const key of ["../x", "a/../../x", "/etc/passwd", "a//b", ""]) {
