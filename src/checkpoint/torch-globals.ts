@@ -5,6 +5,7 @@
 import { constants } from "node:buffer";
 import { DTYPES, type DType, dtypeOfStorage } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
+import { numpyDType, numpyScalar } from "./numpy-scalars.js";
 import { PyDict } from "./pickle/py-dict.js";
 import type { UnpicklerHooks } from "./pickle/reader.js";
 import { Storage, Tensor, viewUnchecked } from "./tensor.js";
@@ -111,6 +112,9 @@ function builders(refs: WeakMap<Storage, StorageRef>): Map<string, Builder> {
     ["torch.Size", (a) => Tuple.from((a[0] as unknown[]) ?? [])],
     ["torch.device", (a) => a.map(String).join(":")],
     ["_codecs.encode", latin1Bytes],
+    ["numpy.dtype", numpyDType],
+    ["numpy.core.multiarray.scalar", numpyScalar],
+    ["numpy._core.multiarray.scalar", numpyScalar],
   ]);
 }
 

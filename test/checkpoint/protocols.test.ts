@@ -17,6 +17,7 @@ afterAll(async () => {
 /** torch.save with the given keyword arguments; prints verify_load's JSON encoding of torch.load's result. */
 const SCRIPT = `
 import collections, json, sys, torch
+import numpy as np
 sys.path.insert(0, sys.argv[1])
 import verify_load
 torch.manual_seed(1)
@@ -27,10 +28,13 @@ obj = {
     "nested": {"t": (1, 2.5, None, "x" * 300), 7: [True, -2**40], "od": collections.OrderedDict(a=1)},
     "module": torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2)),
     "set": {1, 2}, "bytes": b"\\x00\\xff",
+    "numpy": [np.float64(0.5), np.float32(2.0), np.int64(-3), np.uint8(200), np.bool_(True), np.int64(2**60)],
 }
 kwargs = json.loads(sys.argv[3])
 torch.save(obj, sys.argv[2], **kwargs)
-value, _ = verify_load.encode_value(torch.load(sys.argv[2], weights_only=False))
+loaded = torch.load(sys.argv[2], weights_only=False)
+loaded["numpy"] = [x.item() for x in loaded["numpy"]]  # the encoder knows Python numbers, not numpy's
+value, _ = verify_load.encode_value(loaded)
 print(json.dumps(value))
 `;
 

@@ -3,6 +3,7 @@
  * callables the caller's hooks accept (an allow-list) are "called" by building plain values.
  */
 import { invalidCheckpoint } from "../invalid.js";
+import { NumpyDType } from "../numpy-scalars.js";
 import { Tensor } from "../tensor.js";
 import { GlobalRef, PickledObject, PyFloat, Tuple } from "../values.js";
 import { ByteReader } from "./byte-reader.js";
@@ -97,14 +98,15 @@ function asDict(target: unknown, op: string): PyDict {
   return target;
 }
 
+/** BUILD: sets an object's state; a tensor's BUILD state holds only hooks and is ignored. */
 function build(m: Machine): void {
   const state = m.pop();
   const target = m.top();
   if (target instanceof PickledObject) target.state = state as PickledObject["state"];
   else if (target instanceof PyDict) target.setAttrs(state);
-  else if (target instanceof Tensor)
-    return; // a tensor's BUILD state holds hooks only
-  else throw invalidCheckpoint("pickle BUILD on a value that takes no state");
+  else if (target instanceof NumpyDType) target.setState(state);
+  else if (!(target instanceof Tensor))
+    throw invalidCheckpoint("pickle BUILD on a value that takes no state");
 }
 
 const HANDLERS: Partial<Record<number, Handler>> = {
