@@ -75,6 +75,14 @@ export { backendOfUrl, createDriver } from "./storage/create-driver.js";
 
 // --- cloud drivers (owner: cloud) ---
 
+export { type AzureDriverOptions, createAzureDriver } from "./drivers/azure.js";
+export type { CloudLayerOptions } from "./drivers/cloud-layers.js";
+export { createGcsDriver, type GcsDriverOptions } from "./drivers/gcs.js";
+export { createS3Driver } from "./drivers/s3.js";
+export type { S3DriverOptions } from "./drivers/s3-config.js";
+export { DEFAULT_RETRIES, type RetryOptions, withRetry } from "./storage/layers/retry.js";
+export { DEFAULT_OPERATION_TIMEOUT_MS, type TimeoutOptions, withTimeout } from "./storage/layers/timeout.js";
+
 // --- wandb (owner: wandb) ---
 
 export type { WandbConfigOptions } from "./managers/wandb/config.js";
