@@ -36,3 +36,14 @@ export function mapFsError(error: unknown, operation: string, key: string, path:
     context: { backend: "local", operation, key, path },
   });
 }
+
+/** Wraps an `fs` error about a local file outside the store (a file being logged or downloaded). */
+export function mapLocalFileError(error: unknown, what: string, path: string): unknown {
+  const errno = errnoOf(error);
+  if (error instanceof ArtifactError || errno === undefined || !errno.startsWith("E")) return error;
+  return new ArtifactError(CODES[errno] ?? "UNEXPECTED", `${what} ${path} failed (${errno})`, {
+    cause: error,
+    retryable: RETRYABLE.has(errno),
+    context: { backend: "local", operation: what, path },
+  });
+}

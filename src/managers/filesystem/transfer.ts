@@ -5,7 +5,7 @@ import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { FileEntry, ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import { errnoOf } from "../../storage/fs-errors.js";
+import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 import {
   copyFileHashed,
   type HashedBytes,
@@ -57,13 +57,17 @@ export async function uploadFiles(
       if (driver.localPath) {
         const target = driver.localPath(prefix + file.path);
         await makeFolder(dirname(target));
-        result = await copyFileHashed(file.source, target, { signal, onBytes }, file.size);
+        result = await copyFileHashed(file.source, target, { signal, onBytes }, file.size).catch((error) => {
+          throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
+        });
       } else {
         const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
-        await driver.write(prefix + file.path, hashing.stream, {
-          size: file.size,
-          ...(signal ? { signal } : {}),
-        });
+        // A read error of the local file surfaces through the body stream (driver errors pass through).
+        await driver
+          .write(prefix + file.path, hashing.stream, { size: file.size, ...(signal ? { signal } : {}) })
+          .catch((error: unknown) => {
+            throw mapLocalFileError(error, "reading", file.source);
+          });
         result = hashing.result();
       }
       onProgress?.({ type: "file-done", path: file.path, size: result.size });
@@ -126,7 +130,9 @@ async function fetchOne(
   } catch (error) {
     const missing =
       errnoOf(error) === "ENOENT" || (error instanceof ArtifactError && error.code === "NOT_FOUND");
-    if (!missing || (errnoOf(error) === "ENOENT" && !driver.localPath)) throw error;
+    if (!missing || (errnoOf(error) === "ENOENT" && !driver.localPath)) {
+      throw mapLocalFileError(error, "downloading", `'${key}' to ${target}`);
+    }
     throw new ArtifactError(
       "CHECKSUM_MISMATCH",
       `file '${key}' listed in the commit record is missing from the store`,

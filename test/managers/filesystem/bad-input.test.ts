@@ -101,3 +101,19 @@ describe("FileSystemArtifactManager bad input", () => {
     expect(await manager.existsInCollection("aborted")).toBe(false);
   });
 });
+
+describe("local file errors", () => {
+  it("a local file that fails to read is an ArtifactError naming it, and nothing is logged", async () => {
+    const dir = await tempFolder("am-unreadable-");
+    try {
+      const manager = new FileSystemArtifactManager({ url: join(dir.path, "store") });
+      // Reading /proc/self/mem at offset 0 fails with EIO, even for root.
+      const error = await manager.logFiles("art", "/proc/self/mem").catch((e: unknown) => e);
+      expect(isArtifactError(error)).toBe(true);
+      expect((error as Error).message).toMatch(/\/proc\/(self|\d+)\/mem/);
+      expect(await manager.listVersions("art")).toEqual([]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
