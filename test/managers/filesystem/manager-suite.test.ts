@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalDriver } from "../../../src/drivers/local.js";
-import { deleteMemoryStore } from "../../../src/drivers/memory.js";
+import { createMemoryDriver, deleteMemoryStore } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { readAll } from "../../../src/storage/body.js";
 import { describeManagerSuite } from "../../conformance/manager-suite.js";
@@ -69,6 +69,25 @@ describeManagerSuite(
     corruptFile: async ({ manager, collection, name, version, path }) => {
       const file = join((manager as FileSystemArtifactManager).url, collection, name, version, path);
       await writeFile(file, (await readFile(file, "utf8")).toUpperCase());
+    },
+  },
+);
+
+describeManagerSuite(
+  "filesystem (memory, object-store write path: streams, claim + direct upload)",
+  async () => {
+    const memory = createMemoryDriver();
+    return {
+      manager: new FileSystemArtifactManager({ driver: withoutAtomicRename(memory) }),
+      cleanup: async () => {},
+    };
+  },
+  {
+    corruptFile: async ({ manager, collection, name, version, path }) => {
+      const driver = await (manager as FileSystemArtifactManager).getDriver();
+      const key = `${collection}/${name}/${version}/${path}`;
+      const original = await readAll(await driver.read(key));
+      await driver.write(key, Buffer.from(original.toString("utf8").toUpperCase()));
     },
   },
 );
