@@ -74,10 +74,12 @@ async function route(
   const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
   if (upload) {
     const object = await uploads.handle(req, res, decodeURIComponent(upload[1] ?? ""), q);
-    if (object) sendJson(res, 200, resource(object));
+    if (object) sendJson(res, 200, resource(object, `http://${req.headers.host ?? "127.0.0.1"}`));
     return;
   }
-  const path = url.pathname.replace(/^\/storage\/v1(?=\/)/, "");
+  // `/download/storage/v1/…` is where `mediaLink` points (rclone downloads through it).
+  const path = url.pathname.replace(/^(\/download)?\/storage\/v1(?=\/)/, "");
+  const base = `http://${req.headers.host ?? "127.0.0.1"}`;
   if (path === "/b" && method === "POST") {
     const { name } = JSON.parse((await readBody(req)).toString("utf8")) as { name: string };
     if (store.buckets.has(name))
@@ -96,7 +98,7 @@ async function route(
   if (!path.includes("/o")) return sendJson(res, 200, { kind: "storage#bucket", name: bucket, id: bucket });
   if (m[2] === undefined) {
     if (method !== "GET") throw new FakeGcsError(405, "invalid", `${method} on an object list`);
-    return sendJson(res, 200, listing(store, bucket, q));
+    return sendJson(res, 200, listing(store, bucket, q, base));
   }
   const name = decodeURIComponent(m[2]);
   if (method === "DELETE") {
@@ -106,10 +108,10 @@ async function route(
   const object = objects.get(name);
   if (!object) throw new FakeGcsError(404, "notFound", `No such object: ${bucket}/${name}`);
   if (q.get("alt") === "media") return sendMedia(req, res, object);
-  return sendJson(res, 200, resource(object));
+  return sendJson(res, 200, resource(object, base));
 }
 
-function listing(store: Store, bucket: string, q: URLSearchParams) {
+function listing(store: Store, bucket: string, q: URLSearchParams, base: string) {
   const page = store.list(bucket, {
     prefix: q.get("prefix") ?? "",
     delimiter: q.get("delimiter") ?? "",
@@ -119,7 +121,7 @@ function listing(store: Store, bucket: string, q: URLSearchParams) {
   return {
     kind: "storage#objects",
     ...(page.prefixes.length > 0 ? { prefixes: page.prefixes } : {}),
-    ...(page.items.length > 0 ? { items: page.items.map(resource) } : {}),
+    ...(page.items.length > 0 ? { items: page.items.map((o) => resource(o, base)) } : {}),
     ...(page.nextPageToken ? { nextPageToken: Buffer.from(page.nextPageToken).toString("base64url") } : {}),
   };
 }
@@ -161,8 +163,9 @@ function sendMedia(req: IncomingMessage, res: ServerResponse, object: FakeObject
 }
 
 /** The object resource of the JSON API (https://cloud.google.com/storage/docs/json_api/v1/objects). */
-export function resource(o: FakeObject) {
+export function resource(o: FakeObject, base: string) {
   const time = o.created.toISOString();
+  const path = `b/${encodeURIComponent(o.bucket)}/o/${encodeURIComponent(o.name)}`;
   return {
     kind: "storage#object",
     id: `${o.bucket}/${o.name}/${o.generation}`,
@@ -178,6 +181,8 @@ export function resource(o: FakeObject) {
     timeCreated: time,
     updated: time,
     storageClass: "STANDARD",
+    selfLink: `${base}/storage/v1/${path}`,
+    mediaLink: `${base}/download/storage/v1/${path}?generation=${o.generation}&alt=media`,
     ...(o.metadata ? { metadata: o.metadata } : {}),
   };
 }

@@ -1,0 +1,88 @@
+/**
+ * The three local servers of the cloud benchmark, each as its own process (so that the server's CPU is
+ * not counted against the client), with the store URL, storage options and rclone remote of each.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, stopAzurite } from "../test/servers/azurite.js";
+import { getFreePort, waitForPort } from "../test/servers/free-port.js";
+import { startRadosgw, stopRadosgw } from "../test/servers/radosgw.js";
+
+/** One benchmark target. */
+export interface BenchTarget {
+  name: string;
+  url: string;
+  storageOptions: Record<string, unknown>;
+  /** rclone remote of the same bucket, e.g. `:s3,…:bucket` (append `/path`). */
+  rcloneRemote: string;
+  stop: () => Promise<void>;
+}
+
+const BUCKET = "am-bench";
+
+export async function radosgwTarget(): Promise<BenchTarget> {
+  const rgw = await startRadosgw();
+  const credentials = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
+  const client = new S3Client({
+    endpoint: rgw.endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials,
+  });
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  client.destroy();
+  return {
+    name: "s3 (radosgw)",
+    url: `s3://${BUCKET}/ours`,
+    storageOptions: { endpoint: rgw.endpoint, ...credentials },
+    rcloneRemote: `:s3,provider=Ceph,endpoint='${rgw.endpoint}',access_key_id=test,secret_access_key=testsecret,force_path_style=true:${BUCKET}`,
+    stop: () => stopRadosgw(rgw.dir),
+  };
+}
+
+export async function azuriteTarget(): Promise<BenchTarget> {
+  const azurite = await startAzurite();
+  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  await service.getContainerClient(BUCKET).createIfNotExists();
+  const sas = generateBlobSASQueryParameters(
+    {
+      containerName: BUCKET,
+      permissions: ContainerSASPermissions.parse("racwdl"),
+      expiresOn: new Date(Date.now() + 86_400_000),
+    },
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+  ).toString();
+  return {
+    name: "azure (azurite)",
+    url: `az://${BUCKET}/ours`,
+    storageOptions: { connectionString: azurite.connectionString },
+    rcloneRemote: `:azureblob,sas_url='${azurite.endpoint}/${BUCKET}?${sas}':${BUCKET}`,
+    stop: async () => stopAzurite(azurite.pid),
+  };
+}
+
+export async function gcsFakeTarget(): Promise<BenchTarget> {
+  const port = await getFreePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "test/servers/gcs-fake-server.ts", String(port), BUCKET],
+    { stdio: "ignore" },
+  );
+  await waitForPort(port, 30_000, () => child.exitCode === null);
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    name: "gcs (fake server)",
+    url: `gs://${BUCKET}/ours`,
+    storageOptions: { apiEndpoint: endpoint },
+    rcloneRemote: `:gcs,endpoint='${endpoint}/storage/v1/',anonymous=true:${BUCKET}`,
+    stop: async () => {
+      child.kill();
+    },
+  };
+}
