@@ -36,6 +36,13 @@ function folderMaker(): (path: string) => Promise<void> {
   };
 }
 
+type BytesCallback = ((bytes: number) => void) | undefined;
+
+/** Per-file progress: `file` events with the bytes copied so far. */
+function fileProgress(onProgress: ProgressListener | undefined, path: string, size: number): BytesCallback {
+  return onProgress && ((bytes: number) => onProgress({ type: "file", path, bytes, totalBytes: size }));
+}
+
 /** Uploads local files to `prefix + file.path` and returns their record entries (sha256 computed once). */
 export async function uploadFiles(
   driver: StorageDriver,
@@ -50,26 +57,14 @@ export async function uploadFiles(
   const entries = await mapConcurrent(
     files,
     async (file) => {
-      const onBytes =
-        onProgress &&
-        ((bytes: number) => onProgress({ type: "file", path: file.path, bytes, totalBytes: file.size }));
-      let result: HashedBytes;
-      if (driver.localPath) {
-        const target = driver.localPath(prefix + file.path);
-        await makeFolder(dirname(target));
-        result = await copyFileHashed(file.source, target, { signal, onBytes }, file.size).catch((error) => {
-          throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
-        });
-      } else {
-        const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
-        // A read error of the local file surfaces through the body stream (driver errors pass through).
-        await driver
-          .write(prefix + file.path, hashing.stream, { size: file.size, ...(signal ? { signal } : {}) })
-          .catch((error: unknown) => {
-            throw mapLocalFileError(error, "reading", file.source);
-          });
-        result = hashing.result();
-      }
+      const result = await uploadOne(
+        driver,
+        file,
+        prefix,
+        makeFolder,
+        signal,
+        fileProgress(onProgress, file.path, file.size),
+      );
       onProgress?.({ type: "file-done", path: file.path, size: result.size });
       return { path: file.path, size: result.size, sha256: result.sha256 };
     },
@@ -77,6 +72,32 @@ export async function uploadFiles(
   );
   onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: sum(entries) });
   return entries;
+}
+
+/** One file: a hashed local copy when the driver is a local folder, else a hashed stream to `write`. */
+async function uploadOne(
+  driver: StorageDriver,
+  file: LocalFile,
+  prefix: string,
+  makeFolder: (path: string) => Promise<void>,
+  signal: AbortSignal | undefined,
+  onBytes: BytesCallback,
+): Promise<HashedBytes> {
+  if (driver.localPath) {
+    const target = driver.localPath(prefix + file.path);
+    await makeFolder(dirname(target));
+    return copyFileHashed(file.source, target, { signal, onBytes }, file.size).catch((error: unknown) => {
+      throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
+    });
+  }
+  const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
+  // A read error of the local file surfaces through the body stream (driver errors pass through).
+  await driver
+    .write(prefix + file.path, hashing.stream, { size: file.size, ...(signal ? { signal } : {}) })
+    .catch((error: unknown) => {
+      throw mapLocalFileError(error, "reading", file.source);
+    });
+  return hashing.result();
 }
 
 /**
@@ -99,9 +120,7 @@ export async function downloadFiles(
     async (entry) => {
       const target = join(folder, ...entry.path.split("/"));
       await makeFolder(dirname(target));
-      const onBytes =
-        onProgress &&
-        ((bytes: number) => onProgress({ type: "file", path: entry.path, bytes, totalBytes: entry.size }));
+      const onBytes = fileProgress(onProgress, entry.path, entry.size);
       const got = await fetchOne(driver, prefix + entry.path, target, { signal, onBytes }, entry.size);
       checkEntry(entry, got, prefix);
       onProgress?.({ type: "file-done", path: entry.path, size: got.size });
@@ -117,7 +136,7 @@ async function fetchOne(
   driver: StorageDriver,
   key: string,
   target: string,
-  options: { signal?: AbortSignal | undefined; onBytes?: ((bytes: number) => void) | undefined },
+  options: { signal?: AbortSignal | undefined; onBytes?: BytesCallback },
   sizeHint: number,
 ): Promise<HashedBytes> {
   try {
