@@ -144,13 +144,14 @@ function sendMedia(req: IncomingMessage, res: ServerResponse, object: FakeObject
   let end =
     range[1] === "" || range[2] === "" ? object.size - 1 : Math.min(Number(range[2]), object.size - 1);
   if (start >= object.size || start > end) {
-    return sendJson(res, 416, {
+    sendJson(res, 416, {
       error: {
         code: 416,
         message: "Requested range not satisfiable",
         errors: [{ reason: "requestedRangeNotSatisfiable" }],
       },
     });
+    return;
   }
   start = Math.max(0, start);
   end = Math.max(start, end);
