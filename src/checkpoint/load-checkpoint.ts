@@ -26,19 +26,23 @@ export interface LoadCheckpointOptions {
 
 const MAX_PICKLE_BYTES = 1 << 30;
 
+/** Where a storage's bytes are: a range of the file, or (deflated records) already inflated. */
+export type StoragePlace = { offset: number; size: number } | { bytes: Uint8Array };
+
 /** Reads the storages a pickle referred to, checking each record's size. */
 async function fillStorages(
   src: ByteSource,
   refs: Map<string, StorageRef>,
-  locate: (ref: StorageRef) => Promise<{ offset: number; size: number }>,
+  locate: (ref: StorageRef) => Promise<StoragePlace>,
   options: LoadCheckpointOptions,
 ): Promise<void> {
   for (const ref of refs.values()) {
     throwIfAborted(options.signal);
     const need = ref.numel * DTYPES[ref.storage.dtype].size;
-    const { offset, size } = await locate(ref);
+    const place = await locate(ref);
+    const size = "bytes" in place ? place.bytes.byteLength : place.size;
     if (size < need) throw invalidCheckpoint(`storage '${ref.key}' has ${size} bytes, needs ${need}`);
-    ref.storage.bytes = await src.read(offset, need);
+    ref.storage.bytes = "bytes" in place ? place.bytes.subarray(0, need) : await src.read(place.offset, need);
     options.onProgress?.({ type: "file", path: `data/${ref.key}`, bytes: need, totalBytes: need });
   }
 }
@@ -98,7 +102,7 @@ async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions
   const locate = async (ref: StorageRef) => {
     const entry = byName.get(`${prefix}data/${ref.key}`);
     if (entry === undefined) throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
-    if (entry.method !== 0) throw invalidCheckpoint(`storage record data/${ref.key} is compressed`);
+    if (entry.method !== 0) return { bytes: await readEntry(src, entry) }; // zipfile-written, deflated
     return { offset: await entryDataOffset(src, entry), size: entry.size };
   };
   await fillStorages(src, refs, locate, options);

@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   loadCheckpoint,
@@ -8,6 +10,7 @@ import {
 } from "../../src/checkpoint/index.js";
 import { cudaCheckpoint } from "./craft.js";
 import { FIXTURE_NAMES, FIXTURES_DIR, fixtureJson, toFixtureJson } from "./fixture-json.js";
+import { python } from "./python.js";
 
 describe("loadCheckpoint on torch.save fixtures", () => {
   for (const name of FIXTURE_NAMES) {
@@ -59,6 +62,20 @@ describe("loadCheckpoint on torch.save fixtures", () => {
     const value = (await loadCheckpoint(await cudaCheckpoint())) as Record<string, Tensor>;
     expect(value.w?.toArray()).toEqual([2, 4]);
     expect(value.w?.storage.location).toBe("cuda:0");
+  });
+
+  it("reads a checkpoint re-zipped with deflate by Python's zipfile (torch loads those too)", async () => {
+    const out = join(await mkdtemp(join(tmpdir(), "ckpt-deflate-")), "deflated.pt");
+    const script = [
+      "import sys, zipfile",
+      "src = zipfile.ZipFile(sys.argv[1])",
+      "with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as dst:",
+      "    for name in src.namelist(): dst.writestr(name, src.read(name))",
+    ].join("\n");
+    const result = await python(["-c", script, `${FIXTURES_DIR}c_views.pt`, out]);
+    expect(result.stderr).toBe("");
+    expect(toFixtureJson(await loadCheckpoint(out))).toEqual(fixtureJson("c_views").value);
+    await rm(dirname(out), { recursive: true, force: true });
   });
 
   it("reports a missing file as NOT_FOUND", async () => {

@@ -23,6 +23,8 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX_EOCD_SEARCH = 22 + 0xffff;
 const MAX_ENTRIES = 1_000_000;
+/** Deflated records (torch never compresses) may inflate to at most this: a small file cannot claim gigabytes. */
+const MAX_INFLATED = 64 << 20;
 const UTF8 = new TextDecoder();
 
 function u64(view: DataView, at: number): number {
@@ -140,6 +142,11 @@ export async function readEntry(src: ByteSource, entry: ZipEntry): Promise<Uint8
   }
   if (entry.method !== 8)
     throw invalidCheckpoint(`zip entry '${entry.name}' uses compression ${entry.method}`);
+  if (entry.size > MAX_INFLATED) {
+    throw invalidCheckpoint(
+      `compressed zip entry '${entry.name}' would inflate to ${entry.size} bytes (limit ${MAX_INFLATED})`,
+    );
+  }
   try {
     const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
     if (out.byteLength !== entry.size) throw new Error("size mismatch");
