@@ -98,6 +98,15 @@ export interface DownloadOptions extends OperationOptions, CollectionOption {
   version?: VersionSelector;
   /** Target folder. Without it, a temporary folder is created and returned as a {@link TmpArtifact}. */
   to?: string;
+  /**
+   * Relative POSIX paths of files inside the version (`"weights/model.pt"`): only these files are
+   * downloaded and verified, each written to `to/<path>`; the rest of the version is not read.
+   * Each is checked with `validateArtifactPath` (`INVALID_ARGUMENT` for `..`, absolute or empty
+   * paths); a path the version does not hold is `NOT_FOUND` naming the version (list its files with
+   * `artifacts show NAME:VERSION` or `getVersion`). Duplicates are ignored.
+   * @default undefined (every file of the version)
+   */
+  paths?: string[];
 }
 
 export interface VersionOptions extends CollectionOption {

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { validateDownloadPaths } from "../core/download-paths.js";
 import { validateArtifactName, validateCollection } from "../core/names.js";
 import type {
   Artifact,
@@ -75,7 +76,10 @@ export abstract class ArtifactManager {
    */
   abstract logFiles(name: string, localPath: string, options?: LogFilesOptions): Promise<Artifact>;
 
-  /** Downloads a version's files under `to` (created if needed) and returns the resolved version. */
+  /**
+   * Downloads a version's files (only `options.paths` when given, already validated and normalised)
+   * under `to` (created if needed) and returns the resolved version.
+   */
   protected abstract downloadTo(name: string, to: string, options: DownloadOptions): Promise<Artifact>;
 
   /** Collection names in the store, sorted. */
@@ -167,12 +171,14 @@ export abstract class ArtifactManager {
   downloadArtifact(name: string, options?: Omit<DownloadOptions, "to">): Promise<TmpArtifact>;
   async downloadArtifact(name: string, options: DownloadOptions = {}): Promise<Artifact | TmpArtifact> {
     validateArtifactName(name);
-    if (options.to !== undefined) return this.downloadTo(name, options.to, options);
+    const paths = validateDownloadPaths(options.paths);
+    const request: DownloadOptions = { ...options, ...(paths ? { paths } : {}) };
+    if (options.to !== undefined) return this.downloadTo(name, options.to, request);
     const path = await mkdtemp(join(tmpdir(), `artifact-${name}-`));
     const cleanup = () => rm(path, { recursive: true, force: true });
     try {
       await mkdir(path, { recursive: true });
-      const artifact = await this.downloadTo(name, path, options);
+      const artifact = await this.downloadTo(name, path, request);
       return { path, artifact, cleanup, [Symbol.asyncDispose]: cleanup };
     } catch (error) {
       await cleanup();

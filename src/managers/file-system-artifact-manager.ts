@@ -122,6 +122,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       name,
       to,
       version: options.version,
+      paths: options.paths,
       signal: options.signal,
       onProgress: options.onProgress,
       concurrency: this.#concurrency,

@@ -1,7 +1,6 @@
 /** `artifacts get NAME[:VERSION|:ALIAS]`: downloads a version (or one of its files) into a folder. */
-import { copyFile, mkdir, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { type Artifact, ArtifactError, validateArtifactPath } from "../../index.js";
+import { join, resolve } from "node:path";
+import { type Artifact, validateArtifactPath } from "../../index.js";
 import { type CommandContext, type CommandInput, defineCommand, stringOption } from "../command.js";
 import { type ArtifactRef, parseRef, versionOption } from "../ref.js";
 
@@ -29,7 +28,7 @@ export async function getArtifact(context: CommandContext, input: CommandInput):
   return { ...artifact, path: to };
 }
 
-/** Downloads the version to a temporary folder, then moves the one file into place. */
+/** Downloads only `file` of the version (the library reads and verifies that file alone) into `to`. */
 async function getOneFile(
   context: CommandContext,
   ref: ArtifactRef,
@@ -37,37 +36,14 @@ async function getOneFile(
   to: string,
 ): Promise<GetResult> {
   const { manager, signal, onProgress } = context;
-  const { name } = ref;
-  const record = await manager.getVersion(name, { ...versionOption(ref), signal });
-  if (!record.files.some((entry) => entry.path === file)) {
-    const some = record.files.slice(0, 5).map((entry) => entry.path);
-    const more = record.files.length > 5 ? ", …" : "";
-    throw new ArtifactError(
-      "NOT_FOUND",
-      `${name}:${record.version} has no file '${file}'; its files are ${some.join(", ")}${more} (see 'artifacts show ${name}:${record.version}')`,
-    );
-  }
-  await using tmp = await manager.downloadArtifact(name, { version: record.version, signal, onProgress });
-  const target = join(to, file);
-  await mkdir(dirname(target), { recursive: true });
-  await moveFile(join(tmp.path, file), target);
-  return { ...tmp.artifact, path: target, file };
-}
-
-/** Moves a file, copying through a temporary name when source and target are on different devices. */
-async function moveFile(source: string, target: string): Promise<void> {
-  try {
-    await rename(source, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
-    const partial = `${target}.partial-${process.pid}`;
-    try {
-      await copyFile(source, partial);
-      await rename(partial, target);
-    } finally {
-      await rm(partial, { force: true });
-    }
-  }
+  const artifact = await manager.downloadArtifact(ref.name, {
+    ...versionOption(ref),
+    to,
+    paths: [file],
+    signal,
+    onProgress,
+  });
+  return { ...artifact, path: join(to, file), file };
 }
 
 /** The `get` command (help, options, renderer). */
@@ -80,7 +56,7 @@ export const getCommand = defineCommand<GetResult>({
     "Downloads the files of a version into --to (default: a folder named after the artifact in the\n" +
     "current folder). Every file is checked against its sha256 and moved into place only when all are\n" +
     "verified. Same-named files in the folder are overwritten, other files are left alone. With --file,\n" +
-    "the version is downloaded (and verified) in a temporary folder and only that file is kept.",
+    "only that file is downloaded and verified (the rest of the version is not read).",
   options: {
     to: { type: "string", short: "o" },
     file: { type: "string" },

@@ -2,12 +2,14 @@
  * Downloads: files are fetched into a hidden staging folder (next to `to`, or inside it when it already
  * has files), each checked against the record, and moved into place only when all are verified, so
  * `to` never holds a partial download.
- * Same-named files in `to` are overwritten; other files are left alone.
+ * Same-named files in `to` are overwritten; other files are left alone. With `paths`, only those files
+ * of the version are read, checked and moved.
  */
 import { randomBytes } from "node:crypto";
 import { lstatSync, readdirSync, renameSync, type Stats } from "node:fs";
 import { lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { pickDownloadFiles } from "../../core/download-paths.js";
 import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
@@ -24,6 +26,8 @@ export interface DownloadInput {
   name: string;
   to: string;
   version?: VersionSelector | undefined;
+  /** Only these files (validated, normalised paths); every file when undefined. */
+  paths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
   concurrency: number;
@@ -37,9 +41,10 @@ export async function downloadVersion(input: DownloadInput): Promise<Artifact> {
   // Resolve before writing anything: a missing artifact or version leaves the disk untouched.
   const resolved = await resolveVersion(driver, collection, name, input.version, signal);
   const record = await readVersionRecord(driver, collection, name, resolved, signal);
+  const files = pickDownloadFiles(record.files, input.paths, (file) => file.path, record);
   const staging = await createStaging(to, empty);
   try {
-    await downloadFiles(driver, record.files, versionPrefix(collection, name, resolved.n), staging, input);
+    await downloadFiles(driver, files, versionPrefix(collection, name, resolved.n), staging, input);
     await publish(staging, to);
     return { name, collection, version: resolved.version };
   } finally {

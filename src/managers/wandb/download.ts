@@ -2,9 +2,11 @@
  * Downloading a version (PROTOCOL.md 4.2-4.3): every manifest file is fetched from its pre-signed URL
  * into a staging folder beside the target, its base64 md5 checked against the manifest, and only when
  * all files are verified are they moved into the target, so it never holds a partial download.
+ * With `paths`, only those manifest entries are fetched and checked.
  */
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { pickDownloadFiles } from "../../core/download-paths.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
@@ -21,6 +23,8 @@ export interface DownloadVersionRequest {
   name: string;
   version?: VersionSelector | undefined;
   to: string;
+  /** Only these files (validated, normalised paths); every file when undefined. */
+  paths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
 }
@@ -39,7 +43,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
   const target = resolve(request.to);
   await checkTarget(target);
   const version = await resolveVersion(session, request, signal);
-  const files = await planDownload(session, version, signal);
+  const files = await planDownload(session, version, request);
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(`${target}.partial-`);
   try {
@@ -89,16 +93,26 @@ async function checkTarget(to: string): Promise<void> {
   }
 }
 
-/** Pairs manifest entries with download URLs; refuses unsafe paths and reference entries. */
+/**
+ * Pairs the manifest entries (only `request.paths` when given) with download URLs; refuses unsafe
+ * paths and reference entries among them.
+ */
 export async function planDownload(
   session: WandbSession,
   version: ResolvedVersion,
-  signal?: AbortSignal,
+  request: Pick<DownloadVersionRequest, "type" | "name" | "paths" | "signal">,
 ): Promise<PlannedFile[]> {
+  const { signal } = request;
   const manifest = await fetchManifest(session, version, signal);
+  const all = Object.entries(manifest.contents).map(([rawPath, entry]) => ({
+    rawPath,
+    entry,
+    path: validateArtifactPath(rawPath, "manifest path"),
+  }));
+  const subject = { name: request.name, collection: request.type, version: version.version };
+  const picked = pickDownloadFiles(all, request.paths, (file) => file.path, subject);
   const urls = await fetchFileUrls(session, version.id, signal);
-  return Object.entries(manifest.contents).map(([rawPath, entry]) => {
-    const path = validateArtifactPath(rawPath, "manifest path");
+  return picked.map(({ rawPath, entry, path }) => {
     if (entry.ref !== undefined) {
       throw new ArtifactError("UNSUPPORTED", `'${path}' in ${version.version} is a reference (${entry.ref})`);
     }
