@@ -54,6 +54,7 @@ export {
 export { compareCodePoints } from "./core/compare.js";
 export { diffRecords, type FileChange, type RecordDiff } from "./core/diff.js";
 export {
+  DEFAULT_LISTING_CONCURRENCY,
   DEFAULT_TRANSFER_CONCURRENCY,
   type MapConcurrentOptions,
   mapConcurrent,

@@ -1,7 +1,6 @@
 /** `artifacts ls [COLLECTION]`: the collections of the store, or the artifacts of one collection. */
-import { validateCollection } from "../../index.js";
+import { DEFAULT_LISTING_CONCURRENCY, mapConcurrent, validateCollection } from "../../index.js";
 import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
-import { LISTING_CONCURRENCY, mapLimit } from "../map-limit.js";
 import { formatBytes, formatDate } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 
@@ -34,17 +33,19 @@ export async function listStore(context: CommandContext, input: CommandInput): P
   const collection = input.positionals[0];
   if (collection === undefined) {
     const names = await manager.listCollectionNames({ signal });
-    const collections = await mapLimit(names, LISTING_CONCURRENCY, async (name) => ({
-      name,
-      artifacts: (await manager.listArtifacts(name, { signal })).length,
-    }));
+    const collections = await mapConcurrent(
+      names,
+      async (name) => ({ name, artifacts: (await manager.listArtifacts(name, { signal })).length }),
+      { concurrency: DEFAULT_LISTING_CONCURRENCY, signal },
+    );
     return { store, collections };
   }
   validateCollection(collection);
   const names = await manager.listArtifacts(collection, { signal });
-  const artifacts = await mapLimit(names, LISTING_CONCURRENCY, (name) =>
-    summarize(context, collection, name),
-  );
+  const artifacts = await mapConcurrent(names, (name) => summarize(context, collection, name), {
+    concurrency: DEFAULT_LISTING_CONCURRENCY,
+    signal,
+  });
   return { store, collection, artifacts };
 }
 

@@ -1,7 +1,11 @@
 /** `artifacts versions NAME`: the versions of an artifact with date, files, size, aliases, description. */
-import { ArtifactError, validateArtifactName } from "../../index.js";
+import {
+  ArtifactError,
+  DEFAULT_LISTING_CONCURRENCY,
+  mapConcurrent,
+  validateArtifactName,
+} from "../../index.js";
 import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
-import { LISTING_CONCURRENCY, mapLimit } from "../map-limit.js";
 import { formatBytes, formatDate } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 
@@ -39,22 +43,27 @@ export async function listArtifactVersions(
   if (versions.length === 0) throw notFound(context, name);
   const aliases = await manager.listAliases(name, { signal });
   const latest = versions.at(-1);
-  const summaries = await mapLimit(versions, LISTING_CONCURRENCY, async (version) => {
-    const record = await manager.getVersion(name, { version, signal });
-    const summary: VersionSummary = {
-      version,
-      files: record.files.length,
-      size: record.files.reduce((sum, file) => sum + file.size, 0),
-      aliases: Object.keys(aliases)
-        .filter((alias) => aliases[alias] === version)
-        .sort(),
-      latest: version === latest,
-    };
-    if (record.createdAt !== undefined) summary.createdAt = record.createdAt;
-    if (record.description !== undefined) summary.description = record.description;
-    if (record.legacy === true) summary.legacy = true;
-    return summary;
-  });
+  const listing = { concurrency: DEFAULT_LISTING_CONCURRENCY, signal };
+  const summaries = await mapConcurrent(
+    versions,
+    async (version) => {
+      const record = await manager.getVersion(name, { version, signal });
+      const summary: VersionSummary = {
+        version,
+        files: record.files.length,
+        size: record.files.reduce((sum, file) => sum + file.size, 0),
+        aliases: Object.keys(aliases)
+          .filter((alias) => aliases[alias] === version)
+          .sort(),
+        latest: version === latest,
+      };
+      if (record.createdAt !== undefined) summary.createdAt = record.createdAt;
+      if (record.description !== undefined) summary.description = record.description;
+      if (record.legacy === true) summary.legacy = true;
+      return summary;
+    },
+    listing,
+  );
   return { name, collection, versions: summaries };
 }
 

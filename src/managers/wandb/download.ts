@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pickDownloadFiles } from "../../core/download-paths.js";
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
-import { mapConcurrent } from "./limit.js";
 import type { ManifestEntry } from "./manifest.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
@@ -57,13 +57,12 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     };
     await mapConcurrent(
       files,
-      session.settings.concurrency,
       async (file) => {
         const size = await fetchVerified(session, { ...file, refresh }, join(staging, file.path), request);
         bytes += size; // not `bytes += await …`: that reads `bytes` before the await and loses updates
         onProgress?.({ type: "file-done", path: file.path, size: file.entry.size ?? 0 });
       },
-      signal,
+      { concurrency: session.settings.concurrency, signal },
     );
     signal?.throwIfAborted(); // an abort after the last byte still leaves the target untouched
     await mkdir(target, { recursive: true });

@@ -1,7 +1,8 @@
 /** `logFiles` on W&B: collect and hash the local files (streamed), then log them as one version. */
+
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { LogFilesOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
-import { mapConcurrent } from "./limit.js";
 import { collectLocalFiles, type LocalFile, md5File } from "./local-files.js";
 import { logVersion } from "./log-version.js";
 import type { WandbSession } from "./session.js";
@@ -21,9 +22,8 @@ export async function logFilesToWandb(session: WandbSession, request: LogFilesRe
   const listed = await collectLocalFiles(request.localPath, request.artifactPath);
   const files: LocalFile[] = await mapConcurrent(
     listed,
-    session.settings.concurrency,
     async (file) => ({ ...file, digest: (await md5File(file.localPath, { signal })).base64 }),
-    signal,
+    { concurrency: session.settings.concurrency, signal },
   );
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });

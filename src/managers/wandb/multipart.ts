@@ -3,8 +3,9 @@
  * to 4 KiB), hex md5 per part in the file spec, each part PUT with `Content-MD5`, `Content-Length` and
  * `Content-Type`, then `completeMultipartUploadArtifact` with the returned ETags.
  */
+
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import { ArtifactError } from "../../errors.js";
-import { mapConcurrent } from "./limit.js";
 import type { LocalFile } from "./local-files.js";
 import { md5File } from "./local-files.js";
 import { COMPLETE_MULTIPART_UPLOAD } from "./queries.js";
@@ -70,7 +71,6 @@ export async function uploadMultipart(
   const report = () => options.onBytes([...sentPerPart.values()].reduce((a, b) => a + b, 0));
   const etags = await mapConcurrent(
     options.parts,
-    Math.min(4, session.settings.concurrency),
     async (part) => {
       const url = multipart.uploadUrlParts.find((p) => Number(p.partNumber) === part.partNumber)?.uploadUrl;
       if (url === undefined) {
@@ -96,7 +96,7 @@ export async function uploadMultipart(
       );
       return { partNumber: part.partNumber, hexMD5: String(response.etag ?? "") };
     },
-    signal,
+    { concurrency: Math.min(4, session.settings.concurrency), signal },
   );
   await session.client.request(
     COMPLETE_MULTIPART_UPLOAD,

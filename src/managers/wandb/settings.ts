@@ -1,9 +1,11 @@
 /** Transfer options of the W&B manager, validated up front, and the collection → artifact type rule. */
 import { ArtifactError } from "../../errors.js";
-import { DEFAULT_TRANSFER_CONCURRENCY } from "./limit.js";
 import { MULTIPART_THRESHOLD } from "./multipart.js";
 import type { WandbRetryOptions } from "./retry.js";
 import type { WandbSessionSettings } from "./session.js";
+
+/** File uploads/downloads in flight at once on W&B when the caller does not say. */
+export const DEFAULT_WANDB_CONCURRENCY = 8;
 
 /** How the manager talks to W&B. */
 export interface WandbTransferOptions {
@@ -54,7 +56,7 @@ export function settingsFrom(options: WandbTransferOptions): WandbSessionSetting
   return {
     retry: options.retry ?? {},
     timeoutMs: positive("timeoutMs", options.timeoutMs, 30_000),
-    concurrency: positive("concurrency", options.concurrency, DEFAULT_TRANSFER_CONCURRENCY),
+    concurrency: positive("concurrency", options.concurrency, DEFAULT_WANDB_CONCURRENCY),
     fileBatchSize: positive("fileBatchSize", options.fileBatchSize, 1000),
     multipartThreshold: positive("multipartThreshold", options.multipartThreshold, MULTIPART_THRESHOLD),
     multipartPartSize:

@@ -3,9 +3,10 @@
  * needs, upload only those (bounded parallel, streamed, retried), multipart for big files.
  * Returns each path's birth artifact ID for the manifest.
  */
+
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
-import { mapConcurrent } from "./limit.js";
 import type { LocalFile } from "./local-files.js";
 import { planParts, type UploadPart, uploadMultipart } from "./multipart.js";
 import { CREATE_ARTIFACT_FILES } from "./queries.js";
@@ -45,11 +46,11 @@ export async function uploadFiles(
   const { fileBatchSize, concurrency } = session.settings;
   for (let i = 0; i < options.files.length; i += fileBatchSize) {
     const batch = options.files.slice(i, i + fileBatchSize);
-    const parts = await mapConcurrent(batch, concurrency, (file) => partsFor(session, file, options.signal));
+    const limits = { concurrency, signal: options.signal };
+    const parts = await mapConcurrent(batch, (file) => partsFor(session, file, options.signal), limits);
     const nodes = await createArtifactFiles(session, options, batch, parts);
     await mapConcurrent(
       batch,
-      concurrency,
       async (file, index) => {
         const node = nodes[index] as FileUploadNode;
         births.set(file.path, node.artifact?.id ?? options.artifactId);
@@ -57,7 +58,7 @@ export async function uploadFiles(
         uploadedBytes += sent;
         options.onProgress?.({ type: "file-done", path: file.path, size: file.size });
       },
-      options.signal,
+      limits,
     );
   }
   return { births, uploadedBytes };

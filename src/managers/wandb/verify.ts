@@ -2,9 +2,10 @@
  * Re-reads every stored file of a version and compares it with the manifest (size and base64 md5),
  * hashing the bytes as they stream in without writing them anywhere. Mismatches are data, not errors.
  */
+
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
 import { isArtifactError } from "../../errors.js";
-import { mapConcurrent } from "./limit.js";
 import { compareCodePoints } from "./manifest.js";
 import { fetchFileUrls, fetchManifest, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
@@ -37,7 +38,6 @@ export async function verifyVersion(
   let bytes = 0;
   await mapConcurrent(
     entries,
-    session.settings.concurrency,
     async ([path, entry]) => {
       const url = urls.get(path);
       if (url === undefined) return void result.missing.push(path);
@@ -56,7 +56,7 @@ export async function verifyVersion(
       }
       onProgress?.({ type: "file-done", path, size: entry.size ?? 0 });
     },
-    signal,
+    { concurrency: session.settings.concurrency, signal },
   );
   for (const list of [result.missing, result.extra, result.changed]) list.sort(compareCodePoints);
   result.ok = result.missing.length + result.extra.length + result.changed.length === 0;
