@@ -6,15 +6,6 @@ import { isArtifactError } from "../../src/errors.js";
 const subject = { name: "art", collection: "default", version: "v2" };
 const files = [{ path: "a.txt" }, { path: "d/b.txt" }, { path: "d/c.txt" }];
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return isArtifactError(error) ? error.code : "not an ArtifactError";
-  }
-}
-
 describe("validateDownloadPaths", () => {
   it("keeps undefined, normalises and de-duplicates", () => {
     expect(validateDownloadPaths(undefined)).toBeUndefined();
@@ -23,7 +14,7 @@ describe("validateDownloadPaths", () => {
 
   it("rejects non-arrays, empty arrays and bad paths with INVALID_ARGUMENT", () => {
     for (const bad of [null, "a.txt", [], [""], ["../a"], ["/a"], ["a//b"], [1]]) {
-      expect(codeOf(() => validateDownloadPaths(bad))).toBe("INVALID_ARGUMENT");
+      expect(() => validateDownloadPaths(bad)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
     }
   });
 });

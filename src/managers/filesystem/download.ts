@@ -7,13 +7,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { lstatSync, readdirSync, renameSync, type Stats } from "node:fs";
-import { lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { pickDownloadFiles } from "../../core/download-paths.js";
 import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf } from "../../storage/fs-errors.js";
+import { checkDownloadTarget, notAFolder } from "../download-target.js";
 import { versionPrefix } from "./layout.js";
 import { readVersionRecord } from "./read-version.js";
 import { resolveVersion } from "./resolve.js";
@@ -54,13 +55,7 @@ export async function downloadVersion(input: DownloadInput): Promise<Artifact> {
 
 /** Throws INVALID_ARGUMENT when `to` is a file; true when `to` is missing or an empty folder. */
 async function targetIsEmpty(to: string): Promise<boolean> {
-  const info = await stat(to).catch((error: unknown) => {
-    if (errnoOf(error) === "ENOTDIR") throw notAFolder(to);
-    if (errnoOf(error) === "ENOENT") return null;
-    throw error;
-  });
-  if (info !== null && !info.isDirectory()) throw notAFolder(to);
-  if (info === null) return true;
+  if ((await checkDownloadTarget(to)) === null) return true;
   // A symlinked target is filled through the link (a rename would replace the link itself).
   if ((await lstat(to)).isSymbolicLink()) return false;
   return (await readdir(to)).length === 0;
@@ -101,13 +96,6 @@ async function publish(staging: string, to: string): Promise<void> {
     }
   }
   mergeInto(staging, to);
-}
-
-function notAFolder(to: string): ArtifactError {
-  return new ArtifactError(
-    "INVALID_ARGUMENT",
-    `download target \`to\` ${to} is a file (or is inside one); pass a folder path`,
-  );
 }
 
 /**

@@ -4,13 +4,14 @@
  * all files are verified are they moved into the target, so it never holds a partial download.
  * With `paths`, only those manifest entries are fetched and checked.
  */
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pickDownloadFiles } from "../../core/download-paths.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
+import { checkDownloadTarget } from "../download-target.js";
 import type { ManifestEntry } from "./manifest.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
@@ -41,7 +42,7 @@ interface PlannedFile {
 export async function downloadVersion(session: WandbSession, request: DownloadVersionRequest) {
   const { signal, onProgress } = request;
   const target = resolve(request.to);
-  await checkTarget(target);
+  await checkDownloadTarget(target);
   const version = await resolveVersion(session, request, signal);
   const files = await planDownload(session, version, request);
   await mkdir(dirname(target), { recursive: true });
@@ -74,21 +75,6 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     return version;
   } finally {
     await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/** `INVALID_ARGUMENT` when `to` is a file or lies inside one (a missing folder is fine). */
-async function checkTarget(to: string): Promise<void> {
-  const info = await stat(to).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return null;
-    if (error.code === "ENOTDIR") return "inside-file";
-    throw error;
-  });
-  if (info === "inside-file" || (info !== null && !info.isDirectory())) {
-    throw new ArtifactError(
-      "INVALID_ARGUMENT",
-      `download target \`to\` ${to} is a file (or is inside one); pass a folder path`,
-    );
   }
 }
 
