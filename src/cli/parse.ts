@@ -120,13 +120,20 @@ function parseStrict(args: string[], command: AnyCommand) {
 function describeParseError(error: unknown, command: string): string {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  const option = optionNamed(message);
   const help = `run 'artifacts ${command} --help' for its options`;
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option '${option}' for '${command}'; ${help}`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return `option '${option}' of '${command}' ${/argument missing/.test(message) ? "needs a value" : "takes no value"}; ${help}`;
   }
   return `${message.split("\n")[0]}; ${help}`;
+}
+
+/** The option a parseArgs message quotes: the long form of `'-o, --to <value>'`, else the short one. */
+function optionNamed(message: string): string | undefined {
+  const quoted = /'(-[^']*)'/.exec(message)?.[1];
+  if (quoted === undefined) return undefined;
+  return /--[\w-]+/.exec(quoted)?.[0] ?? /-[\w-]+/.exec(quoted)?.[0];
 }
 
 function globalsOf(values: Record<string, unknown>): GlobalValues {

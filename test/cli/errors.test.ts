@@ -41,6 +41,13 @@ describe("usage errors exit 2", () => {
     expect(run.code).toBe(2);
     expectOneLine(run);
   });
+
+  it("names --to (not '-o,') when `get --to` misses its value", async () => {
+    const run = await cli("get", "present", "--to");
+    expect(run.code).toBe(2);
+    expectOneLine(run);
+    expect(run.stderr).toMatch(/option '--to' of 'get' needs a value/);
+  });
 });
 
 describe("user errors exit 1 with one line naming the problem", () => {

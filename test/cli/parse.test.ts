@@ -69,4 +69,12 @@ describe("parseCommandLine", () => {
   it("names the offending option in the message", () => {
     expect(() => parse("log", "--bogus", "a", "b")).toThrow(/--bogus/);
   });
+
+  it("names the long form of an option with a short alias that misses its value", () => {
+    expect(() => parse("get", "m", "--to")).toThrow(/option '--to' of 'get' needs a value/);
+    expect(() => parse("get", "m", "-o")).toThrow(/option '--to' of 'get' needs a value/);
+    expect(() => parse("log", "a", "b", "-d")).toThrow(/option '--description' of 'log'/);
+    expect(() => parse("versions", "m", "--json=yes")).toThrow(/option '--json' .* takes no value/);
+    expect(() => parse("versions", "m", "-z")).toThrow(/unknown option '-z'/);
+  });
 });
