@@ -80,6 +80,14 @@ describe("user errors exit 1 with one line naming the problem", () => {
     expect(typeof error.message).toBe("string");
   });
 
+  it("names --path (not the library's artifactPath) for an unsafe --path", async () => {
+    const run = await cli("log", "file.txt", "x", "--path", "../up.txt");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("[INVALID_ARGUMENT]");
+    expect(run.stderr).toContain("--path");
+    expect(run.stderr).not.toContain("artifactPath");
+  });
+
   it("writes nothing to the store for rejected input", async () => {
     const run = await cli("ls", "default", "--json");
     expect(JSON.parse(run.stdout).artifacts.map((a: { name: string }) => a.name)).toEqual(["present"]);

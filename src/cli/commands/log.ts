@@ -1,6 +1,12 @@
 /** `artifacts log PATH NAME`: logs a file or a folder as the next version of an artifact. */
 import { resolve } from "node:path";
-import { type Artifact, ArtifactError, type LogFilesOptions, validateAlias } from "../../index.js";
+import {
+  type Artifact,
+  ArtifactError,
+  type LogFilesOptions,
+  validateAlias,
+  validateArtifactPath,
+} from "../../index.js";
 import {
   type CommandContext,
   type CommandInput,
@@ -25,7 +31,9 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
   const { manager, signal } = context;
   const options: LogFilesOptions = { signal, onProgress: context.onProgress };
   const description = stringOption(input.values, "description");
-  const artifactPath = stringOption(input.values, "path");
+  const pathOption = stringOption(input.values, "path");
+  // Checked here so that an unsafe value is reported as `--path`, the option the user typed.
+  const artifactPath = pathOption === undefined ? undefined : validateArtifactPath(pathOption, "--path");
   const meta = stringListOption(input.values, "meta");
   if (description !== undefined) options.description = description;
   if (artifactPath !== undefined) options.artifactPath = artifactPath;
