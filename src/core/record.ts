@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { ArtifactError } from "../errors.js";
 import { compareCodePoints } from "./compare.js";
+import { validateArtifactPath } from "./names.js";
 import type { FileEntry, Producer, VersionRecord } from "./types.js";
 
 /** The format number written into every record. */
@@ -71,8 +72,29 @@ export function parseRecord(text: string, key: string): VersionRecord {
       context: { key },
     });
   }
+  for (const file of record.files as FileEntry[]) checkRecordPath(file.path, key);
   // Readers ignore keys they do not know; later formats only add keys.
   return record as VersionRecord;
+}
+
+/**
+ * A record's file path must be a clean relative path (what `validateArtifactPath` returns unchanged):
+ * a `..`, absolute or unnormalised path would let a corrupt or hostile record write outside a download
+ * target. Throws `UNEXPECTED` naming the record.
+ */
+function checkRecordPath(path: string, key: string): void {
+  let clean: string | undefined;
+  try {
+    clean = validateArtifactPath(path, "path");
+  } catch {
+    clean = undefined;
+  }
+  if (clean === path) return;
+  throw new ArtifactError(
+    "UNEXPECTED",
+    `commit record ${key} is corrupt: file path ${JSON.stringify(path)} is not a clean relative path (no '..', absolute, empty or '.' segments); the record was damaged or not written by this tool`,
+    { context: { key } },
+  );
 }
 
 /** Checks that user metadata is JSON-serialisable, naming the option otherwise. */

@@ -61,4 +61,28 @@ describe("commit records", () => {
       expect(isArtifactError(error, "UNEXPECTED")).toBe(true);
     }
   });
+
+  it("reject records whose file paths could leave a download target ('..', absolute, unclean)", () => {
+    const bad = ["../../x", "a/../../x", "/etc/passwd", "a//b", "./a", "a/./b", "", "a\\..\\b", "a/"];
+    for (const path of bad) {
+      const text = JSON.stringify({
+        version: "v1",
+        files: [
+          { path: "ok.txt", size: 1 },
+          { path, size: 1 },
+        ],
+      });
+      const error = (() => {
+        try {
+          parseRecord(text, "c/n/meta/versions/v1.json");
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(isArtifactError(error, "UNEXPECTED"), path).toBe(true);
+      expect((error as Error).message).toContain("c/n/meta/versions/v1.json");
+    }
+    const good = JSON.stringify({ version: "v1", files: [{ path: "a/b.txt", size: 1 }] });
+    expect(parseRecord(good, "k").files[0]?.path).toBe("a/b.txt");
+  });
 });

@@ -1,7 +1,8 @@
 /** Reading a version: its commit record, or a record computed by listing for legacy versions. */
+import { validateArtifactPath } from "../../core/names.js";
 import { parseRecord, sortFileEntries } from "../../core/record.js";
 import type { FileEntry, VersionRecord } from "../../core/types.js";
-import { isArtifactError } from "../../errors.js";
+import { ArtifactError, isArtifactError } from "../../errors.js";
 import { readAll } from "../../storage/body.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { readmeKey, recordKey, versionPrefix } from "./layout.js";
@@ -18,6 +19,7 @@ export async function readVersionRecord(
 ): Promise<VersionRecord> {
   if (!hasRecord(resolved.state, resolved.n)) {
     const files = await listVersionFiles(driver, collection, name, resolved.n, signal);
+    checkLegacyPaths(files, versionPrefix(collection, name, resolved.n));
     const description = await legacyDescription(driver, collection, name, resolved);
     return {
       format: 1,
@@ -65,4 +67,26 @@ export async function listVersionFiles(
     if (entry.type === "object") files.push({ path: entry.key.slice(prefix.length), size: entry.size });
   }
   return sortFileEntries(files);
+}
+
+/**
+ * A legacy version's files are its listed object keys. Object stores accept keys such as
+ * `c/n/v0/../../x`, which would escape a download target: refuse the whole version with `UNEXPECTED`
+ * naming the object rather than skip it silently.
+ */
+function checkLegacyPaths(files: readonly FileEntry[], prefix: string): void {
+  for (const file of files) {
+    let clean: string | undefined;
+    try {
+      clean = validateArtifactPath(file.path, "path");
+    } catch {
+      clean = undefined;
+    }
+    if (clean === file.path) continue;
+    throw new ArtifactError(
+      "UNEXPECTED",
+      `object '${prefix}${file.path}' of legacy version ${prefix} has an unsafe key (a '..', '.' or empty segment); nothing was downloaded: rename or delete that object in the store`,
+      { context: { operation: "read-version", key: prefix + file.path } },
+    );
+  }
 }

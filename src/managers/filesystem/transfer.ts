@@ -1,7 +1,8 @@
 /** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
 import { mkdir, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { mapConcurrent } from "../../core/map-concurrent.js";
+import { validateArtifactPath } from "../../core/names.js";
 import type { FileEntry, ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
@@ -118,7 +119,7 @@ export async function downloadFiles(
   const result = await mapConcurrent(
     entries,
     async (entry) => {
-      const target = join(folder, ...entry.path.split("/"));
+      const target = localTarget(folder, entry.path, prefix);
       await makeFolder(dirname(target));
       const onBytes = fileProgress(onProgress, entry.path, entry.size);
       const got = await fetchOne(driver, prefix + entry.path, target, { signal, onBytes }, entry.size);
@@ -130,6 +131,36 @@ export async function downloadFiles(
   );
   onProgress?.({ type: "done", operation: "download", files: entries.length, bytes: sum(result) });
   return result;
+}
+
+/**
+ * The local path of a downloaded file. Records and legacy listings are checked when read; this is the
+ * last line of defence: the path must be clean and the target must stay inside `folder`.
+ */
+export function localTarget(folder: string, path: string, prefix: string): string {
+  let clean: string | undefined;
+  try {
+    clean = validateArtifactPath(path, "path");
+  } catch {
+    clean = undefined;
+  }
+  const root = resolve(folder);
+  const target = resolve(root, ...path.split("/"));
+  const inside = relative(root, target);
+  if (
+    clean !== path ||
+    inside === "" ||
+    inside === ".." ||
+    inside.startsWith(`..${sep}`) ||
+    isAbsolute(inside)
+  ) {
+    throw new ArtifactError(
+      "UNEXPECTED",
+      `refusing to download '${prefix}${path}': its path would leave the download folder; the store's record or listing is corrupt`,
+      { context: { operation: "download", key: prefix + path } },
+    );
+  }
+  return target;
 }
 
 async function fetchOne(
