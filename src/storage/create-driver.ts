@@ -46,8 +46,22 @@ export async function createDriver(
   storageOptions?: Record<string, unknown>,
 ): Promise<StorageDriver> {
   const backend = backendOfUrl(url);
-  if (backend === "local")
-    return createLocalDriver({ root: url.startsWith("file://") ? fileURLToPath(url) : url });
+  if (backend === "local") return createLocalDriver({ root: localRoot(url) });
   if (backend === "memory") return createMemoryDriver({ name: url.slice("memory://".length) });
   return CLOUD_DRIVERS[backend](url, storageOptions);
+}
+
+/** The folder a local store URL names: a plain path as is, a `file://` URL converted to its path. */
+function localRoot(url: string): string {
+  if (!/^file:\/\//i.test(url)) return url;
+  try {
+    return fileURLToPath(url);
+  } catch (cause) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `invalid file URL ${JSON.stringify(url)}: ${cause instanceof Error ? cause.message : String(cause)}; ` +
+        "write an absolute file URL such as file:///abs/path (three slashes) or a plain folder path such as ./store",
+      { cause },
+    );
+  }
 }

@@ -66,6 +66,7 @@ describe("user errors exit 1 with one line naming the problem", () => {
     ["a bad --meta", ["log", "file.txt", "x", "--meta", "novalue"], "INVALID_ARGUMENT"],
     ["an unsafe --path", ["log", "file.txt", "x", "--path", "../up.txt"], "INVALID_ARGUMENT"],
     ["an unknown store scheme", ["ls", "--store", "ftp://host/x"], "UNSUPPORTED"],
+    ["a file URL with a host", ["ls", "--store", "file://./x"], "INVALID_ARGUMENT"],
   ])("%s", async (_what, args, code) => {
     const run = await cli(...args);
     expect(run.code).toBe(1);
