@@ -1,18 +1,33 @@
-/** The layers every cloud driver comes wrapped in: retry (outside) around timeout (inside). */
+/**
+ * The layers every cloud driver comes wrapped in, outside in: parallel ranged reads of big objects,
+ * retry, timeout (so that every attempt is timed).
+ */
 import { ArtifactError } from "../errors.js";
 import type { StorageDriver } from "../storage/driver.js";
+import {
+  DEFAULT_READ_CHUNK_SIZE,
+  DEFAULT_READ_CONCURRENCY,
+  withParallelRead,
+} from "../storage/layers/parallel-read.js";
 import { DEFAULT_RETRIES, withRetry } from "../storage/layers/retry.js";
 import { DEFAULT_OPERATION_TIMEOUT_MS, withTimeout } from "../storage/layers/timeout.js";
 
 /** Storage options the layers consume (never passed to an SDK). */
-export const LAYER_OPTION_KEYS = ["retries", "timeoutMs"];
+export const LAYER_OPTION_KEYS = ["retries", "timeoutMs", "readChunkSize", "readConcurrency"];
 
 /** Options of the layers, shared by every cloud driver's `storageOptions`. */
 export interface CloudLayerOptions {
   /** Extra attempts of a retryable failure (network error, 5xx, 429, timeout). @default 3 */
   retries?: number;
-  /** Time limit in ms of one metadata call or small write; 0 disables it. @default 60000 */
+  /**
+   * Time limit in ms of one metadata call, small write or read opening, and the longest a download may
+   * receive nothing before it is reopened at the next byte; 0 disables both. @default 60000
+   */
   timeoutMs?: number;
+  /** Bytes per ranged request when a big object is downloaded in parallel. @default 16 MiB */
+  readChunkSize?: number;
+  /** Ranged requests in flight per downloaded object (1 = one plain GET). @default 4 */
+  readConcurrency?: number;
 }
 
 /** Wraps a cloud driver in the timeout and retry layers configured by `storageOptions`. */
@@ -22,7 +37,10 @@ export function withCloudLayers(
 ): StorageDriver {
   const retries = nonNegative(storageOptions, "retries", DEFAULT_RETRIES);
   const timeoutMs = nonNegative(storageOptions, "timeoutMs", DEFAULT_OPERATION_TIMEOUT_MS);
-  return withRetry(withTimeout(driver, { timeoutMs }), { retries });
+  const chunkSize = nonNegative(storageOptions, "readChunkSize", DEFAULT_READ_CHUNK_SIZE);
+  const concurrency = nonNegative(storageOptions, "readConcurrency", DEFAULT_READ_CONCURRENCY);
+  const retried = withRetry(withTimeout(driver, { timeoutMs }), { retries, idleTimeoutMs: timeoutMs });
+  return withParallelRead(retried, { chunkSize: Math.max(chunkSize, 1), concurrency });
 }
 
 function nonNegative(options: Record<string, unknown>, name: string, fallback: number): number {

@@ -5,7 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { link, mkdir, open, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, open, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -198,7 +198,17 @@ class LocalDriver implements StorageDriver {
       await rename(source, target);
     } catch (error) {
       const errno = errnoOf(error);
-      if (errno === "ENOENT" && (await statOrNull(source)) === null) return;
+      if (errno === "ENOENT" && !(await folderExists(source))) {
+        await this.pruneEmptyFolders(dirname(target));
+        throw new ArtifactError(
+          "NOT_FOUND",
+          `folder '${from}' does not exist in the local store ${this.root}`,
+          {
+            cause: error,
+            context: { backend: this.backend, operation: "renamePrefix", key: from },
+          },
+        );
+      }
       if (errno === "ENOTEMPTY" || errno === "EEXIST" || errno === "ENOTDIR")
         throw alreadyExists(to, this.root);
       throw mapFsError(error, "renamePrefix", from, source);
@@ -243,6 +253,13 @@ async function writeBodyToFile(path: string, body: WriteBody, options: WriteOpti
     createWriteStream(path, { flags: "wx", highWaterMark: LOCAL_CHUNK_SIZE }),
   );
   return total;
+}
+
+async function folderExists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
 
 function alreadyExists(key: string, root: string): ArtifactError {

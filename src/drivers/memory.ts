@@ -140,6 +140,11 @@ class MemoryDriver implements StorageDriver {
     validatePrefix(from, this.backend);
     validatePrefix(to, this.backend);
     const keys = [...this.store.keys()];
+    if (!keys.some((key) => key.startsWith(from))) {
+      throw new ArtifactError("NOT_FOUND", `prefix '${from}' holds nothing to rename in ${this.url}`, {
+        context: { backend: this.backend, operation: "renamePrefix", key: from },
+      });
+    }
     if (keys.some((key) => key.startsWith(to))) {
       throw new ArtifactError("ALREADY_EXISTS", `prefix '${to}' is not empty in ${this.url}`, {
         context: { backend: this.backend, operation: "renamePrefix", key: to },

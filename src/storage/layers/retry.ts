@@ -4,7 +4,7 @@
  * they yielded, and writes are retried only when the body can be replayed (bytes, not a stream).
  */
 import { PassThrough, type Readable } from "node:stream";
-import { isArtifactError, throwIfAborted } from "../../errors.js";
+import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
 import type {
   DriverCallOptions,
   ListEntry,
@@ -23,6 +23,12 @@ export interface RetryOptions {
   minDelayMs?: number;
   /** Longest wait between attempts in ms. @default 5000 */
   maxDelayMs?: number;
+  /**
+   * A download that receives no byte for this long is treated as a dead connection and reopened at
+   * the next byte (some HTTP stacks never report a connection that dies mid-body). 0 disables it.
+   * @default 60000
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Extra attempts of a retryable failure. */
@@ -39,7 +45,8 @@ export function withRetry(driver: StorageDriver, options: RetryOptions = {}): St
     stat: (key, opts) => retry(() => driver.stat(key, opts), opts),
     delete: (key, opts) => retry(() => driver.delete(key, opts), opts),
     write: (key, body, opts) => retryWrite(driver, retry, key, body, opts ?? {}),
-    read: (key, opts) => resumableRead(driver, retry, retries, key, opts ?? {}),
+    read: (key, opts) =>
+      resumableRead(driver, retry, { retries, idle: options.idleTimeoutMs ?? 60_000 }, key, opts ?? {}),
     list: (prefix, opts) => retryList(driver, prefix, retries, opts ?? {}),
     close: () => driver.close?.() ?? Promise.resolve(),
   };
@@ -103,7 +110,7 @@ async function retryWrite(
 async function resumableRead(
   driver: StorageDriver,
   retry: Retrier,
-  retries: number,
+  limits: { retries: number; idle: number },
   key: string,
   opts: ReadOptions,
 ): Promise<Readable> {
@@ -115,7 +122,7 @@ async function resumableRead(
   };
   const first = await (opts.range === undefined ? retry(() => driver.read(key, opts), opts) : open(start));
   const out = new PassThrough();
-  void pump({ first, out, start, open, retries, signal: opts.signal });
+  void pump({ first, out, start, open, ...limits, signal: opts.signal });
   return out;
 }
 
@@ -125,32 +132,58 @@ interface PumpState {
   start: number;
   open: (offset: number) => Promise<Readable>;
   retries: number;
+  idle: number;
   signal: AbortSignal | undefined;
 }
 
-async function pump({ first, out, start, open, retries, signal }: PumpState): Promise<void> {
+async function pump({ first, out, start, open, retries, idle, signal }: PumpState): Promise<void> {
   let offset = start;
   let source = first;
   out.once("close", () => source.destroy());
-  for (let failures = 0; ; ) {
-    try {
-      for await (const chunk of source) {
-        offset += (chunk as Buffer).length;
-        if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
-        if (out.destroyed) return;
-      }
-      out.end();
-      return;
-    } catch (error) {
-      if (out.destroyed || signal?.aborted || failures++ >= retries || !isNetworkLike(error)) {
-        out.destroy(error as Error);
-        return;
-      }
+  let watchdog: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (idle === 0) return;
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      const stalled = new ArtifactError("TIMEOUT", `no data for ${idle} ms while reading`, {
+        retryable: true,
+      });
+      source.destroy(stalled);
+    }, idle);
+    watchdog.unref();
+  };
+  try {
+    await pumpLoop();
+  } finally {
+    clearTimeout(watchdog);
+  }
+  async function pumpLoop(): Promise<void> {
+    for (let failures = 0; ; ) {
       try {
-        source = await open(offset);
-      } catch (reopenError) {
-        out.destroy(reopenError as Error);
+        arm();
+        for await (const chunk of source) {
+          arm();
+          offset += (chunk as Buffer).length;
+          if (!out.write(chunk)) {
+            clearTimeout(watchdog); // a slow reader is not a dead connection
+            await new Promise((resolve) => out.once("drain", resolve));
+            arm();
+          }
+          if (out.destroyed) return;
+        }
+        out.end();
         return;
+      } catch (error) {
+        if (out.destroyed || signal?.aborted || failures++ >= retries || !isNetworkLike(error)) {
+          out.destroy(error as Error);
+          return;
+        }
+        try {
+          source = await open(offset);
+        } catch (reopenError) {
+          out.destroy(reopenError as Error);
+          return;
+        }
       }
     }
   }

@@ -45,6 +45,7 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
         endpoint: `http://127.0.0.1:${proxyPort}`,
         maxAttempts: 1,
         timeoutMs: 5000,
+        readChunkSize: 1024 * 1024,
       },
     }),
   },
@@ -57,6 +58,7 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
         apiEndpoint: `http://127.0.0.1:${proxyPort}`,
         retryOptions: { autoRetry: false },
         timeoutMs: 5000,
+        readChunkSize: 1024 * 1024,
       },
     }),
   },
@@ -72,6 +74,7 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
           connectionString: connection.replace(`127.0.0.1:${targetPort}`, `127.0.0.1:${proxyPort}`),
           retryOptions: { maxTries: 1 },
           timeoutMs: 5000,
+          readChunkSize: 1024 * 1024,
         },
       };
     },

@@ -111,3 +111,28 @@ describe("timeout layer", () => {
     await expect(layered.stat("k", { signal: controller.signal })).rejects.toBe(reason);
   });
 });
+
+describe("parallel-read layer", () => {
+  it("reads a big object as ordered parallel ranges and a small one in one request", async () => {
+    const { withParallelRead } = await import("../../../src/storage/layers/parallel-read.js");
+    const inner = createMemoryDriver();
+    const big = Buffer.from(Array.from({ length: 100_003 }, (_, i) => i % 251));
+    await inner.write("big", big);
+    await inner.write("small", "tiny");
+    await inner.write("empty", "");
+    const ranges: string[] = [];
+    const counting: StorageDriver = Object.create(inner);
+    counting.read = (key, options) => {
+      ranges.push(`${key}:${options?.range?.offset}+${options?.range?.length}`);
+      return inner.read(key, options);
+    };
+    const layered = withParallelRead(counting, { chunkSize: 10_000, concurrency: 3 });
+    expect(Buffer.compare(await readAll(await layered.read("big")), big)).toBe(0);
+    expect(ranges.filter((r) => r.startsWith("big:"))).toHaveLength(11);
+    expect((await readAll(await layered.read("small"))).toString()).toBe("tiny");
+    expect(ranges.filter((r) => r.startsWith("small:"))).toEqual(["small:0+10000"]);
+    expect((await readAll(await layered.read("empty"))).length).toBe(0);
+    const missing = await layered.read("nope").catch((e: unknown) => e);
+    expect(isArtifactError(missing, "NOT_FOUND")).toBe(true);
+  });
+});
