@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseMetadata } from "../../src/cli/commands/log.js";
+import { digestColumn } from "../../src/cli/commands/show.js";
 import { parseRef } from "../../src/cli/ref.js";
 import { isArtifactError } from "../../src/index.js";
 
@@ -57,5 +58,28 @@ describe("parseMetadata", () => {
   it("rejects a pair without a key", () => {
     expect(codeOf(() => parseMetadata(["novalue"]))).toBe("INVALID_ARGUMENT");
     expect(codeOf(() => parseMetadata(["=1"]))).toBe("INVALID_ARGUMENT");
+  });
+});
+
+describe("show's digest column", () => {
+  const sha = "ab".repeat(32);
+  it("shows the sha256 when files have one, the md5 when they only have that, '-' otherwise", () => {
+    const filesystem = digestColumn([{ path: "a", size: 1, sha256: sha }]);
+    expect([filesystem.header, filesystem.value({ path: "a", size: 1, sha256: sha })]).toEqual([
+      "SHA256",
+      sha.slice(0, 16),
+    ]);
+    const wandb = digestColumn([{ path: "a", size: 1, md5: "q83vEjRWeJA=" }]);
+    expect([wandb.header, wandb.value({ path: "a", size: 1, md5: "q83vEjRWeJA=" })]).toEqual([
+      "MD5",
+      "q83vEjRWeJA=",
+    ]);
+    const none = digestColumn([{ path: "a", size: 1 }]);
+    expect([none.header, none.value({ path: "a", size: 1 })]).toEqual(["SHA256", "-"]);
+    const mixed = digestColumn([
+      { path: "a", size: 1, sha256: sha },
+      { path: "b", size: 1, md5: "x" },
+    ]);
+    expect(mixed.value({ path: "b", size: 1, md5: "x" })).toBe("md5:x");
   });
 });

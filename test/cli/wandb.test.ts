@@ -1,4 +1,5 @@
 /** The real `artifacts` binary on `wandb://ENTITY/PROJECT`, against the W&B emulator on loopback. */
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +77,17 @@ describe("artifacts CLI on wandb://", () => {
     expect(await json("alias", "ls", "my-model", "--collection", "model")).toMatchObject({
       aliases: { best: "v1" },
     });
+  });
+
+  it("shows the files' md5 (W&B records no sha256) instead of an empty SHA256 column", async () => {
+    await writeFile(join(dir, "one.txt"), "alpha\n");
+    expect((await cli("log", "one.txt", "md5-shown", "--collection", "data", "-q")).code).toBe(0);
+    const run = await cli("show", "md5-shown", "--collection", "data");
+    expect(run.code, run.stderr).toBe(0);
+    const md5 = createHash("md5").update("alpha\n").digest("base64");
+    const rows = run.stdout.split("\n");
+    expect(rows.find((line) => line.startsWith("PATH"))).toMatch(/\bMD5\b/);
+    expect(rows.find((line) => line.startsWith("one.txt"))).toContain(md5);
   });
 
   it("fails gc with one UNSUPPORTED line, and a wrong key with UNAUTHENTICATED or PERMISSION_DENIED", async () => {

@@ -1,14 +1,28 @@
 /** `artifacts show NAME[:VERSION]`: the commit record of a version (files, sizes, digests, metadata). */
-import type { VersionRecord } from "../../index.js";
+import type { FileEntry, VersionRecord } from "../../index.js";
 import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
 import { formatBytes, formatDate, plural } from "../output/format.js";
-import { formatTable } from "../output/table.js";
+import { type Column, formatTable } from "../output/table.js";
 import { parseRef, versionOption } from "../ref.js";
 
 /** Returns the commit record of a version (default latest); `--json` prints it unchanged. */
 export async function showVersion(context: CommandContext, input: CommandInput): Promise<VersionRecord> {
   const ref = parseRef(input.positionals[0] ?? "");
   return context.manager.getVersion(ref.name, { ...versionOption(ref), signal: context.signal });
+}
+
+/**
+ * The files' digest column: SHA256 (first 16 hex digits) when a file has one, else the backend's MD5
+ * (W&B records base64 md5 and no sha256), else SHA256 with "-".
+ */
+export function digestColumn(files: readonly FileEntry[]): Column<FileEntry> {
+  if (files.some((f) => f.sha256 !== undefined) || !files.some((f) => f.md5 !== undefined)) {
+    return {
+      header: "SHA256",
+      value: (f) => f.sha256?.slice(0, 16) ?? (f.md5 === undefined ? "-" : `md5:${f.md5}`),
+    };
+  }
+  return { header: "MD5", value: (f) => f.md5 ?? "-" };
 }
 
 function render(record: VersionRecord): string {
@@ -32,7 +46,7 @@ function render(record: VersionRecord): string {
     [
       { header: "PATH", value: (f) => f.path },
       { header: "SIZE", value: (f) => formatBytes(f.size), right: true },
-      { header: "SHA256", value: (f) => f.sha256?.slice(0, 16) ?? "-" },
+      digestColumn(record.files),
     ],
     "(no files)",
   );
@@ -46,7 +60,8 @@ export const showCommand = defineCommand<VersionRecord>({
   usage: ["show NAME[:VERSION|:ALIAS]"],
   description:
     "Prints the commit record of a version (default latest): date, description, metadata, producer,\n" +
-    "and every file with its size and sha256. With --json, the record exactly as the store holds it.",
+    "and every file with its size and digest (sha256; the md5 on W&B stores, which record no sha256).\n" +
+    "With --json, the record exactly as the store holds it.",
   options: {},
   optionHelp: [],
   examples: ["show my-model", "show my-model:v2", "show my-model:best --json"],

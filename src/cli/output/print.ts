@@ -23,7 +23,7 @@ export function printResult(
   streams: CliStreams,
 ) {
   if (options.json) {
-    // One line either way, so that the last line of stdout is always the result (pipe to jq to read).
+    // One line either way, so that the last line of stdout is the result when there is one (pipe to jq).
     const text = JSON.stringify(command.transfer ? { type: "result", ...(result as object) } : result);
     streams.stdout.write(`${text}\n`);
     return;
