@@ -101,7 +101,8 @@ export interface StorageDriver {
 
   /**
    * Only when `capabilities.atomicRenamePrefix`: moves every key under `from` to `to` in one atomic step.
-   * Throws `ALREADY_EXISTS` when anything exists under `to`.
+   * Throws `ALREADY_EXISTS` when anything exists under `to`, and `NOT_FOUND` when nothing exists under
+   * `from` (never a silent success: a writer must learn that its staged files are gone).
    */
   renamePrefix?(from: string, to: string, options?: DriverCallOptions): Promise<void>;
 

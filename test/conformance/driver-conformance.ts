@@ -210,7 +210,7 @@ function registerConditional(
   );
 
   it.runIf(declared.atomicRenamePrefix ?? true)(
-    "renamePrefix moves a folder and refuses a non-empty target (capabilities.atomicRenamePrefix)",
+    "renamePrefix moves a folder, refuses a non-empty target and a missing source (capabilities.atomicRenamePrefix)",
     async (context) => {
       const d = driver();
       if (!d.capabilities.atomicRenamePrefix || !d.renamePrefix)
@@ -223,6 +223,10 @@ function registerConditional(
       await d.write(`${p}stage2/c.txt`, "c");
       await expectCode(d.renamePrefix(`${p}stage2/`, `${p}v0/`), "ALREADY_EXISTS");
       expect(await readText(d, `${p}stage2/c.txt`)).toBe("c");
+      // A missing source is an error, not a silent success (the staged files are gone).
+      await expectCode(d.renamePrefix(`${p}never-staged/`, `${p}v1/`), "NOT_FOUND");
+      await expectCode(d.renamePrefix(`${p}stage/`, `${p}v1/`), "NOT_FOUND");
+      expect(await listAll(d, `${p}v1/`)).toEqual([]);
     },
   );
 }

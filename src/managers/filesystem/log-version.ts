@@ -67,9 +67,11 @@ async function logStaged(input: LogVersionInput): Promise<VersionRecord> {
       } catch (error) {
         // A `v<N>/` appeared after our claim (a Python writer takes no claims): N stays burnt.
         if (isArtifactError(error, "ALREADY_EXISTS")) continue;
+        // The staged files were deleted under us (e.g. `gc --older-than 0` during the log).
+        if (isArtifactError(error, "NOT_FOUND")) throw filesLost(input, n, "the staging folder is gone");
         throw error;
       }
-      return await commit(input, n, entries);
+      return await commitOrRemove(input, n, entries, "spot-check");
     }
     throw tooManyRaces(input);
   } finally {
@@ -92,9 +94,66 @@ async function logDirect(input: LogVersionInput): Promise<VersionRecord> {
       await deletePrefix(driver, prefix).catch(() => {});
       throw error;
     }
-    return await commit(input, n, entries);
+    return await commitOrRemove(input, n, entries, "list");
   }
   throw tooManyRaces(input);
+}
+
+/**
+ * Confirms the uploaded files are still there, then writes the record. On any failure the `v<N>/`
+ * files go (best effort) before the error is rethrown, so no complete-looking version folder without
+ * a record stays behind for Python scaffold to list; the claim stays and N is burnt.
+ */
+async function commitOrRemove(
+  input: LogVersionInput,
+  n: number,
+  entries: FileEntry[],
+  check: "list" | "spot-check",
+): Promise<VersionRecord> {
+  const prefix = versionPrefix(input.collection, input.name, n);
+  try {
+    if (check === "list") await checkUploaded(input, n, prefix, entries);
+    else await spotCheckUploaded(input, n, prefix, entries);
+    return await commit(input, n, entries);
+  } catch (error) {
+    // ALREADY_EXISTS: a record for N exists, so the files are not ours to delete.
+    if (!isArtifactError(error, "ALREADY_EXISTS")) await deletePrefix(input.driver, prefix).catch(() => {});
+    throw error;
+  }
+}
+
+/** Object stores: one listing of `v<N>/` must show every uploaded file with its size. */
+async function checkUploaded(
+  input: LogVersionInput,
+  n: number,
+  prefix: string,
+  entries: readonly FileEntry[],
+): Promise<void> {
+  const sizes = new Map<string, number>();
+  for await (const entry of input.driver.list(prefix, signalOption(input.signal)))
+    if (entry.type === "object") sizes.set(entry.key.slice(prefix.length), entry.size);
+  const lost = entries.find((entry) => sizes.get(entry.path) !== entry.size);
+  if (lost) throw filesLost(input, n, `'${prefix}${lost.path}' is missing or changed`);
+}
+
+/** After an atomic rename the folder moved whole: one stat shows it was not deleted since. */
+async function spotCheckUploaded(
+  input: LogVersionInput,
+  n: number,
+  prefix: string,
+  entries: readonly FileEntry[],
+): Promise<void> {
+  const first = entries[0];
+  if (first && (await input.driver.stat(prefix + first.path, signalOption(input.signal))) === null)
+    throw filesLost(input, n, `'${prefix}${first.path}' is missing`);
+}
+
+function filesLost(input: LogVersionInput, n: number, detail: string): ArtifactError {
+  return new ArtifactError(
+    "CONFLICT",
+    `the uploaded files of '${input.name}' ${formatVersion(n)} in collection '${input.collection}' disappeared before the version was committed (${detail}); was garbage collection run with a short grace period (gc --older-than) during this log? Nothing was committed: log again`,
+    { retryable: true, context: { operation: "log", name: input.name, collection: input.collection } },
+  );
 }
 
 /** Reserves the next free number with a create-only claim; retries when another writer wins. */
