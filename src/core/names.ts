@@ -30,13 +30,16 @@ export function validateArtifactName(name: unknown): asserts name is string {
   }
 }
 
-/** Throws `INVALID_NAME` unless `alias` is a valid alias (an artifact-like name, not `latest`, not `v<N>`). */
+/**
+ * Throws `INVALID_NAME` unless `alias` is a valid alias: an artifact-like name that is not `latest`,
+ * not `v<digits>` and not digits only (`"3"` selects version 3, so such an alias could never be read).
+ */
 export function validateAlias(alias: unknown): asserts alias is string {
   validateArtifactNameAs(alias, "alias");
-  if (alias === "latest" || /^v[0-9]+$/.test(alias)) {
+  if (alias === "latest" || /^v?[0-9]+$/.test(alias)) {
     throw new ArtifactError(
       "INVALID_NAME",
-      `invalid alias ${JSON.stringify(alias)}: 'latest' and 'v<number>' are reserved for versions; pick another name such as 'best' or 'production'`,
+      `invalid alias ${JSON.stringify(alias)}: 'latest', 'v<number>' and numbers are reserved for versions; pick another name such as 'best' or 'production'`,
     );
   }
 }

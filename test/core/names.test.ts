@@ -59,6 +59,19 @@ describe("name and path rules", () => {
     expect(codeOf(() => validateAlias("best"))).toBeUndefined();
   });
 
+  it("aliases that version selectors would shadow are rejected (latest, v<N>, digits only)", () => {
+    for (const alias of ["latest", "v0", "v007", "0", "007", "42"])
+      expect(
+        codeOf(() => validateAlias(alias)),
+        alias,
+      ).toBe("INVALID_NAME");
+    for (const alias of ["best", "v1-best", "1st", "2024-run", "0x1", "v"])
+      expect(
+        codeOf(() => validateAlias(alias)),
+        alias,
+      ).toBeUndefined();
+  });
+
   it("versions round-trip and reject leading zeros", () => {
     fc.assert(
       fc.property(fc.nat(), (n) => {
