@@ -1,5 +1,5 @@
 /** Separate OS processes logging the same artifact at once: every version distinct and intact. */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
@@ -22,14 +22,24 @@ describe.each([
 
   it(`${PROCESSES} processes × ${LOGS_PER_PROCESS} logs of one artifact get distinct, intact versions`, async () => {
     const root = join(dir.path, "store");
-    // All workers start logging at the same moment, after their (slow) start-up.
-    const env = { START_AT: String(Date.now() + 4000) };
+    // A file barrier: each worker, once started, writes a ready file and waits for all the others, so
+    // that they race however long their start-up takes.
+    const barrier = join(dir.path, "barrier");
+    await mkdir(barrier);
+    const env = { BARRIER_DIR: barrier, BARRIER_COUNT: String(PROCESSES) };
     const outputs = await Promise.all(
       Array.from({ length: PROCESSES }, (_, worker) =>
         runWorker(["log", root, "shared", String(LOGS_PER_PROCESS), String(worker), ...extra], env),
       ),
     );
-    const reported = outputs.flatMap((output) => JSON.parse(output) as string[]);
+    const perWorker = outputs.map((output) => JSON.parse(output) as string[]);
+    const reported = perWorker.flat();
+    // The workers really raced: some worker's versions are not one contiguous run (all sequential → fail).
+    const contiguous = (versions: string[]) => {
+      const numbers = versions.map((v) => Number(v.slice(1))).sort((a, b) => a - b);
+      return (numbers.at(-1) ?? 0) - (numbers[0] ?? 0) === numbers.length - 1;
+    };
+    expect(perWorker.every(contiguous), JSON.stringify(perWorker)).toBe(false);
     const total = PROCESSES * LOGS_PER_PROCESS;
     expect(new Set(reported).size).toBe(total);
     const manager = new FileSystemArtifactManager({ url: root });
