@@ -23,11 +23,26 @@ export async function readAlias(
     if (isArtifactError(error, "NOT_FOUND")) return undefined;
     throw error;
   }
-  const version = (JSON.parse(text) as { version?: unknown }).version;
+  const version = (parseAliasObject(text, key) as { version?: unknown } | null)?.version;
   const n = typeof version === "string" ? parseVersion(version) : undefined;
   if (n === undefined)
-    throw new ArtifactError("UNEXPECTED", `alias object ${key} is malformed (no "version")`);
+    throw new ArtifactError("UNEXPECTED", `alias object ${key} is malformed (no "version")`, {
+      context: { key },
+    });
   return n;
+}
+
+/** JSON.parse that names the alias object instead of throwing a bare SyntaxError. */
+function parseAliasObject(text: string, key: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ArtifactError(
+      "UNEXPECTED",
+      `alias object ${key} is not valid JSON; set the alias again (setAlias) or delete the object`,
+      { cause, context: { key } },
+    );
+  }
 }
 
 /** Points `alias` at version N: create-only when new, If-Match when moving (where the store can). */
