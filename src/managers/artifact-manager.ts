@@ -36,7 +36,7 @@ export type FolderWriter = (dir: string) => Promise<void> | void;
 export interface FolderLog extends AsyncDisposable {
   /** The temporary folder to write files into. */
   readonly path: string;
-  /** Logs the folder's contents as the next version; `null` when the folder is empty. Once only. */
+  /** Logs the folder's contents as the next version; `null` when it holds no file. Once only. */
   commit(options?: LogFolderOptions): Promise<Artifact | null>;
   /** Removes the temporary folder without logging (idempotent). */
   cleanup(): Promise<void>;
@@ -123,7 +123,7 @@ export abstract class ArtifactManager {
 
   /**
    * Runs `write` with a fresh temporary folder and logs what it wrote as the next version.
-   * Logs nothing and resolves to `null` when the folder stays empty; a callback error reaches the caller
+   * Logs nothing and resolves to `null` when the folder holds no file (empty sub-folders do not count); a callback error reaches the caller
    * unchanged and nothing is logged. The folder is always removed.
    */
   async logFolder(
@@ -155,7 +155,7 @@ export abstract class ArtifactManager {
         if (committed)
           throw new ArtifactError("INVALID_ARGUMENT", `folder log of '${name}' was already committed`);
         committed = true;
-        if ((await readdir(path)).length === 0) return null;
+        if (!(await holdsAFile(path))) return null;
         return this.logFiles(name, path, options);
       },
       [Symbol.asyncDispose]: cleanup,
@@ -185,4 +185,12 @@ export abstract class ArtifactManager {
       throw error;
     }
   }
+}
+
+/** Whether `folder` holds anything but (nested) empty folders; stops at the first non-folder entry. */
+async function holdsAFile(folder: string): Promise<boolean> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  if (entries.some((entry) => !entry.isDirectory())) return true;
+  for (const entry of entries) if (await holdsAFile(join(folder, entry.name))) return true;
+  return false;
 }

@@ -33,11 +33,16 @@ export function registerFolderAndDownload(s: SuiteContext): void {
   );
 
   it(
-    "logFolder with nothing written logs nothing and returns null; a callback error reaches the caller",
+    "logFolder with nothing written (or only empty folders) logs nothing and returns null; a callback error reaches the caller",
     async () => {
       const m = s.manager();
       const collection = s.collection();
       expect(await m.logFolder("nothing", async () => {}, { collection })).toBeNull();
+      const onlyFolders = async (dir: string) => {
+        await mkdir(join(dir, "empty", "deeper"), { recursive: true });
+        await mkdir(join(dir, "also-empty"));
+      };
+      expect(await m.logFolder("nothing", onlyFolders, { collection })).toBeNull();
       const failure = new Error("callback failed");
       await expect(
         m.logFolder(
