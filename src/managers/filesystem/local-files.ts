@@ -6,7 +6,7 @@
 import type { Dirent } from "node:fs";
 import { lstatSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { basename, join, relative, sep } from "node:path";
+import { basename, join, sep } from "node:path";
 import { validateArtifactPath } from "../../core/names.js";
 import { ArtifactError } from "../../errors.js";
 import { errnoOf } from "../../storage/fs-errors.js";
@@ -47,7 +47,7 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
   }
   const root = await realpath(localPath);
   const files: LocalFile[] = [];
-  await walk(root, root, files);
+  await walk({ root, files, walking: new Set([root]) }, root, "");
   if (files.length === 0) {
     throw new ArtifactError(
       "INVALID_ARGUMENT",
@@ -58,25 +58,41 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
   return files.map((file) => ({ ...file, path: `${target}/${file.path}` }));
 }
 
-async function walk(root: string, folder: string, files: LocalFile[]): Promise<void> {
+/** One walk: the real path of the logged folder, the files found, the real folders being walked. */
+interface WalkContext {
+  /** Every symlink, however deep, must resolve inside this folder. */
+  root: string;
+  files: LocalFile[];
+  /** Real paths of the folders on the current branch of the walk (a link back to one is a loop). */
+  walking: Set<string>;
+}
+
+/** Walks `folder` (a real path) whose files go under the artifact path `prefix` ("" = the root). */
+async function walk(ctx: WalkContext, folder: string, prefix: string): Promise<void> {
   const entries: Dirent[] = await readdir(folder, { withFileTypes: true });
   for (const [i, entry] of entries.entries()) {
     const absolute = join(folder, entry.name);
+    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
     // Synchronous lstat: microseconds on a local disk, much cheaper than a thread-pool round trip each.
-    if (entry.isFile())
-      files.push({ source: absolute, path: relativePath(root, absolute), size: lstatSync(absolute).size });
-    else if (entry.isDirectory()) await walk(root, absolute, files);
-    else if (entry.isSymbolicLink()) await addSymlink(root, absolute, relativePath(root, absolute), files);
+    if (entry.isFile()) ctx.files.push({ source: absolute, path, size: lstatSync(absolute).size });
+    else if (entry.isDirectory()) await walkInto(ctx, absolute, path);
+    else if (entry.isSymbolicLink()) await addSymlink(ctx, absolute, path);
     if (i % 1024 === 1023) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-function relativePath(root: string, absolute: string): string {
-  return relative(root, absolute).split(sep).join("/");
+async function walkInto(ctx: WalkContext, folder: string, path: string): Promise<void> {
+  ctx.walking.add(folder);
+  try {
+    await walk(ctx, folder, path);
+  } finally {
+    ctx.walking.delete(folder);
+  }
 }
 
-/** Follows a symlink only when it stays inside the folder being logged. */
-async function addSymlink(root: string, absolute: string, path: string, files: LocalFile[]): Promise<void> {
+/** Follows a symlink only when it stays inside the folder being logged (checked against the walk's root). */
+async function addSymlink(ctx: WalkContext, absolute: string, path: string): Promise<void> {
+  const { root } = ctx;
   const resolved = await realpath(absolute).catch(() => null);
   if (resolved === null) {
     throw new ArtifactError(
@@ -91,16 +107,14 @@ async function addSymlink(root: string, absolute: string, path: string, files: L
     );
   }
   const info = await stat(resolved);
-  if (info.isFile()) files.push({ source: resolved, path, size: info.size });
+  if (info.isFile()) ctx.files.push({ source: resolved, path, size: info.size });
   else if (info.isDirectory()) {
-    if (absolute.startsWith(resolved + sep)) {
+    if (ctx.walking.has(resolved)) {
       throw new ArtifactError(
         "INVALID_ARGUMENT",
-        `symlink ${absolute} points at its own parent folder (a loop)`,
+        `symlink ${absolute} points at ${resolved}, a folder that contains the link (a loop); remove the link`,
       );
     }
-    const nested: LocalFile[] = [];
-    await walk(resolved, resolved, nested);
-    for (const file of nested) files.push({ ...file, path: `${path}/${file.path}` });
+    await walkInto(ctx, resolved, path);
   }
 }
