@@ -4,13 +4,24 @@
  * no reader (Python scaffold included) ever sees a partial version.
  */
 import { randomBytes } from "node:crypto";
+import { rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { formatVersion } from "../../core/names.js";
 import { buildRecord, PRODUCER } from "../../core/record.js";
 import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
 import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import { claimKey, readmeKey, recordKey, stagingPrefix, versionPrefix } from "./layout.js";
+import { errnoOf } from "../../storage/fs-errors.js";
+import {
+  artifactPrefix,
+  claimKey,
+  metaPrefix,
+  readmeKey,
+  recordKey,
+  stagingPrefix,
+  stagingRoot,
+  versionPrefix,
+} from "./layout.js";
 import type { LocalFile } from "./local-files.js";
 import { nextVersionNumber, scanArtifact } from "./scan.js";
 import { deletePrefix, uploadFiles } from "./transfer.js";
@@ -76,6 +87,29 @@ async function logStaged(input: LogVersionInput): Promise<VersionRecord> {
     throw tooManyRaces(input);
   } finally {
     await deletePrefix(driver, staging).catch(() => {});
+    await pruneEmptyFolders(driver, collection, name);
+  }
+}
+
+/**
+ * Local disk: removes the now empty `meta/staging/` folder and, when they are empty too, `meta/`, the
+ * artifact folder and the collection folder, so that an interrupted first log leaves nothing that
+ * Python scaffold would list as an artifact. `rmdir` only removes empty folders, so a concurrent
+ * writer's files are never touched.
+ */
+async function pruneEmptyFolders(driver: StorageDriver, collection: string, name: string): Promise<void> {
+  if (!driver.localPath) return;
+  const keys = [
+    stagingRoot(collection, name),
+    metaPrefix(collection, name),
+    artifactPrefix(collection, name),
+  ];
+  for (const key of [...keys, `${collection}/`]) {
+    try {
+      await rmdir(driver.localPath(key.slice(0, -1)));
+    } catch (error) {
+      if (errnoOf(error) !== "ENOENT") return;
+    }
   }
 }
 
