@@ -84,10 +84,12 @@ async function benchTarget(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const manager = new FileSystemArtifactManager({ url: target.url, storageOptions: target.storageOptions });
-  for (const [label, path, bytes, files] of [
+  const sets = [
     [`1×${BIG_MIB} MiB`, data.big, BIG_MIB * 1048576, 1],
     [`${SMALL}×4 KiB`, data.small, SMALL * 4096, SMALL],
-  ] as const) {
+  ] as const;
+  // `--small 0` / `--big-mib 0` leave a set out.
+  for (const [label, path, bytes, files] of sets.filter(([, , b, f]) => b > 0 && f > 0)) {
     const rate = (s: number) =>
       files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
     const name = files === 1 ? "big" : "small";

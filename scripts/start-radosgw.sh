@@ -22,6 +22,9 @@ if [ "$CMD" = stop ]; then
   rm -rf "$D"; exit 0
 fi
 [ "$CMD" = start ] || { echo "unknown command $CMD" >&2; exit 2; }
+trap 'echo "start-radosgw.sh: line $LINENO failed: $BASH_COMMAND (logs in $D/log)" >&2' ERR
+# retry CMD…: a mon that is still busy (a loaded machine) refuses commands for a few seconds.
+retry() { for _ in 1 2 3 4 5 6 7 8 9 10; do "$@" >/dev/null 2>&1 && return 0; sleep 2; done; "$@"; }
 for b in radosgw ceph-mon ceph-osd ceph radosgw-admin; do
   command -v "$b" >/dev/null || { echo "$b not found: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2; exit 127; }
 done
@@ -78,13 +81,13 @@ for i in $(seq 1 10); do ID=$(timeout 30 ceph osd new "$UUID" 2>/dev/null) && br
 [ -n "$ID" ] || { echo "ceph osd new failed (mon not ready); logs in $D/log" >&2; exit 1; }
 mkdir -p "$D/osd/ceph-$ID"
 ceph-osd -i "$ID" --mkfs --osd-uuid "$UUID" >/dev/null 2>&1
-ceph osd crush add-bucket localhost host >/dev/null 2>&1
-ceph osd crush move localhost root=default >/dev/null 2>&1
-ceph osd crush add "osd.$ID" 1.0 host=localhost >/dev/null 2>&1
+retry timeout 30 ceph osd crush add-bucket localhost host
+retry timeout 30 ceph osd crush move localhost root=default
+retry timeout 30 ceph osd crush add "osd.$ID" 1.0 host=localhost
 ceph-osd -i "$ID" >/dev/null 2>&1
 radosgw -n client.rgw.test >/dev/null 2>&1
 ok=0
 for i in $(seq 1 90); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/" && { ok=1; break; }; sleep 1; done
 [ $ok = 1 ] || { echo "radosgw did not answer on 127.0.0.1:$PORT; logs in $D/log" >&2; exit 1; }
-timeout 60 radosgw-admin user create --uid=test --display-name=test --access-key=test --secret-key=testsecret >/dev/null
+retry sh -c 'timeout 30 radosgw-admin user info --uid=test || timeout 60 radosgw-admin user create --uid=test --display-name=test --access-key=test --secret-key=testsecret'
 echo "radosgw ready on http://127.0.0.1:$PORT (CEPH_CONF=$D/ceph.conf)"

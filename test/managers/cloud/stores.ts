@@ -46,6 +46,7 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
         maxAttempts: 1,
         timeoutMs: 5000,
         readChunkSize: 1024 * 1024,
+        readConcurrency: 3,
       },
     }),
   },
@@ -59,6 +60,7 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
         retryOptions: { autoRetry: false },
         timeoutMs: 5000,
         readChunkSize: 1024 * 1024,
+        readConcurrency: 3,
       },
     }),
   },
@@ -75,6 +77,7 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
           retryOptions: { maxTries: 1 },
           timeoutMs: 5000,
           readChunkSize: 1024 * 1024,
+          readConcurrency: 3,
         },
       };
     },
