@@ -1,7 +1,10 @@
 /**
- * The write rule of store format v1: claim → upload → commit record. On drivers with an atomic
- * prefix rename (local disk, memory) files are staged first and renamed into `v<N>/` in one step, so
- * no reader (Python scaffold included) ever sees a partial version.
+ * The write rule of store format v1, in two orders:
+ * - drivers with an atomic prefix rename (local disk, memory): upload into `meta/staging/<id>/` →
+ *   claim N → rename the staging folder to `v<N>/` in one step → commit record, so no reader (Python
+ *   scaffold included) ever sees a partial version;
+ * - object stores: claim N → upload into `v<N>/` → list it to confirm every file → commit record.
+ * A failure after the claim deletes the `v<N>/` files and keeps the claim (N stays burnt).
  */
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
