@@ -77,11 +77,16 @@ export interface OperationOptions {
 /** A version selector: `"vN"`, `N`, `"latest"` or an alias name. @default "latest" */
 export type VersionSelector = string | number;
 
+/** The `collection` option every call on an artifact takes. */
 export interface CollectionOption {
   /** Collection to use. @default the manager's `activeCollection` */
   collection?: string;
 }
 
+/**
+ * Options of `logFiles(name, localPath, options)`: where the version goes, what it says about itself,
+ * and cancellation / progress. Validated up front (`INVALID_ARGUMENT` naming the option).
+ */
 export interface LogFilesOptions extends OperationOptions, CollectionOption {
   /** Description of the version (stored in `meta/readme.txt` and the record). */
   description?: string;
@@ -91,8 +96,13 @@ export interface LogFilesOptions extends OperationOptions, CollectionOption {
   metadata?: Record<string, unknown>;
 }
 
+/** Options of `logFolder` and `FolderLog.commit`: those of `logFiles` without `artifactPath`. */
 export type LogFolderOptions = Omit<LogFilesOptions, "artifactPath">;
 
+/**
+ * Options of `downloadArtifact(name, options)`: which version, where to (a temporary folder without
+ * `to`), which files, and cancellation / progress. Validated up front (`INVALID_ARGUMENT`).
+ */
 export interface DownloadOptions extends OperationOptions, CollectionOption {
   /** @default "latest" */
   version?: VersionSelector;
@@ -109,17 +119,23 @@ export interface DownloadOptions extends OperationOptions, CollectionOption {
   paths?: string[];
 }
 
+/** Options of calls on one version (`getVersion`, `setAlias`): which collection and version. */
 export interface VersionOptions extends CollectionOption {
   /** @default "latest" */
   version?: VersionSelector;
+  /** Cancels the call; the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 
+/** Options of `verify`: the version to re-read, and progress events while its files are hashed. */
 export interface VerifyOptions extends VersionOptions {
+  /** Receives progress events (`operation: "verify"`). */
   onProgress?: ProgressListener;
 }
 
+/** Options of listings of one artifact (`listVersions`, `listAliases`). */
 export interface ListOptions extends CollectionOption {
+  /** Cancels the listing; the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateDownloadPaths } from "../core/download-paths.js";
 import { validateArtifactName, validateCollection } from "../core/names.js";
+import { validateOperationOptions } from "../core/operation-options.js";
 import type {
   Artifact,
   CollectionOption,
@@ -132,6 +133,7 @@ export abstract class ArtifactManager {
     options: LogFolderOptions = {},
   ): Promise<Artifact | null> {
     validateArtifactName(name);
+    validateOperationOptions(options);
     this.collectionOf(options);
     await using folder = await this.openFolderLog(name);
     await write(folder.path);
@@ -171,6 +173,7 @@ export abstract class ArtifactManager {
   downloadArtifact(name: string, options?: Omit<DownloadOptions, "to">): Promise<TmpArtifact>;
   async downloadArtifact(name: string, options: DownloadOptions = {}): Promise<Artifact | TmpArtifact> {
     validateArtifactName(name);
+    validateOperationOptions(options);
     const paths = validateDownloadPaths(options.paths);
     const request: DownloadOptions = { ...options, ...(paths ? { paths } : {}) };
     if (options.to !== undefined) return this.downloadTo(name, options.to, request);

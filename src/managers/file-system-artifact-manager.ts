@@ -11,6 +11,7 @@ import {
   validateArtifactName,
   validateCollection,
 } from "../core/names.js";
+import { validateOperationOptions } from "../core/operation-options.js";
 import { validateMetadata } from "../core/record.js";
 import type {
   Artifact,
@@ -93,6 +94,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
 
   async logFiles(name: string, localPath: string, options: LogFilesOptions = {}): Promise<Artifact> {
     validateArtifactName(name);
+    validateOperationOptions(options);
     const collection = this.collectionOf(options);
     const metadata = validateMetadata(options.metadata);
     if (options.description !== undefined && typeof options.description !== "string") {

@@ -32,15 +32,19 @@ export interface ObjectInfo {
 /** One entry of a listing: an object, or (with `delimiter`) a common prefix ending in '/'. */
 export type ListEntry = ({ type: "object" } & ObjectInfo) | { type: "prefix"; key: string };
 
+/** Options every driver call takes. */
 export interface DriverCallOptions {
+  /** Cancels the call; it rejects with `signal.reason` and leaves nothing half written. */
   signal?: AbortSignal;
 }
 
+/** Options of `read`. */
 export interface ReadOptions extends DriverCallOptions {
   /** Byte range; `length` undefined = to the end. */
   range?: { offset: number; length?: number };
 }
 
+/** Options of `write`: conditions (create-only, if-match), size and content type hints, progress. */
 export interface WriteOptions extends DriverCallOptions {
   /** Create-only: throw `ALREADY_EXISTS` when the key exists, atomically with respect to other writers. */
   ifNotExists?: boolean;
@@ -54,12 +58,16 @@ export interface WriteOptions extends DriverCallOptions {
   onBytes?: (bytesWritten: number) => void;
 }
 
+/** What `write` stored. */
 export interface WriteResult {
   key: string;
+  /** Bytes written. */
   size: number;
+  /** The new object's version tag, usable as `ifMatch`, when the store returns one. */
   etag?: string;
 }
 
+/** Options of `list`. */
 export interface ListOptions extends DriverCallOptions {
   /** With `true`, list one level: objects directly under the prefix plus `prefix` entries for sub-folders. @default false (recursive) */
   delimiter?: boolean;
