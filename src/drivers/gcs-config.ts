@@ -17,6 +17,11 @@ export interface GcsDriverOptions {
   keyFilename?: string;
   /** Resumable-upload chunk size in bytes for streamed writes (each chunk is retried on its own). @default 16 MiB */
   chunkSize?: number;
+  /**
+   * Have the SDK check crc32c on whole-object downloads. Off by default: the manager checks the
+   * sha256 of every downloaded file, and the SDK's JavaScript crc32c halves download speed. @default false
+   */
+  downloadValidation?: boolean;
   /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
   [clientOption: string]: unknown;
 }
@@ -24,12 +29,13 @@ export interface GcsDriverOptions {
 /** Chunk size of resumable uploads (a multiple of 256 KiB, as GCS requires). */
 export const DEFAULT_GCS_CHUNK_SIZE = 16 * 1024 * 1024;
 
-const OWN_KEYS = ["chunkSize", ...LAYER_OPTION_KEYS];
+const OWN_KEYS = ["chunkSize", "downloadValidation", ...LAYER_OPTION_KEYS];
 
 /** The client and transfer settings of one GCS driver. */
 export interface ResolvedGcsClient {
   storage: Storage;
   chunkSize: number;
+  downloadValidation: boolean;
 }
 
 /** Builds the `Storage` client from `storageOptions` and the environment. */
@@ -45,5 +51,10 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   if (config.projectId === undefined && (apiEndpoint !== undefined || process.env.STORAGE_EMULATOR_HOST)) {
     config.projectId = process.env.GOOGLE_CLOUD_PROJECT || "local";
   }
-  return { storage: new Storage(config), chunkSize: Math.ceil(chunkSize / 262_144) * 262_144 };
+  const downloadValidation = options.downloadValidation === true;
+  return {
+    storage: new Storage(config),
+    chunkSize: Math.ceil(chunkSize / 262_144) * 262_144,
+    downloadValidation,
+  };
 }

@@ -23,8 +23,8 @@ export function openGcsRead(driver: GcsDriver, key: string, options: ReadOptions
   const stream = driver.file(key).createReadStream({
     ...(range ? { start: range.offset } : {}),
     ...(range?.length !== undefined ? { end: range.offset + range.length - 1 } : {}),
-    // crc32c/md5 are checked on whole-object reads (the SDK skips ranges).
-    validation: range ? false : "crc32c",
+    // The SDK can check crc32c only on whole-object reads; off unless asked (see GcsDriverOptions).
+    validation: !range && driver.resolved.downloadValidation ? "crc32c" : false,
   });
   return new Promise((resolve, reject) => {
     const onAbort = () => stream.destroy(signal?.reason);

@@ -79,4 +79,20 @@ describe("gcs driver against the fake", () => {
       delete process.env.STORAGE_EMULATOR_HOST;
     }
   });
+
+  it("downloadValidation makes the SDK reject an object whose bytes do not match its crc32c", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const checked = await createDriver("gs://am-tests/validation", {
+      apiEndpoint: fake.endpoint,
+      downloadValidation: true,
+    });
+    await checked.write("v.bin", "original content");
+    const object = fake.store.buckets.get("am-tests")?.get("validation/v.bin");
+    await writeFile(object?.file as string, "ORIGINAL content");
+    const read = async (driver: typeof checked) =>
+      Buffer.concat(await (await driver.read("v.bin")).toArray()).toString();
+    await expect(read(checked)).rejects.toThrow();
+    const unchecked = await createDriver("gs://am-tests/validation", { apiEndpoint: fake.endpoint });
+    expect(await read(unchecked)).toBe("ORIGINAL content");
+  });
 });
