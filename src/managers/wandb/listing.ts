@@ -3,8 +3,9 @@
  * collections), collections of a type that have a committed version (our artifact names), and the
  * committed versions of a collection with their aliases.
  */
+
+import { compareCodePoints } from "../../core/compare.js";
 import { ArtifactError } from "../../errors.js";
-import { compareCodePoints } from "./manifest.js";
 import { COLLECTION_VERSIONS, PROJECT_ARTIFACT_TYPES, TYPE_COLLECTIONS } from "./queries.js";
 import type { WandbSession } from "./session.js";
 

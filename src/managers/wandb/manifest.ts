@@ -2,7 +2,9 @@
  * The W&B artifact manifest (version 1) and its two digests (PROTOCOL.md section 3): the artifact
  * digest (hex md5 over sorted `path:digest` lines) and the manifest digest (base64 md5 of the bytes).
  */
+
 import { createHash } from "node:crypto";
+import { compareCodePoints } from "../../core/compare.js";
 import { ArtifactError } from "../../errors.js";
 
 /** One `contents` entry. Unknown keys are kept when parsing and ignored. */
@@ -21,11 +23,6 @@ export interface WandbManifest {
   storagePolicy: "wandb-storage-policy-v1";
   storagePolicyConfig: { storageLayout?: "V1" | "V2"; storageRegion?: string };
   contents: Record<string, ManifestEntry>;
-}
-
-/** Compares strings in Unicode code point order (Python's `sorted`, UTF-8 byte order). */
-export function compareCodePoints(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** `md5("wandb-artifact-manifest-v1\n" + "path:digest\n"…)` in hex, entries sorted by code point. */

@@ -3,10 +3,10 @@
  * hashing the bytes as they stream in without writing them anywhere. Mismatches are data, not errors.
  */
 
+import { compareCodePoints } from "../../core/compare.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
 import { isArtifactError } from "../../errors.js";
-import { compareCodePoints } from "./manifest.js";
 import { fetchFileUrls, fetchManifest, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";

@@ -3,7 +3,10 @@
  * wire protocol (GraphQL + pre-signed URLs, ../shared/wandb/PROTOCOL.md). Collections are W&B artifact
  * types; artifact names are W&B artifact collections; versions are the server's `vN`.
  */
+
+import { compareCodePoints } from "../../core/compare.js";
 import { validateArtifactName } from "../../core/names.js";
+import { validateOperationOptions } from "../../core/operation-options.js";
 import type {
   Artifact,
   CollectionOption,
@@ -21,7 +24,6 @@ import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
 import { downloadVersion } from "./download.js";
 import { hasCommittedVersion, listCollections, listCommittedVersions, listTypes } from "./listing.js";
 import { logFilesToWandb } from "./log-files.js";
-import { compareCodePoints } from "./manifest.js";
 import { fetchManifest, resolveVersion } from "./resolve.js";
 import { WandbSession } from "./session.js";
 import { settingsFrom, type WandbTransferOptions, wandbTypeOf } from "./settings.js";
@@ -57,6 +59,7 @@ export class WandbArtifactManager extends ArtifactManager {
   /** Logs a file or folder as the next version; versions of one name are logged one at a time. */
   async logFiles(name: string, localPath: string, options: LogFilesOptions = {}): Promise<Artifact> {
     validateArtifactName(name);
+    validateOperationOptions(options);
     const type = this.#type(options);
     const key = `${type}/${name}`;
     const previous = this.#queues.get(key) ?? Promise.resolve();

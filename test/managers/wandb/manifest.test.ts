@@ -1,9 +1,9 @@
 /** The digest examples worked out in PROTOCOL.md section 3.3-3.5, and code point ordering. */
 import { describe, expect, it } from "vitest";
+import { compareCodePoints } from "../../../src/core/compare.js";
 import {
   artifactDigest,
   buildManifest,
-  compareCodePoints,
   md5Base64,
   parseManifest,
   serializeManifest,
