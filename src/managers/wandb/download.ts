@@ -1,17 +1,19 @@
 /**
  * Downloading a version (PROTOCOL.md 4.2-4.3): every manifest file is fetched from its pre-signed URL
- * into a staging folder beside the target, its base64 md5 checked against the manifest, and only when
- * all files are verified are they moved into the target, so it never holds a partial download.
+ * into a staging folder (beside the target, or inside it when it holds files), its base64 md5 checked
+ * against the manifest, and only when all files are verified are they moved into the target with the
+ * same rules as every backend (download-staging.ts): file/folder clashes are refused before anything
+ * moves, so the target never holds a partial download.
  * With `paths`, only those manifest entries are fetched and checked.
  */
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pickDownloadFiles } from "../../core/download-paths.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
-import { checkDownloadTarget } from "../download-target.js";
+import { createStaging, publish, targetIsEmpty } from "../download-staging.js";
 import type { ManifestEntry } from "./manifest.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
@@ -42,11 +44,10 @@ interface PlannedFile {
 export async function downloadVersion(session: WandbSession, request: DownloadVersionRequest) {
   const { signal, onProgress } = request;
   const target = resolve(request.to);
-  await checkDownloadTarget(target);
+  const empty = await targetIsEmpty(target);
   const version = await resolveVersion(session, request, signal);
   const files = await planDownload(session, version, request);
-  await mkdir(dirname(target), { recursive: true });
-  const staging = await mkdtemp(`${target}.partial-`);
+  const staging = await createStaging(target, empty);
   try {
     const totalBytes = files.reduce((sum, f) => sum + (f.entry.size ?? 0), 0);
     onProgress?.({ type: "start", operation: "download", files: files.length, totalBytes });
@@ -66,11 +67,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
       { concurrency: session.settings.concurrency, signal },
     );
     signal?.throwIfAborted(); // an abort after the last byte still leaves the target untouched
-    await mkdir(target, { recursive: true });
-    for (const file of files) {
-      await mkdir(dirname(join(target, file.path)), { recursive: true });
-      await rename(join(staging, file.path), join(target, file.path));
-    }
+    await publish(staging, target);
     onProgress?.({ type: "done", operation: "download", files: files.length, bytes });
     return version;
   } finally {
