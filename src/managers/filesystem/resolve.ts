@@ -1,6 +1,7 @@
 /** Version selectors → concrete version numbers, with NOT_FOUND messages that say what exists. */
-import { formatVersion, parseVersion, validateAlias } from "../../core/names.js";
+import { formatVersion, validateAlias } from "../../core/names.js";
 import type { VersionSelector } from "../../core/types.js";
+import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { readAlias } from "./aliases.js";
@@ -47,33 +48,19 @@ async function selectorNumber(
   selector: VersionSelector,
   visible: number[],
 ): Promise<number> {
-  if (typeof selector === "number") {
-    if (Number.isSafeInteger(selector) && selector >= 0) return selector;
-    throw badSelector(selector);
-  }
-  if (typeof selector !== "string" || selector === "") throw badSelector(selector);
-  if (selector === "latest") return visible.at(-1) as number;
-  const parsed =
-    parseVersion(selector) ?? (/^(0|[1-9][0-9]*)$/.test(selector) ? Number(selector) : undefined);
-  if (parsed !== undefined) return parsed;
-  if (/^v?[0-9]+$/.test(selector)) throw badSelector(selector);
-  validateAlias(selector);
-  const target = await readAlias(driver, collection, name, selector);
+  const parsed = parseVersionSelector(selector);
+  if (parsed.kind === "latest") return visible.at(-1) as number;
+  if (parsed.kind === "number") return parsed.n;
+  validateAlias(parsed.alias);
+  const target = await readAlias(driver, collection, name, parsed.alias);
   if (target === undefined) {
     throw new ArtifactError(
       "NOT_FOUND",
-      `artifact '${name}' in collection '${collection}' has no alias '${selector}' (versions: ${describeVersions(visible)}; set one with setAlias)`,
-      { context: { operation: "resolve", name, collection, alias: selector } },
+      `artifact '${name}' in collection '${collection}' has no alias '${parsed.alias}' (versions: ${describeVersions(visible)}; set one with setAlias)`,
+      { context: { operation: "resolve", name, collection, alias: parsed.alias } },
     );
   }
   return target;
-}
-
-function badSelector(selector: unknown): ArtifactError {
-  return new ArtifactError(
-    "INVALID_ARGUMENT",
-    `invalid \`version\` ${JSON.stringify(selector)}: use "latest", "v3", 3 or an alias name`,
-  );
 }
 
 /** "v0, v1, v2" (shortened in the middle for long histories). */

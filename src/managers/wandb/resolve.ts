@@ -2,8 +2,9 @@
  * Reading one version (PROTOCOL.md 4.1-4.3): resolve `vN` / `latest` / an alias inside a type and
  * collection, fetch its manifest from the pre-signed URL, and page through its files' download URLs.
  */
-import { parseVersion, validateAlias } from "../../core/names.js";
+import { formatVersion, parseVersion, validateAlias } from "../../core/names.js";
 import type { VersionSelector } from "../../core/types.js";
+import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";
 import { parseManifest, type WandbManifest } from "./manifest.js";
 import { ARTIFACT_FILE_URLS, ARTIFACT_MEMBERSHIP } from "./queries.js";
@@ -47,19 +48,17 @@ type MembershipAnswer = {
   } | null;
 };
 
-/** The alias name the server resolves for a selector: `latest`, `vN` or an alias. */
+/**
+ * The alias name the server resolves for a selector: `latest`, `vN` for a version (`3`, `"3"`, `"v3"`,
+ * parsed like every backend does) or an alias.
+ */
 export function aliasOf(selector: VersionSelector | undefined): string {
-  if (selector === undefined) return "latest";
-  if (typeof selector === "number" && Number.isInteger(selector) && selector >= 0) return `v${selector}`;
-  if (typeof selector !== "string" || (/^v[0-9]+$/.test(selector) && parseVersion(selector) === undefined)) {
-    throw new ArtifactError(
-      "INVALID_ARGUMENT",
-      `invalid \`version\` ${JSON.stringify(selector)}: use "latest", "v3", 3 or an alias name`,
-    );
-  }
+  const parsed = parseVersionSelector(selector);
+  if (parsed.kind === "latest") return "latest";
+  if (parsed.kind === "number") return formatVersion(parsed.n);
   // W&B aliases only forbid '/' and ':' (PROTOCOL.md 6), so reads accept aliases set by other tools
-  if (!/^[^/:]{1,128}$/.test(selector)) validateAlias(selector);
-  return selector;
+  if (!/^[^/:]{1,128}$/.test(parsed.alias)) validateAlias(parsed.alias);
+  return parsed.alias;
 }
 
 /** The metadata JSON text of a version as an object; anything else (null, bad JSON) is left out. */

@@ -1,6 +1,6 @@
 /**
  * W&B downloads into a folder that already holds files: a file/folder clash is INVALID_ARGUMENT naming
- * the path with nothing moved (the shared staging/merge of every backend), and version selectors.
+ * the path with nothing moved (the shared staging/merge of every backend).
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
