@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
+import type { UploadPart } from "./multipart.js";
 
 /** A local file to log with its artifact path, size and base64 md5. */
 export interface LocalFile {
@@ -12,6 +13,8 @@ export interface LocalFile {
   size: number;
   /** base64 md5 (the manifest entry digest). */
   digest: string;
+  /** The parts of a file at or above the multipart threshold, hashed in the same read as `digest`. */
+  parts?: UploadPart[] | undefined;
 }
 
 /**

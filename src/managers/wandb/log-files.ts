@@ -5,6 +5,7 @@ import type { LogFilesOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { collectLocalFiles, type LocalFile, md5File } from "./local-files.js";
 import { logVersion } from "./log-version.js";
+import { hashFileAndParts } from "./multipart.js";
 import type { WandbSession } from "./session.js";
 
 /** A `logFiles` call resolved to a type and name. */
@@ -20,16 +21,27 @@ export async function logFilesToWandb(session: WandbSession, request: LogFilesRe
   checkMetadata(request.metadata);
   await session.entity(signal); // a missing or bad key fails here, before any file is read or sent
   const listed = await collectLocalFiles(request.localPath, request.artifactPath);
-  const files: LocalFile[] = await mapConcurrent(
-    listed,
-    async (file) => ({ ...file, digest: (await md5File(file.localPath, { signal })).base64 }),
-    { concurrency: session.settings.concurrency, signal },
-  );
+  const files: LocalFile[] = await mapConcurrent(listed, (file) => hashLocalFile(session, file, signal), {
+    concurrency: session.settings.concurrency,
+    signal,
+  });
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
   const index = await logVersion(session, { ...request, files });
   onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: totalBytes });
   return index;
+}
+
+/** The file's digest; for a multipart-sized file also its part md5s, from the same single read. */
+async function hashLocalFile(
+  session: WandbSession,
+  file: Omit<LocalFile, "digest">,
+  signal: AbortSignal | undefined,
+): Promise<LocalFile> {
+  if (file.size >= session.settings.multipartThreshold) {
+    return { ...file, ...(await hashFileAndParts(file, session.settings.multipartPartSize, signal)) };
+  }
+  return { ...file, digest: (await md5File(file.localPath, { signal })).base64 };
 }
 
 function checkMetadata(metadata: unknown): void {

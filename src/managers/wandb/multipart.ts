@@ -4,10 +4,11 @@
  * `Content-Type`, then `completeMultipartUploadArtifact` with the returned ETags.
  */
 
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { ArtifactError } from "../../errors.js";
 import type { LocalFile } from "./local-files.js";
-import { md5File } from "./local-files.js";
 import { COMPLETE_MULTIPART_UPLOAD } from "./queries.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -34,20 +35,45 @@ export function defaultPartSize(size: number): number {
   return Math.max(MIN_PART_SIZE, Math.ceil(needed / 4096) * 4096);
 }
 
-/** Splits the file into parts and hashes each one (streamed). */
-export async function planParts(
-  file: LocalFile,
+/**
+ * Hashes a big file in ONE streamed read: the whole file's base64 md5 (the manifest digest) and each
+ * part's md5 (the slices are hashed from the same chunks), so a multipart upload reads the file twice
+ * in all: once here, once to send it.
+ */
+export async function hashFileAndParts(
+  file: { localPath: string; size: number },
   partSize: number | undefined,
   signal: AbortSignal | undefined,
-): Promise<UploadPart[]> {
+): Promise<{ digest: string; parts: UploadPart[] }> {
   const size = partSize ?? defaultPartSize(file.size);
+  const whole = createHash("md5");
   const parts: UploadPart[] = [];
-  for (let start = 0, n = 1; start < file.size; start += size, n++) {
-    const end = Math.min(file.size, start + size) - 1;
-    const md5 = await md5File(file.localPath, { start, end, signal });
-    parts.push({ partNumber: n, start, end, hexMD5: md5.hex, base64MD5: md5.base64 });
+  let part = createHash("md5");
+  let start = 0;
+  let offset = 0;
+  const closePart = () => {
+    const md5 = part.digest();
+    parts.push({ partNumber: parts.length + 1, start, end: offset - 1, ...md5Strings(md5) });
+    part = createHash("md5");
+    start = offset;
+  };
+  const range = { start: 0, end: Math.max(0, file.size - 1), ...(signal ? { signal } : {}) };
+  for await (const data of createReadStream(file.localPath, range)) {
+    whole.update(data as Buffer);
+    for (let chunk = data as Buffer; chunk.length > 0; ) {
+      const take = Math.min(chunk.length, start + size - offset);
+      part.update(chunk.subarray(0, take));
+      offset += take;
+      chunk = chunk.subarray(take);
+      if (offset === start + size) closePart();
+    }
   }
-  return parts;
+  if (offset > start) closePart();
+  return { digest: whole.digest("base64"), parts };
+}
+
+function md5Strings(md5: Buffer): { hexMD5: string; base64MD5: string } {
+  return { hexMD5: md5.toString("hex"), base64MD5: md5.toString("base64") };
 }
 
 /** Uploads the parts to their URLs and completes the upload. */

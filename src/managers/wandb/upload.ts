@@ -8,7 +8,7 @@ import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { LocalFile } from "./local-files.js";
-import { planParts, type UploadPart, uploadMultipart } from "./multipart.js";
+import { type UploadPart, uploadMultipart } from "./multipart.js";
 import { CREATE_ARTIFACT_FILES } from "./queries.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -47,7 +47,7 @@ export async function uploadFiles(
   for (let i = 0; i < options.files.length; i += fileBatchSize) {
     const batch = options.files.slice(i, i + fileBatchSize);
     const limits = { concurrency, signal: options.signal };
-    const parts = await mapConcurrent(batch, (file) => partsFor(session, file, options.signal), limits);
+    const parts = batch.map((file) => file.parts); // hashed with the file digest (log-files.ts)
     const nodes = await createArtifactFiles(session, options, batch, parts);
     await mapConcurrent(
       batch,
@@ -62,11 +62,6 @@ export async function uploadFiles(
     );
   }
   return { births, uploadedBytes };
-}
-
-function partsFor(session: WandbSession, file: LocalFile, signal: AbortSignal | undefined) {
-  if (file.size < session.settings.multipartThreshold) return Promise.resolve(undefined);
-  return planParts(file, session.settings.multipartPartSize, signal);
 }
 
 async function createArtifactFiles(
