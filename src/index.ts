@@ -93,7 +93,11 @@ export {
   type WandbStoreUrl,
 } from "./managers/wandb/from-url.js";
 export type { WandbRetryOptions } from "./managers/wandb/retry.js";
-export type { WandbTransferOptions } from "./managers/wandb/settings.js";
+export {
+  DEFAULT_WANDB_CONCURRENCY,
+  DEFAULT_WANDB_MAX_UPLOAD_BYTES_IN_FLIGHT,
+  type WandbTransferOptions,
+} from "./managers/wandb/settings.js";
 export {
   WandbArtifactManager,
   type WandbArtifactManagerOptions,

@@ -20,6 +20,8 @@ export interface FaultRule {
    * the request unexecuted; N > 0 executes it and cuts the answer after N bytes.
    */
   cutAfterBytes?: number;
+  /** Storage uploads: hold the answer this many ms after the body arrived (widens overlap). */
+  delayMs?: number;
   /** How many matching requests fail. @default 1 */
   times?: number;
 }
@@ -36,6 +38,21 @@ export class Faults {
   readonly #rules: Array<FaultRule & { left: number }> = [];
   /** Every request the emulator served or failed, in order. */
   readonly requests: RequestRecord[] = [];
+  /** Declared bytes (`Content-Length`) of storage uploads being received or answered right now. */
+  uploadBytesInFlight = 0;
+  /** The most `uploadBytesInFlight` has been since the last reset. */
+  maxUploadBytesInFlight = 0;
+
+  /** Counts a storage upload as in flight; the returned function ends it. */
+  uploadStarted(bytes: number): () => void {
+    this.uploadBytesInFlight += bytes;
+    this.maxUploadBytesInFlight = Math.max(this.maxUploadBytesInFlight, this.uploadBytesInFlight);
+    let done = false;
+    return () => {
+      if (!done) this.uploadBytesInFlight -= bytes;
+      done = true;
+    };
+  }
 
   /** Adds a fault; returns `this` for chaining. */
   inject(rule: FaultRule): this {
@@ -47,6 +64,7 @@ export class Faults {
   reset(): void {
     this.#rules.length = 0;
     this.requests.length = 0;
+    this.maxUploadBytesInFlight = this.uploadBytesInFlight;
   }
 
   /** Faults not yet used up. */

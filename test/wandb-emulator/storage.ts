@@ -30,10 +30,16 @@ export async function handleStorage(
   }
   if (!checked.ok) return reply(checked.status, checked.why);
   if (req.method === "PUT" && checked.upload) {
-    const body = await readBody(req, fault?.cutAfterBytes);
-    if (body === undefined)
-      return deps.faults.record({ kind, ...(operation ? { operation } : {}), status: 0, faulted: true });
-    return storeUpload(checked.upload, body, req, deps.state, reply);
+    const ended = deps.faults.uploadStarted(Number(req.headers["content-length"] ?? 0));
+    try {
+      const body = await readBody(req, fault?.cutAfterBytes);
+      if (body === undefined)
+        return deps.faults.record({ kind, ...(operation ? { operation } : {}), status: 0, faulted: true });
+      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return storeUpload(checked.upload, body, req, deps.state, reply);
+    } finally {
+      ended();
+    }
   }
   if (req.method !== "GET") return reply(405, "MethodNotAllowed");
   const bytes =

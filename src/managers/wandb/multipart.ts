@@ -6,6 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import type { ByteBudget } from "../../core/byte-budget.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { ArtifactError } from "../../errors.js";
 import type { LocalFile } from "./local-files.js";
@@ -83,6 +84,8 @@ export async function uploadMultipart(
     file: LocalFile;
     node: FileUploadNode;
     parts: UploadPart[];
+    /** Bytes in flight shared with the other uploads of the log; each part holds its size. */
+    budget: ByteBudget;
     signal: AbortSignal | undefined;
     onBytes: (bytes: number) => void;
   },
@@ -106,20 +109,22 @@ export async function uploadMultipart(
         );
       }
       const headers = { "Content-MD5": part.base64MD5, "Content-Type": contentType };
-      const response = await withRetry(
-        () =>
-          putFile(url, {
-            body: { localPath: file.localPath, range: { start: part.start, end: part.end } },
-            size: part.end - part.start + 1,
-            headers,
-            signal,
-            onBytes: (bytes) => {
-              sentPerPart.set(part.partNumber, bytes);
-              report();
-            },
-          }),
-        { ...session.settings.retry, signal },
-      );
+      const size = part.end - part.start + 1;
+      const send = () =>
+        putFile(url, {
+          body: { localPath: file.localPath, range: { start: part.start, end: part.end } },
+          size,
+          headers,
+          signal,
+          onBytes: (bytes) => {
+            sentPerPart.set(part.partNumber, bytes);
+            report();
+          },
+        });
+      const response = await withRetry(() => options.budget.use(size, send, signal), {
+        ...session.settings.retry,
+        signal,
+      });
       return { partNumber: part.partNumber, hexMD5: String(response.etag ?? "") };
     },
     { concurrency: Math.min(4, session.settings.concurrency), signal },

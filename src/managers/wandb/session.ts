@@ -14,6 +14,7 @@ export interface WandbSessionSettings {
   retry: WandbRetryOptions;
   timeoutMs: number;
   concurrency: number;
+  maxUploadBytesInFlight: number;
   fileBatchSize: number;
   multipartThreshold: number;
   multipartPartSize: number | undefined;

@@ -7,6 +7,12 @@ import type { WandbSessionSettings } from "./session.js";
 /** File uploads/downloads in flight at once on W&B when the caller does not say. */
 export const DEFAULT_WANDB_CONCURRENCY = 8;
 
+/**
+ * Upload bytes in flight at once on W&B when the caller does not say: whole-file PUTs and multipart
+ * parts wait for room under this cap, on top of the `concurrency` limit (512 MiB).
+ */
+export const DEFAULT_WANDB_MAX_UPLOAD_BYTES_IN_FLIGHT = 512 * 1024 ** 2;
+
 /** How the manager talks to W&B. */
 export interface WandbTransferOptions {
   /** Retry policy for GraphQL and storage requests (429/5xx/connection errors). @default the SDK's: 20 retries, 2-60 s */
@@ -15,6 +21,11 @@ export interface WandbTransferOptions {
   timeoutMs?: number;
   /** File uploads/downloads in flight at once. @default 8 */
   concurrency?: number;
+  /**
+   * Most bytes of file uploads in flight at once per log (whole-file PUTs and multipart parts count
+   * their size; one bigger than the cap is sent alone). @default 536870912 (512 MiB)
+   */
+  maxUploadBytesInFlight?: number;
   /** Files per `createArtifactFiles` call. @default 1000 */
   fileBatchSize?: number;
   /** Files of at least this many bytes are uploaded in parts. @default 2147483648 (2 GiB) */
@@ -57,6 +68,11 @@ export function settingsFrom(options: WandbTransferOptions): WandbSessionSetting
     retry: options.retry ?? {},
     timeoutMs: positive("timeoutMs", options.timeoutMs, 30_000),
     concurrency: positive("concurrency", options.concurrency, DEFAULT_WANDB_CONCURRENCY),
+    maxUploadBytesInFlight: positive(
+      "maxUploadBytesInFlight",
+      options.maxUploadBytesInFlight,
+      DEFAULT_WANDB_MAX_UPLOAD_BYTES_IN_FLIGHT,
+    ),
     fileBatchSize: positive("fileBatchSize", options.fileBatchSize, 1000),
     multipartThreshold: positive("multipartThreshold", options.multipartThreshold, MULTIPART_THRESHOLD),
     multipartPartSize:

@@ -4,6 +4,7 @@
  * Returns each path's birth artifact ID for the manifest.
  */
 
+import { ByteBudget } from "../../core/byte-budget.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
@@ -43,6 +44,7 @@ export async function uploadFiles(
 ): Promise<{ births: Map<string, string>; uploadedBytes: number }> {
   const births = new Map<string, string>();
   let uploadedBytes = 0;
+  const budget = new ByteBudget(session.settings.maxUploadBytesInFlight);
   const { fileBatchSize, concurrency } = session.settings;
   for (let i = 0; i < options.files.length; i += fileBatchSize) {
     const batch = options.files.slice(i, i + fileBatchSize);
@@ -54,7 +56,7 @@ export async function uploadFiles(
       async (file, index) => {
         const node = nodes[index] as FileUploadNode;
         births.set(file.path, node.artifact?.id ?? options.artifactId);
-        const sent = await uploadOne(session, file, node, parts[index], options);
+        const sent = await uploadOne(session, { file, node, parts: parts[index], budget }, options);
         uploadedBytes += sent;
         options.onProgress?.({ type: "file-done", path: file.path, size: file.size });
       },
@@ -93,30 +95,42 @@ async function createArtifactFiles(
   return nodes;
 }
 
+/** One file to send: its local file, the server's answer for it, its parts and the shared byte cap. */
+interface UploadJob {
+  file: LocalFile;
+  node: FileUploadNode;
+  parts: UploadPart[] | undefined;
+  budget: ByteBudget;
+}
+
 async function uploadOne(
   session: WandbSession,
-  file: LocalFile,
-  node: FileUploadNode,
-  parts: UploadPart[] | undefined,
+  job: UploadJob,
   options: UploadFilesOptions,
 ): Promise<number> {
+  const { file, node, parts, budget } = job;
   const onBytes = (bytes: number) =>
     options.onProgress?.({ type: "file", path: file.path, bytes, totalBytes: file.size });
   if (node.uploadMultipartUrls && parts) {
-    await uploadMultipart(session, { file, node, parts, signal: options.signal, onBytes });
+    await uploadMultipart(session, { file, node, parts, budget, signal: options.signal, onBytes });
     return file.size;
   }
   if (node.uploadUrl === null) return 0; // the server already holds these bytes (file-level dedup)
   const put = (target: FileUploadNode) =>
     withRetry(
       () =>
-        putFile(target.uploadUrl as string, {
-          body: { localPath: file.localPath },
-          size: file.size,
-          headers: parseUploadHeaders(target.uploadHeaders),
-          signal: options.signal,
-          onBytes,
-        }),
+        budget.use(
+          file.size,
+          () =>
+            putFile(target.uploadUrl as string, {
+              body: { localPath: file.localPath },
+              size: file.size,
+              headers: parseUploadHeaders(target.uploadHeaders),
+              signal: options.signal,
+              onBytes,
+            }),
+          options.signal,
+        ),
       { ...session.settings.retry, signal: options.signal },
     );
   try {
