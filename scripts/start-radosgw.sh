@@ -25,8 +25,8 @@ fi
 trap 'echo "start-radosgw.sh: line $LINENO failed: $BASH_COMMAND (logs in $D/log)" >&2' ERR
 # retry CMD…: a mon that is still busy (a loaded machine) refuses commands for a few seconds.
 retry() { for _ in 1 2 3 4 5 6 7 8 9 10; do "$@" >/dev/null 2>&1 && return 0; sleep 2; done; "$@"; }
-for b in radosgw ceph-mon ceph-osd ceph radosgw-admin; do
-  command -v "$b" >/dev/null || { echo "$b not found: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2; exit 127; }
+for b in radosgw ceph-mon ceph-osd ceph radosgw-admin curl; do
+  command -v "$b" >/dev/null || { echo "$b not found: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd curl" >&2; exit 127; }
 done
 PORT=${3:-7480}; MON_PORT=${4:-6789}
 rm -rf "$D"; mkdir -p "$D"/{run,log,mon,osd,rgw}

@@ -21,12 +21,12 @@ export interface RadosgwServer {
 
 const SCRIPT = join(process.cwd(), "scripts", "start-radosgw.sh");
 const INSTALL_HINT =
-  "radosgw is needed by the S3 tests: install it with 'apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd' (.ci/run does this)";
+  "radosgw is needed by the S3 tests: install it with 'apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd curl' (.ci/run does this)";
 
 /** Starts radosgw (and its mon and OSD) on free ports under a new temp folder; one retry on a slow start. */
 export async function startRadosgw(): Promise<RadosgwServer> {
   try {
-    await run("sh", ["-c", "command -v radosgw && command -v ceph-mon && command -v ceph-osd"]);
+    await run("sh", ["-c", "command -v radosgw && command -v ceph-mon && command -v ceph-osd && command -v curl"]);
   } catch {
     throw new Error(INSTALL_HINT);
   }
