@@ -9,6 +9,11 @@ export interface GcsErrorSubject {
   url: string;
   key?: string;
   condition?: "ifNotExists" | "ifMatch";
+  /**
+   * What a 404 means: set to "bucket" once a bucket check confirmed it. Without it, a 404 of a write
+   * or a list is a missing bucket (neither has a missing object) and any other 404 a missing object.
+   */
+  missing?: "bucket";
 }
 
 interface GcsLikeError {
@@ -55,7 +60,7 @@ function classify(
   detail: string,
 ): [ErrorCode, string, boolean] {
   const what = s.key === undefined ? `bucket '${s.bucket}'` : `'${s.key}' in bucket '${s.bucket}'`;
-  if (status === 404 && /bucket/i.test(detail))
+  if (status === 404 && (s.missing === "bucket" || s.operation === "write" || s.operation === "list"))
     return [
       "NOT_FOUND",
       `GCS bucket '${s.bucket}' does not exist (${s.url}); create it or fix the URL`,

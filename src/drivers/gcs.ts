@@ -47,6 +47,7 @@ export class GcsDriver implements StorageDriver {
     atomicRenamePrefix: false,
   };
   readonly bucket: Bucket;
+  #bucketChecked = false;
 
   constructor(
     readonly url: string,
@@ -80,8 +81,9 @@ export class GcsDriver implements StorageDriver {
         ...(meta.generation !== undefined ? { etag: String(meta.generation) } : {}),
       };
     } catch (error) {
-      if (gcsStatus(error) === 404 && !/bucket/i.test((error as Error).message ?? "")) return null;
-      return this.fail(error, { operation: "stat", key }, options.signal);
+      if (gcsStatus(error) !== 404) return this.fail(error, { operation: "stat", key }, options.signal);
+      await this.checkBucket(options.signal);
+      return null;
     }
   }
 
@@ -99,6 +101,7 @@ export class GcsDriver implements StorageDriver {
     } catch (error) {
       // A range starting at or past the end (or any range of an empty object) is empty, not an error.
       if (gcsStatus(error) === 416) return emptyStream();
+      if (gcsStatus(error) === 404) await this.checkBucket(options.signal);
       return this.fail(error, { operation: "read", key }, options.signal);
     }
   }
@@ -117,8 +120,25 @@ export class GcsDriver implements StorageDriver {
     try {
       await this.file(key).delete();
     } catch (error) {
-      if (gcsStatus(error) === 404 && !/bucket/i.test((error as Error).message ?? "")) return;
-      this.fail(error, { operation: "delete", key }, options.signal);
+      if (gcsStatus(error) !== 404) this.fail(error, { operation: "delete", key }, options.signal);
+      await this.checkBucket(options.signal);
+    }
+  }
+
+  /**
+   * An object call's 404 does not say whether the object or the bucket is missing (and the message
+   * text cannot tell either: "No such object: my-bucket/…"). Ask once per driver with a one-item
+   * objects.list (the permission a store needs anyway): a 404 there means the bucket is missing.
+   */
+  async checkBucket(signal?: AbortSignal): Promise<void> {
+    if (this.#bucketChecked) return;
+    try {
+      // https://cloud.google.com/storage/docs/json_api/v1/objects/list
+      await this.bucket.getFiles({ prefix: this.location.prefix, maxResults: 1, autoPaginate: false });
+      this.#bucketChecked = true;
+    } catch (error) {
+      const missing = gcsStatus(error) === 404 ? { missing: "bucket" as const } : {};
+      this.fail(error, { operation: "stat", ...missing }, signal);
     }
   }
 

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isArtifactError } from "../../src/errors.js";
+import { FileSystemArtifactManager } from "../../src/managers/file-system-artifact-manager.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import { describeDriverConformance } from "../conformance/driver-conformance.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
@@ -48,6 +52,36 @@ describe("gcs driver against the fake", () => {
       for await (const _ of driver.list("")) return;
     })();
     expect(await codeOf(listing)).toBe("NOT_FOUND");
+  });
+
+  it("a missing key is not a missing bucket when the bucket name or the key contains 'bucket'", async () => {
+    const named = await startGcsFake({ buckets: ["my-bucket"] });
+    const dir = await mkdtemp(join(tmpdir(), "am-gcs-bucket-"));
+    try {
+      const options = { apiEndpoint: named.endpoint };
+      const driver = await createDriver("gs://my-bucket/p", options);
+      // GCS's 404 for an object names the bucket: "No such object: my-bucket/p/bucket-key".
+      expect(await driver.stat("bucket-key")).toBeNull();
+      await driver.delete("bucket-key");
+      expect(await codeOf(driver.read("bucket-key"))).toBe("NOT_FOUND");
+      const manager = new FileSystemArtifactManager({ url: "gs://my-bucket/p", storageOptions: options });
+      await writeFile(join(dir, "f.txt"), "content");
+      await manager.logFiles("bucket-model", dir);
+      await manager.setAlias("bucket-model", "bucket-best");
+      expect(await manager.listAliases("bucket-model")).toEqual({ "bucket-best": "v0" });
+      await manager.removeAlias("bucket-model", "bucket-best");
+      expect(await manager.listAliases("bucket-model")).toEqual({});
+      // A bucket that really is missing is still told apart, for every call.
+      const gone = await createDriver("gs://my-bucket-gone/p", options);
+      const bucketError = await gone.stat("bucket-key").catch((e: unknown) => e);
+      expect(isArtifactError(bucketError, "NOT_FOUND") && bucketError.message).toMatch(
+        /bucket 'my-bucket-gone'/,
+      );
+      expect(await codeOf(gone.delete("k"))).toBe("NOT_FOUND");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await named.close();
+    }
   });
 
   it("wrong credentials → UNAUTHENTICATED (fake requiring a bearer token)", async () => {
