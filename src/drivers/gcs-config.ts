@@ -22,7 +22,10 @@ export interface GcsDriverOptions {
    * sha256 of every downloaded file, and the SDK's JavaScript crc32c halves download speed. @default false
    */
   downloadValidation?: boolean;
-  /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
+  /**
+   * Any other `StorageOptions` field (credentials, authClient, useAuthWithCustomEndpoint…). `retryOptions`
+   * defaults to `{ autoRetry: false }`: retries are the driver's own (`retries`).
+   */
   [clientOption: string]: unknown;
 }
 
@@ -44,6 +47,8 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   const apiEndpoint = stringOption(options, "apiEndpoint");
   const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
   const config: StorageOptions = {
+    // The retry layer owns retries (see storage/layers/retry.ts); `retryOptions` can still override this.
+    retryOptions: { autoRetry: false },
     ...(withoutKeys(options, OWN_KEYS) as StorageOptions),
     ...(apiEndpoint === undefined ? {} : { apiEndpoint }),
   };

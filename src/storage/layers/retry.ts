@@ -77,7 +77,9 @@ function makeRetrier(options: RetryOptions): Retrier {
 
 /**
  * A create-only write whose response was lost may have succeeded: its retry then sees ALREADY_EXISTS.
- * When the stored bytes equal ours, that write was ours.
+ * That retry may be ours or the SDK's own (its ALREADY_EXISTS looks the same), so ANY ALREADY_EXISTS of
+ * a create-only write of bytes is checked: when the stored bytes equal ours, that write was ours (claims
+ * and commit records are unique by content).
  */
 async function retryWrite(
   driver: StorageDriver,
@@ -87,22 +89,33 @@ async function retryWrite(
   opts: WriteOptions,
 ) {
   if (typeof body !== "string" && !(body instanceof Uint8Array)) return driver.write(key, body, opts);
-  let retried = false;
   try {
-    return await retry(
-      () => driver.write(key, body, opts),
-      opts,
-      () => {
-        retried = true;
-      },
-    );
+    return await retry(() => driver.write(key, body, opts), opts);
   } catch (error) {
-    if (!retried || !opts.ifNotExists || !isArtifactError(error, "ALREADY_EXISTS")) throw error;
+    if (!opts.ifNotExists || !isArtifactError(error, "ALREADY_EXISTS")) throw error;
     const mine = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
-    const read = async () => Buffer.concat(await (await driver.read(key, opts)).toArray());
-    const stored = await retry(read, opts);
-    if (!stored.equals(mine)) throw error;
+    if (!(await storedEquals(driver, retry, key, mine, opts))) throw error;
     return { key, size: mine.length };
+  }
+}
+
+/** Whether `key` holds exactly `mine` (reads at most one byte more than `mine`; a missing key is false). */
+async function storedEquals(
+  driver: StorageDriver,
+  retry: Retrier,
+  key: string,
+  mine: Buffer,
+  opts: WriteOptions,
+): Promise<boolean> {
+  const { signal } = opts;
+  const range = driver.capabilities.rangeRead ? { range: { offset: 0, length: mine.length + 1 } } : {};
+  const read = async () =>
+    Buffer.concat(await (await driver.read(key, { ...range, ...(signal ? { signal } : {}) })).toArray());
+  try {
+    return (await retry(read, opts)).equals(mine);
+  } catch (readError) {
+    if (isArtifactError(readError, "NOT_FOUND")) return false;
+    throw readError;
   }
 }
 

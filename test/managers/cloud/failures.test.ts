@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isArtifactError } from "../../../src/errors.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
+import { readAll } from "../../../src/storage/body.js";
+import { createDriver } from "../../../src/storage/create-driver.js";
 import { type CutProxy, startCutProxy } from "../../servers/cut-proxy.js";
 import { CLOUD_BACKENDS, openManager } from "./stores.js";
 
@@ -68,6 +70,30 @@ describe.each(CLOUD_BACKENDS)("failures half-way on $name", (backend) => {
     } else {
       expect(isArtifactError(result.error), String(result.error)).toBe(true);
       expect(versions).toEqual([]);
+    }
+  });
+
+  it("with the SDK's default retries, a create-only write whose first answer is cut is ours", async () => {
+    // The default configuration: no test override of the SDK's own retries.
+    const { maxAttempts, retryOptions, ...defaults } = backend.proxied(
+      opened.store,
+      proxy.port,
+    ).storageOptions;
+    const driver = await createDriver(opened.store.url, defaults);
+    try {
+      const claim = Buffer.from(`claim ${Date.now()}`);
+      const before = proxy.cuts;
+      // The server stores the object, then the connection dies before its answer arrives.
+      proxy.cut({ direction: "download", afterBytes: 0, count: 1 });
+      const result = await driver.write("lost-answer/claim", claim, { ifNotExists: true });
+      expect(proxy.cuts).toBe(before + 1);
+      expect(result.size).toBe(claim.length);
+      expect((await readAll(await driver.read("lost-answer/claim"))).equals(claim)).toBe(true);
+      // Someone else's bytes at that key are still ALREADY_EXISTS.
+      const other = await driver.write("lost-answer/claim", "other", { ifNotExists: true }).catch((e) => e);
+      expect(isArtifactError(other, "ALREADY_EXISTS"), String(other)).toBe(true);
+    } finally {
+      await driver.close?.();
     }
   });
 

@@ -64,6 +64,29 @@ describe("retry layer", () => {
     expect(isArtifactError(error, "ALREADY_EXISTS")).toBe(true);
   });
 
+  it("an ALREADY_EXISTS from an SDK-internal retry of a create-only write that landed is ours", async () => {
+    // The SDK retried on its own after a lost response: our layer sees one attempt, ALREADY_EXISTS.
+    const inner = createMemoryDriver();
+    const driver: StorageDriver = Object.create(inner);
+    driver.write = async (key, body, options) => {
+      await inner.write(key, body, options).catch(() => {});
+      throw new ArtifactError("ALREADY_EXISTS", "exists", { retryable: false });
+    };
+    const layered = withRetry(driver, { minDelayMs: 1 });
+    expect((await layered.write("claim", "mine", { ifNotExists: true })).size).toBe(4);
+    expect((await readAll(await inner.read("claim"))).toString()).toBe("mine");
+    // Someone else's object (different bytes, or ours as a mere prefix) is still ALREADY_EXISTS.
+    await inner.write("other", "mine, and more");
+    for (const key of ["other", "claim"]) {
+      const body = key === "other" ? "mine" : "theirs";
+      const error = await layered.write(key, body, { ifNotExists: true }).catch((e: unknown) => e);
+      expect(isArtifactError(error, "ALREADY_EXISTS")).toBe(true);
+    }
+    // Not a create-only write: the error stands.
+    const plain = await layered.write("claim", "mine").catch((e: unknown) => e);
+    expect(isArtifactError(plain, "ALREADY_EXISTS")).toBe(true);
+  });
+
   it("a read that breaks mid-stream resumes at the next byte", async () => {
     const inner = createMemoryDriver();
     const data = Buffer.from("0123456789".repeat(1000));
