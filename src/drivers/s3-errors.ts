@@ -57,7 +57,11 @@ function classify(
     ];
   if (name === "NoSuchKey" || name === "NotFound" || status === 404)
     return ["NOT_FOUND", `${what} does not exist (${s.url})`, false];
-  if (name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status === 412) {
+  // AWS: 409 ConditionalRequestConflict = a concurrent conflicting operation on the key; retry it
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+  if (name === "ConditionalRequestConflict")
+    return ["CONFLICT", `a concurrent operation on ${what} conflicted with this ${s.operation}; retry`, true];
+  if (name === "PreconditionFailed" || status === 412) {
     if (s.condition === "ifMatch")
       return [
         "CONFLICT",
