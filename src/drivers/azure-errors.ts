@@ -65,8 +65,15 @@ function classify(
       `Azure container '${s.container}' does not exist (${s.url}); create it or fix the URL`,
       false,
     ];
-  if (name === "BlobAlreadyExists" || (status === 409 && s.condition === "ifNotExists"))
+  if (name === "BlobAlreadyExists")
     return ["ALREADY_EXISTS", `${what} already exists (create-only write)`, false];
+  // Any other 409 (a lease on the blob, a pending copy, a container being deleted…) is not "exists".
+  if (status === 409)
+    return [
+      "CONFLICT",
+      `Azure refused ${s.operation} of ${what}: it conflicts with the blob's or container's state (${name}): ${detail}`,
+      false,
+    ];
   if (status === 412 || name === "ConditionNotMet") {
     if (s.condition === "ifNotExists")
       return ["ALREADY_EXISTS", `${what} already exists (create-only write)`, false];

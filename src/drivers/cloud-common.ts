@@ -98,7 +98,8 @@ export const SMALL_BODY_LIMIT = 8 * 1024 * 1024;
 
 /**
  * A small stream body of known `size` (at most `limit` bytes) read into memory, so that it goes up in
- * one request (and can be retried); `null` for bigger or unknown-size streams.
+ * one request (and can be retried); `null` for bigger or unknown-size streams. A stream that turns out
+ * longer than `limit` is not buffered further: INVALID_ARGUMENT (its declared size is wrong).
  */
 export async function smallBody(
   body: WriteBody,
@@ -108,7 +109,18 @@ export async function smallBody(
   const buffer = bodyBuffer(body);
   if (buffer !== null || size === undefined || size > limit) return buffer;
   const chunks: Buffer[] = [];
-  for await (const chunk of body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
+  let total = 0;
+  // Leaving the loop early (the throw) destroys the stream.
+  for await (const chunk of body as Readable) {
+    total += (chunk as Uint8Array).length;
+    if (total > limit)
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `the body is longer than its declared size of ${size} bytes (over ${limit} bytes read); pass the right size or none`,
+        { context: { size } },
+      );
+    chunks.push(Buffer.from(chunk as Uint8Array));
+  }
   return Buffer.concat(chunks);
 }
 
