@@ -95,8 +95,13 @@ export class S3Driver implements StorageDriver {
         return null;
       }
       // HEAD errors have no body: a 403 could be bad keys or a denied key; a GET names the reason.
-      if (status === 403)
-        await this.read(key, { range: { offset: 0, length: 1 }, ...(signal ? { signal } : {}) });
+      if (status === 403) {
+        const probe = await this.read(key, {
+          range: { offset: 0, length: 1 },
+          ...(signal ? { signal } : {}),
+        });
+        probe.destroy(); // it only explains the 403: do not leave its response (and socket) open
+      }
       return this.fail(error, { operation: "stat", key }, signal);
     }
   }

@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isArtifactError } from "../../src/errors.js";
 import { createDriver } from "../../src/storage/create-driver.js";
@@ -102,5 +105,36 @@ describe("s3 driver errors and configuration", () => {
       Buffer.compare(ranged, Buffer.concat([chunk.subarray(1024 * 1024 - 10), chunk.subarray(0, 10)])),
     ).toBe(0);
     await driver.close?.();
+  });
+});
+
+describe("s3 driver stat after a HEAD 403", () => {
+  it("the GET that explains the 403 is closed, not left streaming", async () => {
+    // A server that refuses HEAD but answers GET with a body that never ends.
+    let getClosed: Promise<unknown> | undefined;
+    const server = createServer((req, res) => {
+      if (req.method === "HEAD") {
+        res.writeHead(403).end();
+        return;
+      }
+      getClosed = once(res, "close");
+      res.writeHead(200, { "content-length": String(64 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const options = { endpoint, accessKeyId: "a", secretAccessKey: "b", region: "us-east-1", retries: 0 };
+      const driver = await createDriver("s3://bucket/p", options);
+      const error = await driver.stat("k").catch((e: unknown) => e);
+      expect(isArtifactError(error, "PERMISSION_DENIED"), String(error)).toBe(true);
+      expect(getClosed).toBeDefined();
+      await getClosed; // without the fix the response stays open (this never resolves)
+      await driver.close?.();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
