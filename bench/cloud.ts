@@ -1,7 +1,8 @@
 /**
  * Cloud benchmark (not a test): log and download 1×1 GiB and 10,000×4 KiB with FileSystemArtifactManager
  * on radosgw, azurite and the GCS fake, next to `rclone copy` of the same data to the same server.
- *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs]
+ *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no]
+ * `--rclone no` measures our side only; `--options '{"readConcurrency":4}'` adds storage options.
  * Prints a Markdown table (seconds, MiB/s or files/s, peak RSS of our process during each operation).
  */
 import { execFile } from "node:child_process";
@@ -23,6 +24,8 @@ const arg = (name: string, fallback: string) => {
 const BIG_MIB = Number(arg("big-mib", "1024"));
 const SMALL = Number(arg("small", "10000"));
 const ONLY = arg("only", "s3,azure,gcs").split(",");
+const RCLONE = arg("rclone", "yes") !== "no";
+const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown>;
 const RCLONE_FLAGS = [
   "--transfers",
   "16",
@@ -83,7 +86,10 @@ async function benchTarget(
   work: string,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  const manager = new FileSystemArtifactManager({ url: target.url, storageOptions: target.storageOptions });
+  const manager = new FileSystemArtifactManager({
+    url: target.url,
+    storageOptions: { ...target.storageOptions, ...EXTRA_OPTIONS },
+  });
   const sets = [
     [`1×${BIG_MIB} MiB`, data.big, BIG_MIB * 1048576, 1],
     [`${SMALL}×4 KiB`, data.small, SMALL * 4096, SMALL],
@@ -115,6 +121,7 @@ async function benchTarget(
       rssMiB: get.rssMiB,
     });
     await rm(to, { recursive: true, force: true });
+    if (!RCLONE) continue;
     const remote = `${target.rcloneRemote}/rclone-${name}`;
     const env = { ...process.env };
     delete env.AWS_CA_BUNDLE;

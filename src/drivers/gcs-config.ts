@@ -6,6 +6,7 @@
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
+import { fastCrc32cGenerator } from "./gcs-crc32c.js";
 
 /** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
 export interface GcsDriverOptions {
@@ -47,6 +48,8 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   const apiEndpoint = stringOption(options, "apiEndpoint");
   const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
   const config: StorageOptions = {
+    // Upload validation (and opt-in download validation) with a 4× faster crc32c than the SDK's.
+    crc32cGenerator: fastCrc32cGenerator,
     // The retry layer owns retries (see storage/layers/retry.ts); `retryOptions` can still override this.
     retryOptions: { autoRetry: false },
     ...(withoutKeys(options, OWN_KEYS) as StorageOptions),

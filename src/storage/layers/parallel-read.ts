@@ -1,8 +1,9 @@
 /**
  * The parallel-read layer: a whole-object read first asks for one chunk; when the object turns out to
- * be bigger, the rest is fetched as ranged reads, `concurrency` chunks at a time, and emitted in order
- * (what rclone and s5cmd do). A small object still costs one request; memory in flight is bounded by
- * `concurrency × chunkSize` whatever the object's size.
+ * be bigger (half a chunk has arrived), its size is looked up and the following chunks are fetched as
+ * ranged reads, `concurrency` at a time, while the first one still streams; everything is emitted in
+ * order (what rclone and s5cmd do). A small object still costs one request; memory in flight is
+ * bounded by `concurrency × chunkSize` whatever the object's size.
  */
 import { Readable } from "node:stream";
 import type { ReadOptions, StorageDriver } from "../driver.js";
@@ -41,36 +42,55 @@ interface ChunkPlan {
   concurrency: number;
 }
 
-async function* chunks({ driver, key, opts, first, chunk, concurrency }: ChunkPlan): AsyncGenerator<Buffer> {
+/** The ranged reads after the first chunk, started on demand and kept `concurrency` ahead. */
+class RangeQueue {
+  readonly #pending: Promise<Buffer[]>[] = [];
+  #next: number;
+
+  constructor(
+    readonly plan: ChunkPlan,
+    readonly size: number,
+  ) {
+    this.#next = plan.chunk;
+    this.fill();
+  }
+
+  fill(): void {
+    const { driver, key, opts, chunk, concurrency } = this.plan;
+    while (this.#pending.length < concurrency && this.#next < this.size) {
+      const range = { offset: this.#next, length: Math.min(chunk, this.size - this.#next) };
+      const p = driver.read(key, { ...opts, range }).then((stream) => stream.toArray() as Promise<Buffer[]>);
+      p.catch(() => undefined); // awaited in order by take(); avoid an unhandled rejection meanwhile
+      this.#pending.push(p);
+      this.#next += chunk;
+    }
+  }
+
+  /** The next chunk's buffers in order, or null when all were taken. */
+  async take(): Promise<Buffer[] | null> {
+    const p = this.#pending.shift();
+    if (p === undefined) return null;
+    const parts = await p;
+    this.fill();
+    return parts;
+  }
+}
+
+async function* chunks(plan: ChunkPlan): AsyncGenerator<Buffer> {
+  const { driver, key, opts, first, chunk } = plan;
   let received = 0;
+  let queue: Promise<RangeQueue> | undefined;
+  const startQueue = () => driver.stat(key, opts).then((info) => new RangeQueue(plan, info?.size ?? 0));
   for await (const part of first) {
     received += (part as Buffer).length;
+    // Half a chunk arrived: the object is big enough that one metadata call is cheap; start the rest now.
+    if (queue === undefined && received >= chunk / 2) {
+      queue = startQueue();
+      queue.catch(() => undefined);
+    }
     yield part as Buffer;
   }
   if (received < chunk) return;
-  const info = await driver.stat(key, opts);
-  const size = info?.size ?? received;
-  const read = async (offset: number) => {
-    const stream = await driver.read(key, {
-      ...opts,
-      range: { offset, length: Math.min(chunk, size - offset) },
-    });
-    return Buffer.concat(await stream.toArray());
-  };
-  const pending: Promise<Buffer>[] = [];
-  let next = chunk;
-  const fill = () => {
-    while (pending.length < concurrency && next < size) {
-      const p = read(next);
-      p.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
-      pending.push(p);
-      next += chunk;
-    }
-  };
-  fill();
-  while (pending.length > 0) {
-    const buffer = await (pending.shift() as Promise<Buffer>);
-    fill();
-    yield buffer;
-  }
+  const ranges = await (queue ?? startQueue());
+  for (let parts = await ranges.take(); parts !== null; parts = await ranges.take()) yield* parts;
 }
