@@ -24,10 +24,7 @@ export interface AzureDriverOptions {
   blockSize?: number;
   /** Blocks uploaded in parallel per file (memory in flight = blockSize × concurrency). @default 4 */
   concurrency?: number;
-  /**
-   * Any other `StoragePipelineOptions` field (keepAliveOptions…). `retryOptions` defaults to
-   * `{ maxTries: 1 }`: retries are the driver's own (`retries`).
-   */
+  /** Any other `StoragePipelineOptions` field (retryOptions, keepAliveOptions…). */
   [clientOption: string]: unknown;
 }
 
@@ -94,11 +91,9 @@ export async function createAzureServiceClient(
 ): Promise<ResolvedAzureClient> {
   const sdk = await import("@azure/storage-blob");
   const env = process.env;
-  // The retry layer owns retries (see storage/layers/retry.ts); `retryOptions` can still override this.
-  const pipeline = {
-    retryOptions: { maxTries: 1 },
-    ...withoutKeys(options, OWN_KEYS),
-  } as StoragePipelineOptions;
+  // The SDK keeps its own retries (they replay failed blocks of big uploads); the retry layer recognises
+  // a create-only write that an SDK retry reports as "already exists" (storage/layers/retry.ts).
+  const pipeline = withoutKeys(options, OWN_KEYS) as StoragePipelineOptions;
   const transfer = {
     blockSize: intOption(options, "blockSize", DEFAULT_AZURE_BLOCK_SIZE),
     concurrency: intOption(options, "concurrency", DEFAULT_AZURE_CONCURRENCY),

@@ -23,10 +23,7 @@ export interface GcsDriverOptions {
    * sha256 of every downloaded file, and the SDK's JavaScript crc32c halves download speed. @default false
    */
   downloadValidation?: boolean;
-  /**
-   * Any other `StorageOptions` field (credentials, authClient, useAuthWithCustomEndpoint…). `retryOptions`
-   * defaults to `{ autoRetry: false }`: retries are the driver's own (`retries`).
-   */
+  /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
   [clientOption: string]: unknown;
 }
 
@@ -50,8 +47,6 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   const config: StorageOptions = {
     // Upload validation (and opt-in download validation) with a 4× faster crc32c than the SDK's.
     crc32cGenerator: fastCrc32cGenerator,
-    // The retry layer owns retries (see storage/layers/retry.ts); `retryOptions` can still override this.
-    retryOptions: { autoRetry: false },
     ...(withoutKeys(options, OWN_KEYS) as StorageOptions),
     ...(apiEndpoint === undefined ? {} : { apiEndpoint }),
   };

@@ -27,10 +27,7 @@ export interface S3DriverOptions {
   partSize?: number;
   /** Parts uploaded in parallel per file (memory in flight = partSize × queueSize). @default 4 */
   queueSize?: number;
-  /**
-   * Any other `S3ClientConfig` field (requestHandler…). `maxAttempts` defaults to 1: retries are the
-   * driver's own (`retries`), which recognise a create-only write that landed although its answer was lost.
-   */
+  /** Any other `S3ClientConfig` field (maxAttempts, requestHandler…). */
   [clientOption: string]: unknown;
 }
 
@@ -90,9 +87,6 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
     ...(accessKeyId !== undefined && secretAccessKey !== undefined
       ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
       : {}),
-    // The retry layer owns retries: an SDK-internal retry of a create-only write whose response was
-    // lost would come back as "already exists" for our own object (storage/layers/retry.ts).
-    maxAttempts: 1,
     ...withoutKeys(options, OWN_KEYS),
   };
   if (client.region === undefined && endpoint !== undefined) client.region = "us-east-1";
