@@ -7,8 +7,8 @@
  * (+ writing a local file: the whole per-file download of the manager), and `write` (driver.write of a
  * local file through the manager's hashing stream: the per-file upload).
  */
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mapConcurrent } from "../src/core/map-concurrent.js";
@@ -85,6 +85,13 @@ async function main(): Promise<void> {
       await writeFile(small, randomBytes(4096));
       await time(`write ${SMALL}×4 KiB`, SMALL, "files/s", () =>
         mapConcurrent(keys, (k) => base.write(k, hashingStream(readLocalFile(small)).stream, { size: 4096 })),
+      );
+      await time(`write ${SMALL}×4 KiB as buffers`, SMALL, "files/s", () =>
+        mapConcurrent(keys, async (k) => {
+          const data = await readFile(small);
+          createHash("sha256").update(data).digest("hex");
+          await base.write(`${k}-b`, data);
+        }),
       );
       const smallDir = await mkdtemp(join(tmpdir(), "am-probe-small-"));
       for (const stage of STAGES) {

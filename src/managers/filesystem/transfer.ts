@@ -1,4 +1,6 @@
 /** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { mapConcurrent } from "../../core/map-concurrent.js";
@@ -12,6 +14,7 @@ import {
   type HashedBytes,
   hashingStream,
   readLocalFile,
+  TINY_FILE_BYTES,
   writeStreamHashed,
 } from "./hashed-copy.js";
 import type { LocalFile } from "./local-files.js";
@@ -91,6 +94,13 @@ async function uploadOne(
       throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
     });
   }
+  const tiny = file.size <= TINY_FILE_BYTES ? readTinyFile(file.source) : null;
+  if (tiny !== null) {
+    // One in-memory body: no stream per file, and the retry layer can resend it.
+    await driver.write(prefix + file.path, tiny, { size: tiny.length, ...(signal ? { signal } : {}) });
+    onBytes?.(tiny.length);
+    return { size: tiny.length, sha256: createHash("sha256").update(tiny).digest("hex") };
+  }
   const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
   // A read error of the local file surfaces through the body stream (driver errors pass through).
   await driver
@@ -99,6 +109,17 @@ async function uploadOne(
       throw mapLocalFileError(error, "reading", file.source);
     });
   return hashing.result();
+}
+
+/** A tiny local file read in one synchronous call (microseconds); null when it grew past the limit. */
+function readTinyFile(source: string): Buffer | null {
+  let data: Buffer;
+  try {
+    data = readFileSync(source);
+  } catch (error) {
+    throw mapLocalFileError(error, "reading", source);
+  }
+  return data.length <= TINY_FILE_BYTES ? data : null;
 }
 
 /**
