@@ -49,6 +49,21 @@ describe("download staging", () => {
     expect(await readFile(join(full, "a.txt"), "utf8")).toBe("mine");
   });
 
+  it("large files (kernel copy + hash of the stored file): copied intact, a flipped byte is CHECKSUM_MISMATCH", async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
+    await writeFile(join(dir.path, "src", "big.bin"), big);
+    await manager.logFiles("big", join(dir.path, "src"));
+    const ok = join(dir.path, "ok");
+    await manager.downloadArtifact("big", { to: ok });
+    expect((await readFile(join(ok, "big.bin"))).equals(big)).toBe(true);
+    big[2 * 1024 * 1024] = 8;
+    await writeFile(join(dir.path, "store", "default", "big", "v0", "big.bin"), big);
+    const bad = join(dir.path, "bad");
+    const error = await manager.downloadArtifact("big", { to: bad }).catch((e: unknown) => e);
+    expect(isArtifactError(error, "CHECKSUM_MISMATCH")).toBe(true);
+    expect((await readdir(dir.path)).sort()).toEqual(["ok", "src", "store"]);
+  });
+
   it("downloads through a symlinked empty target folder and keeps the link", async () => {
     const real = join(dir.path, "real");
     await mkdir(real);
