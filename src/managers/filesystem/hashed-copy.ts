@@ -4,8 +4,8 @@
  * in one call. Streams are hashed by a pass-through generator.
  */
 import { createHash, type Hash } from "node:crypto";
-import { constants, createReadStream, createWriteStream, readFileSync, writeFileSync } from "node:fs";
-import { copyFile, type FileHandle, open } from "node:fs/promises";
+import { createReadStream, createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { throwIfAborted } from "../../errors.js";
@@ -78,30 +78,6 @@ export async function copyFileHashed(
     return await copyLarge(input, target, options);
   } finally {
     await input.close();
-  }
-}
-
-/**
- * Copies a file of the store to a new file `target` with the kernel's copy (`copy_file_range`: no
- * user-space buffers, and it dodges a page-cache cost of large buffered writes on some VMs, see
- * bench/README.md) while hashing `source` in a concurrent read of the same (immutable) file. Small
- * files go through {@link copyFileHashed}.
- */
-export async function copyStoredFileHashed(
-  source: string,
-  target: string,
-  options: HashedCopyOptions = {},
-  sizeHint?: number,
-): Promise<HashedBytes> {
-  if (sizeHint === undefined || sizeHint <= SMALL_FILE_BYTES) {
-    return copyFileHashed(source, target, options, sizeHint);
-  }
-  throwIfAborted(options.signal);
-  const copying = copyFile(source, target, constants.COPYFILE_EXCL);
-  try {
-    return await hashStream(readLocalFile(source), options);
-  } finally {
-    await copying;
   }
 }
 

@@ -11,7 +11,6 @@ import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 import {
   copyFileHashed,
-  copyStoredFileHashed,
   type HashedBytes,
   hashingStream,
   readLocalFile,
@@ -193,7 +192,7 @@ async function fetchOne(
   sizeHint: number,
 ): Promise<HashedBytes> {
   try {
-    if (driver.localPath) return await copyStoredFileHashed(driver.localPath(key), target, options, sizeHint);
+    if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options, sizeHint);
     return await writeStreamHashed(
       await driver.read(key, options.signal ? { signal: options.signal } : {}),
       target,

@@ -49,7 +49,7 @@ describe("download staging", () => {
     expect(await readFile(join(full, "a.txt"), "utf8")).toBe("mine");
   });
 
-  it("large files (kernel copy + hash of the stored file): copied intact, a flipped byte is CHECKSUM_MISMATCH", async () => {
+  it("large files: copied intact, a flipped byte in the store is CHECKSUM_MISMATCH and leaves no folder behind", async () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
     await writeFile(join(dir.path, "src", "big.bin"), big);
     await manager.logFiles("big", join(dir.path, "src"));
