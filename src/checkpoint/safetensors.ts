@@ -3,13 +3,11 @@
  * (`{name: {dtype, shape, data_offsets}, __metadata__}`), then the tensors' bytes.
  * Spec: https://github.com/huggingface/safetensors#format
  */
-import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { DTYPES, type DType, dtypeOfSafetensors } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
 import { contiguousStrides, numelOf, Storage, Tensor } from "./tensor.js";
+import { writeFileAtomically } from "./write-file-atomically.js";
 import { type ByteSource, openSource } from "./zip/source.js";
 
 /** What {@link loadSafetensors} returns. */
@@ -155,22 +153,11 @@ export async function saveSafetensors(
 ): Promise<void> {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const header = buildHeader(entries, options.metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(tmp, "wx");
-  try {
-    await handle.write(header);
+  await writeFileAtomically(path, async (write) => {
+    await write(header);
     for (const [, t] of entries) {
       throwIfAborted(options.signal);
-      const bytes = t.bytes();
-      for (let done = 0; done < bytes.byteLength; ) {
-        done += (await handle.write(bytes, done, Math.min(bytes.byteLength - done, 1 << 30))).bytesWritten;
-      }
+      await write(t.bytes());
     }
-    await handle.close();
-    await rename(tmp, path);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  });
 }

@@ -1,11 +1,10 @@
 /** `saveCheckpoint`: writes a state tree as a `torch.save` zip file that `torch.load` reads. */
-import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import type { ProgressListener } from "../core/types.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { pickleCheckpoint } from "./torch-pickler.js";
 import type { StateTree } from "./values.js";
+import { writeFileAtomically } from "./write-file-atomically.js";
 import { type ByteSink, ZipWriter, type ZipWriterOptions } from "./zip/writer.js";
 
 /** Options of {@link saveCheckpoint}. */
@@ -71,29 +70,9 @@ export async function saveCheckpoint(
   options: SaveCheckpointOptions & ZipWriterOptions = {},
 ): Promise<void> {
   throwIfAborted(options.signal);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(tmp, "wx");
-  try {
-    const sink: ByteSink = {
-      write: async (chunk) => {
-        let done = 0;
-        while (done < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
-          done += bytesWritten;
-        }
-      },
-    };
-    await writeCheckpoint(sink, tree, {
-      ...options,
-      archiveName: options.archiveName ?? archiveNameOf(path),
-    });
-    await handle.close();
-    await rename(tmp, path);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, (write) =>
+    writeCheckpoint({ write }, tree, { ...options, archiveName: options.archiveName ?? archiveNameOf(path) }),
+  );
 }
 
 /** The checkpoint of `tree` as bytes in memory (for small trees; use {@link saveCheckpoint} for files). */
