@@ -1,7 +1,5 @@
 /** One entry per cloud backend: how to get a fresh store on its local test server. */
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
-import { readAll } from "../../../src/storage/body.js";
-import type { ManagerSuiteOptions } from "../../conformance/manager-suite.js";
 import { azureStore, type CloudStore, s3Store } from "../../servers/cloud-stores.js";
 import { type GcsFake, startGcsFake } from "../../servers/gcs-fake-server.js";
 
@@ -83,21 +81,6 @@ export const CLOUD_BACKENDS: CloudBackend[] = [
     },
   },
 ];
-
-/** Store hooks of the manager suite that work on any driver. */
-export const DRIVER_HOOKS: ManagerSuiteOptions = {
-  timeout: 120_000,
-  corruptFile: async ({ manager, collection, name, version, path }) => {
-    const driver = await (manager as FileSystemArtifactManager).getDriver();
-    const key = `${collection}/${name}/${version}/${path}`;
-    const original = await readAll(await driver.read(key));
-    await driver.write(key, Buffer.from(original.toString("utf8").toUpperCase()));
-  },
-  readDescription: async ({ manager, collection, name }) => {
-    const driver = await (manager as FileSystemArtifactManager).getDriver();
-    return (await readAll(await driver.read(`${collection}/${name}/meta/readme.txt`))).toString("utf8");
-  },
-};
 
 /** A manager on a fresh store of `backend`. */
 export async function openManager(backend: CloudBackend) {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createLocalDriver } from "../../../src/drivers/local.js";
 import { createMemoryDriver, deleteMemoryStore } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
-import { readAll } from "../../../src/storage/body.js";
+import { DRIVER_HOOKS } from "../../conformance/driver-hooks.js";
 import { describeManagerSuite } from "../../conformance/manager-suite.js";
 import { withoutAtomicRename } from "../../fixtures/filesystem/without-atomic-rename.js";
 
@@ -41,18 +41,7 @@ describeManagerSuite(
       cleanup: async () => deleteMemoryStore(store),
     };
   },
-  {
-    corruptFile: async ({ manager, collection, name, version, path }) => {
-      const driver = await (manager as FileSystemArtifactManager).getDriver();
-      const key = `${collection}/${name}/${version}/${path}`;
-      const original = await readAll(await driver.read(key));
-      await driver.write(key, Buffer.from(original.toString("utf8").toUpperCase()));
-    },
-    readDescription: async ({ manager, collection, name }) => {
-      const driver = await (manager as FileSystemArtifactManager).getDriver();
-      return (await readAll(await driver.read(`${collection}/${name}/meta/readme.txt`))).toString("utf8");
-    },
-  },
+  DRIVER_HOOKS,
 );
 
 describeManagerSuite(
@@ -82,12 +71,5 @@ describeManagerSuite(
       cleanup: async () => {},
     };
   },
-  {
-    corruptFile: async ({ manager, collection, name, version, path }) => {
-      const driver = await (manager as FileSystemArtifactManager).getDriver();
-      const key = `${collection}/${name}/${version}/${path}`;
-      const original = await readAll(await driver.read(key));
-      await driver.write(key, Buffer.from(original.toString("utf8").toUpperCase()));
-    },
-  },
+  DRIVER_HOOKS,
 );
