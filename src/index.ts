@@ -81,6 +81,7 @@ export type { CloudLayerOptions } from "./drivers/cloud-layers.js";
 export { createGcsDriver, type GcsDriverOptions } from "./drivers/gcs.js";
 export { createS3Driver } from "./drivers/s3.js";
 export type { S3DriverOptions } from "./drivers/s3-config.js";
+export { DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT } from "./managers/filesystem/transfer.js";
 export { DEFAULT_RETRIES, type RetryOptions, withRetry } from "./storage/layers/retry.js";
 export { DEFAULT_OPERATION_TIMEOUT_MS, type TimeoutOptions, withTimeout } from "./storage/layers/timeout.js";
 

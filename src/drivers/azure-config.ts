@@ -5,7 +5,13 @@
  */
 import type { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-blob";
 import { ArtifactError } from "../errors.js";
-import { type BucketLocation, intOption, stringOption, withoutKeys } from "./cloud-common.js";
+import {
+  type BucketLocation,
+  intOption,
+  SMALL_BODY_LIMIT,
+  stringOption,
+  withoutKeys,
+} from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 
 /** Options of the Azure driver (the `storageOptions` of an `az://` store). Unknown keys go to the client. */
@@ -22,7 +28,7 @@ export interface AzureDriverOptions {
   endpoint?: string;
   /** Block size of streamed uploads in bytes. @default 8 MiB */
   blockSize?: number;
-  /** Blocks uploaded in parallel per file (memory in flight = blockSize × concurrency). @default 4 */
+  /** Blocks uploaded in parallel per file (memory held per file ≈ blockSize × (concurrency + 1)). @default 4 */
   concurrency?: number;
   /** Any other `StoragePipelineOptions` field (retryOptions, keepAliveOptions…). */
   [clientOption: string]: unknown;
@@ -82,6 +88,8 @@ export interface ResolvedAzureClient {
   auth: "connection string" | "account key" | "SAS token" | "DefaultAzureCredential";
   blockSize: number;
   concurrency: number;
+  /** Most bytes one write holds: a small body read whole, or `concurrency` blocks plus the one filling. */
+  writeBufferBytes: number;
 }
 
 /** Builds the `BlobServiceClient` from `storageOptions`, the URL and the environment. */
@@ -94,10 +102,11 @@ export async function createAzureServiceClient(
   // The SDK keeps its own retries (they replay failed blocks of big uploads); the retry layer recognises
   // a create-only write that an SDK retry reports as "already exists" (storage/layers/retry.ts).
   const pipeline = withoutKeys(options, OWN_KEYS) as StoragePipelineOptions;
-  const transfer = {
-    blockSize: intOption(options, "blockSize", DEFAULT_AZURE_BLOCK_SIZE),
-    concurrency: intOption(options, "concurrency", DEFAULT_AZURE_CONCURRENCY),
-  };
+  const blockSize = intOption(options, "blockSize", DEFAULT_AZURE_BLOCK_SIZE);
+  const concurrency = intOption(options, "concurrency", DEFAULT_AZURE_CONCURRENCY);
+  // uploadStream's BufferScheduler pools `concurrency` blocks and gathers the next one from the stream.
+  const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, blockSize * (concurrency + 1));
+  const transfer = { blockSize, concurrency, writeBufferBytes };
   const accountName =
     stringOption(options, "accountName") ?? location.accountName ?? (env.AZURE_STORAGE_ACCOUNT || undefined);
   const connectionString =

@@ -9,6 +9,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { throwIfAborted } from "../errors.js";
 import type {
   DriverCallOptions,
+  DriverCapabilities,
   ListEntry,
   ListOptions,
   ObjectInfo,
@@ -43,13 +44,7 @@ export async function createAzureDriver(
 /** The Azure Blob byte store. Keys are stored under the URL's prefix. */
 export class AzureDriver implements StorageDriver {
   readonly backend = "azure";
-  readonly capabilities = {
-    writeIfNotExists: true,
-    writeIfMatch: true,
-    rangeRead: true,
-    multipart: true,
-    atomicRenamePrefix: false,
-  };
+  readonly capabilities: DriverCapabilities;
   readonly #container: ContainerClient;
 
   constructor(
@@ -59,6 +54,14 @@ export class AzureDriver implements StorageDriver {
     readonly resolved: ResolvedAzureClient,
   ) {
     this.#container = resolved.service.getContainerClient(container);
+    this.capabilities = {
+      writeIfNotExists: true,
+      writeIfMatch: true,
+      rangeRead: true,
+      multipart: true,
+      atomicRenamePrefix: false,
+      writeBufferBytes: resolved.writeBufferBytes,
+    };
   }
 
   #fail(

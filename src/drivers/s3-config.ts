@@ -4,7 +4,7 @@
  * plus `storageOptions` passed through to the client like fsspec's `fs_kwargs`.
  */
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
-import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
+import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 
 /** Options of the S3 driver (the `storageOptions` of an `s3://` store). Unknown keys go to `S3Client`. */
@@ -25,7 +25,7 @@ export interface S3DriverOptions {
   forcePathStyle?: boolean;
   /** Size of one multipart part in bytes; bodies up to this size use one PutObject. @default 16 MiB */
   partSize?: number;
-  /** Parts uploaded in parallel per file (memory in flight = partSize × queueSize). @default 4 */
+  /** Parts uploaded in parallel per file (memory held per file ≈ partSize × (queueSize + 1)). @default 4 */
   queueSize?: number;
   /** Any other `S3ClientConfig` field (maxAttempts, requestHandler…). */
   [clientOption: string]: unknown;
@@ -55,6 +55,8 @@ export interface ResolvedS3Config {
   endpoint: string | undefined;
   partSize: number;
   queueSize: number;
+  /** Most bytes one write holds: a small body read whole, or `queueSize` parts in flight plus the one filling. */
+  writeBufferBytes: number;
 }
 
 /** Builds the `S3Client` config from `storageOptions` and the environment. */
@@ -90,12 +92,11 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
     ...withoutKeys(options, OWN_KEYS),
   };
   if (client.region === undefined && endpoint !== undefined) client.region = "us-east-1";
-  return {
-    client,
-    endpoint,
-    partSize: Math.max(intOption(options, "partSize", DEFAULT_S3_PART_SIZE), 5 * 1024 * 1024),
-    queueSize: intOption(options, "queueSize", DEFAULT_S3_QUEUE_SIZE),
-  };
+  const partSize = Math.max(intOption(options, "partSize", DEFAULT_S3_PART_SIZE), 5 * 1024 * 1024);
+  const queueSize = intOption(options, "queueSize", DEFAULT_S3_QUEUE_SIZE);
+  // lib-storage's Upload keeps `queueSize` parts uploading while it fills the next one.
+  const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, partSize * (queueSize + 1));
+  return { client, endpoint, partSize, queueSize, writeBufferBytes };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type {
   DriverCallOptions,
+  DriverCapabilities,
   ListEntry,
   ListOptions,
   ObjectInfo,
@@ -46,13 +47,7 @@ export async function createS3Driver(
 /** The S3 byte store. Keys are stored under the URL's prefix. */
 export class S3Driver implements StorageDriver {
   readonly backend = "s3";
-  readonly capabilities = {
-    writeIfNotExists: true,
-    writeIfMatch: true,
-    rangeRead: true,
-    multipart: true,
-    atomicRenamePrefix: false,
-  };
+  readonly capabilities: DriverCapabilities;
   #bucketChecked = false;
 
   constructor(
@@ -61,7 +56,16 @@ export class S3Driver implements StorageDriver {
     readonly config: ResolvedS3Config,
     readonly sdk: S3Sdk,
     readonly client: S3Client,
-  ) {}
+  ) {
+    this.capabilities = {
+      writeIfNotExists: true,
+      writeIfMatch: true,
+      rangeRead: true,
+      multipart: true,
+      atomicRenamePrefix: false,
+      writeBufferBytes: config.writeBufferBytes,
+    };
+  }
 
   /** The full object key of a driver key. */
   objectKey(key: string): string {

@@ -4,6 +4,7 @@
  * directions; versions appear atomically and are never handed out twice.
  */
 
+import { ByteBudget } from "../core/byte-budget.js";
 import { DEFAULT_TRANSFER_CONCURRENCY, mapConcurrent } from "../core/map-concurrent.js";
 import {
   COLLECTION_PATTERN,
@@ -42,6 +43,7 @@ import { logVersion } from "./filesystem/log-version.js";
 import { readVersionRecord } from "./filesystem/read-version.js";
 import { resolveVersion } from "./filesystem/resolve.js";
 import { scanArtifact, visibleVersions } from "./filesystem/scan.js";
+import { DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT } from "./filesystem/transfer.js";
 import { verifyVersion } from "./filesystem/verify.js";
 
 /** Options of the {@link FileSystemArtifactManager} constructor. */
@@ -54,6 +56,14 @@ export interface FileSystemArtifactManagerOptions extends ArtifactManagerOptions
   driver?: StorageDriver;
   /** Files transferred at once. @default DEFAULT_TRANSFER_CONCURRENCY (16) */
   concurrency?: number;
+  /**
+   * Most bytes that this manager's uploads to an object store hold in memory at once, over all its
+   * logs: each file reserves min(its size, what one write of the driver buffers, e.g. S3
+   * `partSize` × (`queueSize` + 1)) before it starts; a file needing more than the cap goes alone.
+   * Copies into a local store hold nothing and are not limited. In bytes.
+   * @default DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT (268435456, 256 MiB)
+   */
+  maxUploadBytesInFlight?: number;
 }
 
 /** Artifacts as versioned folders on a file or object store. */
@@ -61,6 +71,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
   /** The store URL. */
   readonly url: string;
   readonly #concurrency: number;
+  readonly #uploadBudget: ByteBudget;
   readonly #options: FileSystemArtifactManagerOptions;
   #driver: Promise<StorageDriver> | undefined;
 
@@ -77,8 +88,16 @@ export class FileSystemArtifactManager extends ArtifactManager {
         `Expected the \`concurrency\` option to be a positive integer, got \`${concurrency}\``,
       );
     }
+    const maxBytes = options.maxUploadBytesInFlight ?? DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected the \`maxUploadBytesInFlight\` option to be a positive integer (bytes), got \`${maxBytes}\``,
+      );
+    }
     this.url = url;
     this.#concurrency = concurrency;
+    this.#uploadBudget = new ByteBudget(maxBytes);
     this.#options = options;
     if (options.driver) this.#driver = Promise.resolve(options.driver);
   }
@@ -111,6 +130,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       signal: options.signal,
       onProgress: options.onProgress,
       concurrency: this.#concurrency,
+      uploadBudget: this.#uploadBudget,
     });
   }
 

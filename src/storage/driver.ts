@@ -17,6 +17,12 @@ export interface DriverCapabilities {
   multipart: boolean;
   /** `renamePrefix` exists and moves a whole prefix atomically (local disk, memory). */
   atomicRenamePrefix: boolean;
+  /**
+   * Most bytes one `write` holds in memory at once, whatever the body's size (a small body read whole,
+   * parts or blocks in flight). Managers reserve min(file size, this) from their bytes-in-flight budget
+   * per file. Absent: unknown, so a write is assumed to hold the whole body.
+   */
+  writeBufferBytes?: number;
 }
 
 /** Metadata of one stored object. */

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
+import type { ByteBudget } from "../../core/byte-budget.js";
 import { formatVersion } from "../../core/names.js";
 import { buildRecord, PRODUCER } from "../../core/record.js";
 import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
@@ -43,6 +44,8 @@ export interface LogVersionInput {
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
   concurrency: number;
+  /** The manager's cap on upload bytes held in memory (shared by all its logs). */
+  uploadBudget?: ByteBudget | undefined;
 }
 
 /** Logs `files` as the next version and returns it. */

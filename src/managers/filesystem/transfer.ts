@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import type { ByteBudget } from "../../core/byte-budget.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { FileEntry, ProgressListener } from "../../core/types.js";
@@ -25,6 +26,22 @@ export interface TransferOptions {
   onProgress?: ProgressListener | undefined;
   /** Files in flight at once. */
   concurrency: number;
+  /** Bytes uploads may hold in memory at once (see {@link uploadReservation}); none = no byte cap. */
+  uploadBudget?: ByteBudget | undefined;
+}
+
+/** Default cap on the bytes that a manager's uploads hold in memory at once (256 MiB). */
+export const DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+
+/**
+ * Bytes the upload of one file of `size` bytes may hold in memory: nothing for a copy into a local
+ * store, else at most what one driver write buffers (the whole file when the driver does not say)
+ * or, for tiny files, the file itself (read whole).
+ */
+export function uploadReservation(driver: StorageDriver, size: number): number {
+  if (driver.localPath) return 0;
+  const perWrite = driver.capabilities.writeBufferBytes ?? size;
+  return Math.min(size, Math.max(perWrite, TINY_FILE_BYTES));
 }
 
 /** Creates folders once per transfer (many files share a parent). */
@@ -61,14 +78,14 @@ export async function uploadFiles(
   const entries = await mapConcurrent(
     files,
     async (file) => {
-      const result = await uploadOne(
-        driver,
-        file,
-        prefix,
-        makeFolder,
-        signal,
-        fileProgress(onProgress, file.path, file.size),
-      );
+      const upload = () =>
+        uploadOne(driver, file, prefix, makeFolder, signal, fileProgress(onProgress, file.path, file.size));
+      const reserve = uploadReservation(driver, file.size);
+      // A file bigger than the whole budget takes all of it and goes alone (ByteBudget), never deadlocks.
+      const result =
+        options.uploadBudget && reserve > 0
+          ? await options.uploadBudget.use(reserve, upload, signal)
+          : await upload();
       onProgress?.({ type: "file-done", path: file.path, size: result.size });
       return { path: file.path, size: result.size, sha256: result.sha256 };
     },

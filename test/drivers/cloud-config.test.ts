@@ -1,0 +1,48 @@
+/** Cloud driver configuration that needs no server: resolved S3 settings and the drivers' capabilities. */
+import { afterEach, describe, expect, it } from "vitest";
+import { SMALL_BODY_LIMIT } from "../../src/drivers/cloud-common.js";
+import { createDriver } from "../../src/storage/create-driver.js";
+import type { StorageDriver } from "../../src/storage/driver.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const MiB = 1024 * 1024;
+const S3_KEYS = { region: "us-east-1", accessKeyId: "k", secretAccessKey: "s" };
+// Created offline: no request is sent until the driver is used.
+const AZURITE = { connectionString: "UseDevelopmentStorage=true" };
+
+describe("writeBufferBytes (what one write holds in memory, for the manager's byte cap)", () => {
+  const opened: StorageDriver[] = [];
+  const open = async (url: string, options: Record<string, unknown>) => {
+    const driver = await createDriver(url, options);
+    opened.push(driver);
+    return driver;
+  };
+  afterEach(async () => {
+    for (const driver of opened.splice(0)) await driver.close?.();
+  });
+
+  it("s3: (queueSize + 1) parts, from the defaults and from storageOptions", async () => {
+    expect((await open("s3://b/p", S3_KEYS)).capabilities.writeBufferBytes).toBe(16 * MiB * 5);
+    const tuned = await open("s3://b/p", { ...S3_KEYS, partSize: 6 * MiB, queueSize: 2 });
+    expect(tuned.capabilities.writeBufferBytes).toBe(18 * MiB);
+  });
+
+  it("s3: counts the part size actually used (at least S3's 5 MiB minimum)", async () => {
+    const small = await open("s3://b/p", { ...S3_KEYS, partSize: MiB, queueSize: 1 });
+    expect(small.capabilities.writeBufferBytes).toBe(10 * MiB);
+  });
+
+  it("azure: (concurrency + 1) blocks, from the defaults and from storageOptions", async () => {
+    expect((await open("az://c/p", AZURITE)).capabilities.writeBufferBytes).toBe(8 * MiB * 5);
+    const tuned = await open("az://c/p", { ...AZURITE, blockSize: 4 * MiB, concurrency: 3 });
+    expect(tuned.capabilities.writeBufferBytes).toBe(16 * MiB);
+    const small = await open("az://c/p", { ...AZURITE, blockSize: MiB, concurrency: 1 });
+    expect(small.capabilities.writeBufferBytes).toBe(SMALL_BODY_LIMIT);
+  });
+
+  it("survives the layers (parallel reads on)", async () => {
+    const driver = await open("s3://b/p", { ...S3_KEYS, readConcurrency: 4 });
+    expect(driver.capabilities.writeBufferBytes).toBe(16 * MiB * 5);
+  });
+});
