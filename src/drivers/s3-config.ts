@@ -23,6 +23,11 @@ export interface S3DriverOptions {
   sessionToken?: string;
   /** Path-style URLs (`endpoint/bucket/key`). @default true with a custom endpoint, else false */
   forcePathStyle?: boolean;
+  /**
+   * Retry a request in the bucket's own region when S3 answers 301 (a bucket outside the configured
+   * region); an `S3ClientConfig` field. @default true without a custom endpoint, else the SDK's (false)
+   */
+  followRegionRedirects?: boolean;
   /** Size of one multipart part in bytes; bodies up to this size use one PutObject. @default 16 MiB */
   partSize?: number;
   /** Parts uploaded in parallel per file (memory held per file ≈ partSize × (queueSize + 1)). @default 4 */
@@ -74,9 +79,10 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
   const sessionToken = stringOption(options, "sessionToken");
   const profile = stringOption(options, "profile");
   const client: S3ClientConfig = {
+    // On AWS a bucket may live in another region than the configured one: follow S3's 301 to it.
     // Only the AWS endpoint is sure to accept aws-chunked trailers; radosgw answers 411 (FINDINGS §1).
     ...(endpoint === undefined
-      ? {}
+      ? { followRegionRedirects: true }
       : {
           endpoint,
           requestChecksumCalculation: "WHEN_REQUIRED",

@@ -37,7 +37,8 @@ export async function createS3Driver(
   try {
     await client.config.region();
   } catch {
-    // No region anywhere (no env, no profile): S3 itself redirects, so any region works for signing.
+    // No region anywhere (no env, no profile): sign for us-east-1; on AWS `followRegionRedirects` (on by
+    // default without a custom endpoint) then retries in the bucket's region after S3's 301.
     client.destroy();
     client = new sdk.S3Client({ ...config.client, region: "us-east-1" });
   }

@@ -1,6 +1,8 @@
 /** Cloud driver configuration that needs no server: resolved S3 settings and the drivers' capabilities. */
-import { afterEach, describe, expect, it } from "vitest";
+import { S3Client } from "@aws-sdk/client-s3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SMALL_BODY_LIMIT } from "../../src/drivers/cloud-common.js";
+import { resolveS3Config } from "../../src/drivers/s3-config.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 
@@ -44,5 +46,49 @@ describe("writeBufferBytes (what one write holds in memory, for the manager's by
   it("survives the layers (parallel reads on)", async () => {
     const driver = await open("s3://b/p", { ...S3_KEYS, readConcurrency: 4 });
     expect(driver.capabilities.writeBufferBytes).toBe(16 * MiB * 5);
+  });
+});
+
+describe("resolveS3Config: followRegionRedirects", () => {
+  const ENDPOINT_VARS = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] as const;
+  const saved = new Map<string, string | undefined>();
+  beforeEach(() => {
+    for (const name of ENDPOINT_VARS) {
+      saved.set(name, process.env[name]);
+      delete process.env[name];
+    }
+  });
+  afterEach(() => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("is on for AWS itself (no custom endpoint), and the SDK client resolves it so", async () => {
+    const { client } = resolveS3Config(S3_KEYS);
+    expect(client.followRegionRedirects).toBe(true);
+    const sdk = new S3Client(client);
+    try {
+      expect(sdk.config.followRegionRedirects).toBe(true);
+    } finally {
+      sdk.destroy();
+    }
+  });
+
+  it("can be turned off through storageOptions", () => {
+    expect(resolveS3Config({ ...S3_KEYS, followRegionRedirects: false }).client.followRegionRedirects).toBe(
+      false,
+    );
+  });
+
+  it("is left to the SDK for a custom endpoint, from storageOptions or the environment", () => {
+    const custom = resolveS3Config({ ...S3_KEYS, endpoint: "http://127.0.0.1:9000" });
+    expect(custom.client.followRegionRedirects).toBeUndefined();
+    process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9000";
+    expect(resolveS3Config(S3_KEYS).client.followRegionRedirects).toBeUndefined();
+    expect(resolveS3Config({ ...S3_KEYS, followRegionRedirects: true }).client.followRegionRedirects).toBe(
+      true,
+    );
   });
 });
