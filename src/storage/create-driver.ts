@@ -1,7 +1,8 @@
 /**
  * Store URL → driver. Local paths and `file://` → local driver; `memory://NAME` → a process-wide
- * memory store; `s3://`, `gs://`, `az://` and `https://ACCOUNT.blob.core.windows.net/…` load their
- * cloud driver lazily, so a local store never pulls in a cloud SDK.
+ * memory store; `s3://`, `gs://`, `az://` and Azure's `https://ACCOUNT.blob.<suffix>/…` (public cloud
+ * `core.windows.net`, sovereign clouds such as `core.chinacloudapi.cn` or `core.usgovcloudapi.net`, Azure
+ * Stack) load their cloud driver lazily, so a local store never pulls in a cloud SDK.
  */
 import { fileURLToPath } from "node:url";
 import { createLocalDriver } from "../drivers/local.js";
@@ -19,6 +20,9 @@ const CLOUD_DRIVERS = {
     (await import("../drivers/azure.js")).createAzureDriver(url, options),
 } satisfies Record<string, (url: string, options?: Record<string, unknown>) => Promise<StorageDriver>>;
 
+/** An Azure blob endpoint of any cloud, `https://ACCOUNT.blob.<suffix>`, as `parseAzureUrl` reads it. */
+const AZURE_BLOB_URL = /^https:\/\/[^./]+\.blob\.[^/?#]+(\/|$)/i;
+
 /** The backend a store URL names: "local", "memory", "s3", "gcs" or "azure" (throws for others). */
 export function backendOfUrl(url: string): "local" | "memory" | keyof typeof CLOUD_DRIVERS {
   if (typeof url !== "string" || url.trim() === "") {
@@ -33,10 +37,10 @@ export function backendOfUrl(url: string): "local" | "memory" | keyof typeof CLO
   if (scheme === "s3") return "s3";
   if (scheme === "gs" || scheme === "gcs") return "gcs";
   if (scheme === "az" || scheme === "azure") return "azure";
-  if (scheme === "https" && /^https:\/\/[^/]+\.blob\.core\.windows\.net(\/|$)/i.test(url)) return "azure";
+  if (scheme === "https" && AZURE_BLOB_URL.test(url)) return "azure";
   throw new ArtifactError(
     "UNSUPPORTED",
-    `store URL scheme '${scheme}://' is not supported (${url}); use a folder path, file://, memory://NAME, s3://, gs://, az:// or https://ACCOUNT.blob.core.windows.net/CONTAINER`,
+    `store URL scheme '${scheme}://' is not supported (${url}); use a folder path, file://, memory://NAME, s3://, gs://, az:// or https://ACCOUNT.blob.core.windows.net/CONTAINER (or another Azure cloud's blob endpoint)`,
   );
 }
 
