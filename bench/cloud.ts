@@ -1,9 +1,10 @@
 /**
  * Cloud benchmark (not a test): log and download 1×1 GiB and 10,000×4 KiB with FileSystemArtifactManager
  * on radosgw, azurite and the GCS fake, next to `rclone copy` of the same data to the same server.
- *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no]
+ *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no] [--repeat 3]
  * `--rclone no` measures our side only; `--options '{"readConcurrency":4}'` adds storage options.
- * Prints a Markdown table (seconds, MiB/s or files/s, peak RSS of our process during each operation).
+ * After an untimed warm-up, each round runs both tools (alternating which goes first) into fresh names;
+ * prints a Markdown table (median seconds and every round, rate at the median, our peak RSS).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -25,6 +26,7 @@ const BIG_MIB = Number(arg("big-mib", "1024"));
 const SMALL = Number(arg("small", "10000"));
 const ONLY = arg("only", "s3,azure,gcs").split(",");
 const RCLONE = arg("rclone", "yes") !== "no";
+const REPEAT = Number(arg("repeat", "3"));
 const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown>;
 const RCLONE_FLAGS = [
   "--transfers",
@@ -42,7 +44,9 @@ interface Row {
   data: string;
   op: string;
   tool: string;
-  seconds: number;
+  /** Seconds of each round, in run order. */
+  seconds: number[];
+  /** Rate of the median round. */
   rate: string;
   rssMiB?: number;
 }
@@ -80,6 +84,65 @@ async function timed(fn: () => Promise<unknown>): Promise<{ seconds: number; rss
   return { seconds: (performance.now() - start) / 1000, rssMiB: Math.round(peak / 1048576) };
 }
 
+/**
+ * Untimed, before every timed operation: flushes the disk (this VM's root fs is ext4 with online
+ * `discard`, so the previous round's deleted gigabyte is trimmed at the next journal commit and stalls
+ * whichever tool writes next) and lets the servers settle.
+ */
+async function settle(): Promise<void> {
+  await run("sync", []);
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** One tool's upload and download of one data set, round `round` (fresh names every round). */
+type Side = (round: number) => Promise<{ up: number; down: number; rssMiB?: number }>;
+
+function oursSide(manager: FileSystemArtifactManager, name: string, path: string, work: string): Side {
+  return async (round) => {
+    await settle();
+    const log = await timed(() => manager.logFiles(`${name}-r${round}`, path));
+    await settle();
+    const to = join(work, `ours-${name}-${round}`);
+    const get = await timed(() => manager.downloadArtifact(`${name}-r${round}`, { to }));
+    await rm(to, { recursive: true, force: true });
+    return { up: log.seconds, down: get.seconds, rssMiB: Math.max(log.rssMiB, get.rssMiB) };
+  };
+}
+
+function rcloneSide(target: BenchTarget, name: string, path: string, work: string): Side {
+  const env = { ...process.env };
+  delete env.AWS_CA_BUNDLE;
+  const rclone = (args: string[]) => run("rclone", [...args, ...RCLONE_FLAGS], { env, maxBuffer: 1 << 24 });
+  return async (round) => {
+    // A fresh remote folder every round: `rclone copy` skips files that are already there.
+    const remote = `${target.rcloneRemote}/rclone-${name}-r${round}`;
+    await settle();
+    const up = await timed(() => rclone(["copy", path, remote]));
+    const dst = join(work, `rclone-${name}-${round}`);
+    await settle();
+    const down = await timed(() => rclone(["copy", remote, dst]));
+    await rm(dst, { recursive: true, force: true });
+    return { up: up.seconds, down: down.seconds };
+  };
+}
+
+/** Untimed: wakes the server (radosgw's first upload is ~2× slower than the next ones) and the client. */
+async function warmUp(manager: FileSystemArtifactManager, work: string): Promise<void> {
+  const dir = join(work, "warm-up");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "big.bin"), randomBytes(64 * 1048576));
+  for (let i = 0; i < 200; i++) await writeFile(join(dir, `s${i}.bin`), randomBytes(4096));
+  await manager.logFiles("warm-up", dir);
+  await manager.downloadArtifact("warm-up", { to: join(work, "warm-up-down") });
+  await rm(join(work, "warm-up-down"), { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
+}
+
 async function benchTarget(
   target: BenchTarget,
   data: { big: string; small: string },
@@ -90,6 +153,7 @@ async function benchTarget(
     url: target.url,
     storageOptions: { ...target.storageOptions, ...EXTRA_OPTIONS },
   });
+  await warmUp(manager, work);
   const sets = [
     [`1×${BIG_MIB} MiB`, data.big, BIG_MIB * 1048576, 1],
     [`${SMALL}×4 KiB`, data.small, SMALL * 4096, SMALL],
@@ -99,56 +163,36 @@ async function benchTarget(
     const rate = (s: number) =>
       files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
     const name = files === 1 ? "big" : "small";
-    const log = await timed(() => manager.logFiles(name, path));
-    rows.push({
-      target: target.name,
-      data: label,
-      op: "upload",
-      tool: "ours",
-      seconds: log.seconds,
-      rate: rate(log.seconds),
-      rssMiB: log.rssMiB,
-    });
-    const to = join(work, `ours-${name}-${Date.now()}`);
-    const get = await timed(() => manager.downloadArtifact(name, { to }));
-    rows.push({
-      target: target.name,
-      data: label,
-      op: "download",
-      tool: "ours",
-      seconds: get.seconds,
-      rate: rate(get.seconds),
-      rssMiB: get.rssMiB,
-    });
-    await rm(to, { recursive: true, force: true });
-    if (!RCLONE) continue;
-    const remote = `${target.rcloneRemote}/rclone-${name}`;
-    const env = { ...process.env };
-    delete env.AWS_CA_BUNDLE;
-    const up = await timed(() =>
-      run("rclone", ["copy", path, remote, ...RCLONE_FLAGS], { env, maxBuffer: 1 << 24 }),
-    );
-    rows.push({
-      target: target.name,
-      data: label,
-      op: "upload",
-      tool: "rclone copy",
-      seconds: up.seconds,
-      rate: rate(up.seconds),
-    });
-    const dst = join(work, `rclone-${name}-${Date.now()}`);
-    const down = await timed(() =>
-      run("rclone", ["copy", remote, dst, ...RCLONE_FLAGS], { env, maxBuffer: 1 << 24 }),
-    );
-    rows.push({
-      target: target.name,
-      data: label,
-      op: "download",
-      tool: "rclone copy",
-      seconds: down.seconds,
-      rate: rate(down.seconds),
-    });
-    await rm(dst, { recursive: true, force: true });
+    const sides: [string, Side][] = [["ours", oursSide(manager, name, path, work)]];
+    if (RCLONE) sides.push(["rclone copy", rcloneSide(target, name, path, work)]);
+    const results = new Map<string, { up: number[]; down: number[]; rss: number }>();
+    for (let round = 0; round < REPEAT; round++) {
+      // Alternate which tool goes first, so neither always meets a cold (or tired) server.
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const [tool, side] of order) {
+        const got = await side(round);
+        process.stderr.write(`${target.name} ${label} ${tool} round ${round}: ${JSON.stringify(got)}\n`);
+        const acc = results.get(tool) ?? { up: [], down: [], rss: 0 };
+        acc.up.push(got.up);
+        acc.down.push(got.down);
+        acc.rss = Math.max(acc.rss, got.rssMiB ?? 0);
+        results.set(tool, acc);
+      }
+    }
+    for (const [tool, acc] of results) {
+      for (const op of ["upload", "download"] as const) {
+        const seconds = op === "upload" ? acc.up : acc.down;
+        rows.push({
+          target: target.name,
+          data: label,
+          op,
+          tool,
+          seconds,
+          rate: rate(median(seconds)),
+          ...(tool === "ours" ? { rssMiB: acc.rss } : {}),
+        });
+      }
+    }
   }
   await (await manager.getDriver()).close?.();
   return rows;
@@ -174,11 +218,12 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
   process.stdout.write(
-    "| server | data | op | tool | seconds | rate | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+    "| server | data | op | tool | median s (rounds) | rate at median | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- |\n",
   );
   for (const r of rows) {
+    const rounds = r.seconds.map((s) => s.toFixed(1)).join(", ");
     process.stdout.write(
-      `| ${r.target} | ${r.data} | ${r.op} | ${r.tool} | ${r.seconds.toFixed(1)} | ${r.rate} | ${r.rssMiB ?? "–"} |\n`,
+      `| ${r.target} | ${r.data} | ${r.op} | ${r.tool} | ${median(r.seconds).toFixed(1)} (${rounds}) | ${r.rate} | ${r.rssMiB ?? "–"} |\n`,
     );
   }
 }

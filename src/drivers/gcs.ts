@@ -8,6 +8,7 @@ import type { Bucket } from "@google-cloud/storage";
 import { throwIfAborted } from "../errors.js";
 import type {
   DriverCallOptions,
+  DriverCapabilities,
   ListEntry,
   ListOptions,
   ObjectInfo,
@@ -17,10 +18,17 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../storage/driver.js";
-import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
+import {
+  type BucketLocation,
+  emptyStream,
+  isAbortOf,
+  parseBucketUrl,
+  SMALL_BODY_LIMIT,
+} from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
+import { GcsMediaReader, proxyConfigured } from "./gcs-media.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
 
 export type { GcsDriverOptions } from "./gcs-config.js";
@@ -38,15 +46,10 @@ export async function createGcsDriver(
 /** The GCS byte store. Keys are stored under the URL's prefix. */
 export class GcsDriver implements StorageDriver {
   readonly backend = "gcs";
-  readonly capabilities = {
-    writeIfNotExists: true,
-    writeIfMatch: true,
-    rangeRead: true,
-    // Streams go up as one resumable upload in retryable chunks; parts are not sent in parallel.
-    multipart: false,
-    atomicRenamePrefix: false,
-  };
+  readonly capabilities: DriverCapabilities;
   readonly bucket: Bucket;
+  /** Direct media downloads; null where the SDK's download stack is needed (see gcs-media.ts). */
+  readonly #media: GcsMediaReader | null;
   #bucketChecked = false;
 
   constructor(
@@ -55,6 +58,18 @@ export class GcsDriver implements StorageDriver {
     readonly resolved: ResolvedGcsClient,
   ) {
     this.bucket = resolved.storage.bucket(location.bucket);
+    this.capabilities = {
+      writeIfNotExists: true,
+      writeIfMatch: true,
+      rangeRead: true,
+      // Streams go up as one resumable upload in retryable chunks; parts are not sent in parallel.
+      multipart: false,
+      atomicRenamePrefix: false,
+      // The chunk being sent plus the next one filling behind it (small bodies go in one request).
+      writeBufferBytes: Math.max(SMALL_BODY_LIMIT, 2 * resolved.chunkSize),
+    };
+    this.#media =
+      resolved.downloadValidation || proxyConfigured() ? null : new GcsMediaReader(resolved.storage);
   }
 
   /** The SDK file object of a driver key (optionally pinned to a generation precondition). */
@@ -97,7 +112,8 @@ export class GcsDriver implements StorageDriver {
       return emptyStream();
     }
     try {
-      return await openGcsRead(this, key, options);
+      if (this.#media === null) return await openGcsRead(this, key, options);
+      return await this.#media.open(this.location.bucket, this.location.prefix + key, options);
     } catch (error) {
       // A range starting at or past the end (or any range of an empty object) is empty, not an error.
       if (gcsStatus(error) === 416) return emptyStream();
@@ -142,5 +158,7 @@ export class GcsDriver implements StorageDriver {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#media?.close();
+  }
 }

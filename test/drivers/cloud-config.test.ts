@@ -43,6 +43,13 @@ describe("writeBufferBytes (what one write holds in memory, for the manager's by
     expect(small.capabilities.writeBufferBytes).toBe(SMALL_BODY_LIMIT);
   });
 
+  it("gcs: the resumable chunk being sent plus the next one (at least the one-request limit)", async () => {
+    const gcs = { apiEndpoint: "http://127.0.0.1:9", projectId: "p" };
+    expect((await open("gs://b/p", gcs)).capabilities.writeBufferBytes).toBe(2 * 16 * MiB);
+    const tuned = await open("gs://b/p", { ...gcs, chunkSize: 256 * 1024 });
+    expect(tuned.capabilities.writeBufferBytes).toBe(SMALL_BODY_LIMIT);
+  });
+
   it("survives the layers (parallel reads on)", async () => {
     const driver = await open("s3://b/p", { ...S3_KEYS, readConcurrency: 4 });
     expect(driver.capabilities.writeBufferBytes).toBe(16 * MiB * 5);

@@ -94,9 +94,12 @@ describe("gcs driver against the fake", () => {
       const driver = await createDriver("gs://b1/p", opts);
       expect(await codeOf(driver.stat("x"))).toBe("UNAUTHENTICATED");
       expect(await codeOf(driver.write("x", "y"))).toBe("UNAUTHENTICATED");
+      expect(await codeOf(driver.read("x"))).toBe("UNAUTHENTICATED");
       authClient.setCredentials({ access_token: "right-token", expiry_date: Date.now() + 3_600_000 });
       await driver.write("x", "y");
       expect((await driver.stat("x"))?.size).toBe(1);
+      // Direct media reads carry the SDK's credentials too.
+      expect(Buffer.concat(await (await driver.read("x")).toArray()).toString()).toBe("y");
     } finally {
       await locked.close();
     }

@@ -20,6 +20,8 @@ export interface GcsFakeOptions {
   buckets?: string[];
   /** When set, every request needs `Authorization: Bearer <token>` (else 401). */
   token?: string;
+  /** Sees every request before it is served (to tell which client stack sent it). */
+  onRequest?: (req: IncomingMessage) => void;
 }
 
 /** A running fake. */
@@ -65,6 +67,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
 ) {
+  options.onRequest?.(req);
   if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
     throw new FakeGcsError(401, "authError", "Invalid Credentials");
   }

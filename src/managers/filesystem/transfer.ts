@@ -1,8 +1,9 @@
 /** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
 import type { ByteBudget } from "../../core/byte-budget.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
@@ -210,11 +211,9 @@ async function fetchOne(
 ): Promise<HashedBytes> {
   try {
     if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options, sizeHint);
-    return await writeStreamHashed(
-      await driver.read(key, options.signal ? { signal: options.signal } : {}),
-      target,
-      options,
-    );
+    const stream = await driver.read(key, options.signal ? { signal: options.signal } : {});
+    if (sizeHint <= TINY_FILE_BYTES) return await writeTinyHashed(stream, target, options);
+    return await writeStreamHashed(stream, target, options);
   } catch (error) {
     const missing =
       errnoOf(error) === "ENOENT" || (error instanceof ArtifactError && error.code === "NOT_FOUND");
@@ -230,6 +229,30 @@ async function fetchOne(
       },
     );
   }
+}
+
+/**
+ * A tiny object (by its record) is gathered in memory and written in one synchronous call: no write
+ * stream per file. Bytes past the limit are hashed but not kept, and then nothing is written: the size
+ * no longer matches the record, so the caller reports the file as corrupt.
+ */
+async function writeTinyHashed(
+  stream: Readable,
+  target: string,
+  options: { onBytes?: BytesCallback },
+): Promise<HashedBytes> {
+  const hash = createHash("sha256");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    hash.update(buffer);
+    size += buffer.length;
+    if (size <= TINY_FILE_BYTES) chunks.push(buffer);
+  }
+  if (size <= TINY_FILE_BYTES) writeFileSync(target, Buffer.concat(chunks, size), { flag: "wx" });
+  options.onBytes?.(size);
+  return { size, sha256: hash.digest("hex") };
 }
 
 function checkEntry(entry: FileEntry, got: HashedBytes, prefix: string): void {
