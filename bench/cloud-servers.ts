@@ -27,6 +27,9 @@ export interface BenchTarget {
 const BUCKET = "am-bench";
 
 export async function radosgwTarget(): Promise<BenchTarget> {
+  // Rounds of 1 GiB per tool: RGW frees deleted data only at its garbage collection (hours later), so
+  // the memstore OSD (3 GiB for the tests) gets 12 GiB here, else writes stall once it is full.
+  process.env.MEMSTORE_BYTES ??= String(12 * 1024 ** 3);
   const rgw = await startRadosgw();
   const credentials = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
   const client = new S3Client({

@@ -110,6 +110,9 @@ function oursSide(manager: FileSystemArtifactManager, name: string, path: string
     const to = join(work, `ours-${name}-${round}`);
     const get = await timed(() => manager.downloadArtifact(`${name}-r${round}`, { to }));
     await rm(to, { recursive: true, force: true });
+    // Untimed: radosgw's memstore holds 3 GiB, so every round's data goes before the next one.
+    const driver = await manager.getDriver();
+    for await (const entry of driver.list(`default/${name}-r${round}/`)) await driver.delete(entry.key);
     return { up: log.seconds, down: get.seconds, rssMiB: Math.max(log.rssMiB, get.rssMiB) };
   };
 }
@@ -127,6 +130,7 @@ function rcloneSide(target: BenchTarget, name: string, path: string, work: strin
     await settle();
     const down = await timed(() => rclone(["copy", remote, dst]));
     await rm(dst, { recursive: true, force: true });
+    await run("rclone", ["purge", remote], { env });
     return { up: up.seconds, down: down.seconds };
   };
 }

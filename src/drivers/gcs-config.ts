@@ -6,7 +6,7 @@
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
-import { fastCrc32cGenerator } from "./gcs-crc32c.js";
+import { fastCrc32cGenerator, loadNativeCrc32c } from "./gcs-crc32c.js";
 
 /** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
 export interface GcsDriverOptions {
@@ -45,8 +45,8 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   const apiEndpoint = stringOption(options, "apiEndpoint");
   const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
   const config: StorageOptions = {
-    // Upload validation (and opt-in download validation) with a 4× faster crc32c than the SDK's.
-    crc32cGenerator: fastCrc32cGenerator,
+    // Upload validation (and opt-in download validation) with a 4–20× faster crc32c than the SDK's.
+    crc32cGenerator: fastCrc32cGenerator((await loadNativeCrc32c()) ?? undefined),
     ...(withoutKeys(options, OWN_KEYS) as StorageOptions),
     ...(apiEndpoint === undefined ? {} : { apiEndpoint }),
   };

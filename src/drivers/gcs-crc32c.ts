@@ -1,7 +1,9 @@
 /**
  * A faster CRC32C (Castagnoli) for the GCS SDK's transfer validation, plugged in through its
  * `crc32cGenerator` option. The SDK's own computes one byte per iteration of a `for…of` loop over the
- * buffer; this one reads eight bytes per step with eight 256-entry tables ("slicing-by-8"), same result.
+ * buffer (~250 MB/s). Here: the SSE4.2/SIMD one of the optional `@node-rs/crc32` (a prebuilt binary,
+ * ~5 GB/s) when it loads on this platform, else eight bytes per step with eight 256-entry tables
+ * ("slicing-by-8", ~1 GB/s). Same result either way.
  */
 import type { CRC32CValidator } from "@google-cloud/storage";
 
@@ -64,12 +66,30 @@ export function crc32c(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-/** The SDK's validator interface over {@link crc32c}: base64 of the big-endian value, like GCS sends. */
+/** A CRC32C continuation function: `(data, crc)` → the CRC of the bytes so far. */
+export type Crc32cFunction = (data: Uint8Array, crc: number) => number;
+
+/** The native CRC32C of `@node-rs/crc32`, or null when the optional package is not installed here. */
+export async function loadNativeCrc32c(): Promise<Crc32cFunction | null> {
+  try {
+    const native = (await import("@node-rs/crc32")) as {
+      crc32c: (input: Buffer, initialState?: number) => number;
+    };
+    return (data, crc) =>
+      native.crc32c(Buffer.from(data.buffer, data.byteOffset, data.byteLength), crc) >>> 0;
+  } catch {
+    return null;
+  }
+}
+
+/** The SDK's validator interface over a CRC32C: base64 of the big-endian value, like GCS sends. */
 export class FastCrc32c implements CRC32CValidator {
   #crc = 0;
 
+  constructor(readonly compute: Crc32cFunction = crc32c) {}
+
   update(data: Buffer): void {
-    this.#crc = crc32c(data, this.#crc);
+    this.#crc = this.compute(data, this.#crc);
   }
 
   toString(): string {
@@ -83,5 +103,7 @@ export class FastCrc32c implements CRC32CValidator {
   }
 }
 
-/** The `crc32cGenerator` storage option that makes the SDK use {@link FastCrc32c}. */
-export const fastCrc32cGenerator = (): CRC32CValidator => new FastCrc32c();
+/** The `crc32cGenerator` storage option that makes the SDK use {@link FastCrc32c} over `compute`. */
+export function fastCrc32cGenerator(compute: Crc32cFunction = crc32c): () => CRC32CValidator {
+  return () => new FastCrc32c(compute);
+}
