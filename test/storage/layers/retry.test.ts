@@ -109,6 +109,58 @@ describe("retry layer", () => {
     expect(Buffer.compare(back, data)).toBe(0);
     expect(opens).toBe(3);
   });
+
+  it("a read that stalls (no data for idleTimeoutMs) is reopened at the next byte", async () => {
+    const inner = createMemoryDriver();
+    const data = Buffer.from("abcdefghij".repeat(500));
+    await inner.write("k", data);
+    let opens = 0;
+    const driver: StorageDriver = Object.create(inner);
+    driver.read = async (key, options) => {
+      opens++;
+      const part = await readAll(await inner.read(key, options));
+      if (opens > 1) return Readable.from([part]);
+      // 100 bytes, then silence: a connection that died without an error.
+      return new Readable({ read() {} }).once("resume", function (this: Readable) {
+        this.push(part.subarray(0, 100));
+      });
+    };
+    const back = await readAll(await withRetry(driver, { minDelayMs: 1, idleTimeoutMs: 150 }).read("k"));
+    expect(Buffer.compare(back, data)).toBe(0);
+    expect(opens).toBe(2);
+  });
+
+  it("a slow reader is not a stalled connection: no reopen while the reader takes its time", async () => {
+    const inner = createMemoryDriver();
+    const data = Buffer.alloc(4 * 1024 * 1024, 7);
+    await inner.write("k", data);
+    let opens = 0;
+    const driver: StorageDriver = Object.create(inner);
+    driver.read = async (key, options) => {
+      opens++;
+      const all = await readAll(await inner.read(key, options));
+      // 64 KiB at a time, as from a socket, pulled only as fast as the layer forwards them.
+      return Readable.from(
+        (function* () {
+          for (let at = 0; at < all.length; at += 65_536) yield all.subarray(at, at + 65_536);
+        })(),
+      );
+    };
+    const stream = await withRetry(driver, { minDelayMs: 1, idleTimeoutMs: 100 }).read("k");
+    const chunks: Buffer[] = [];
+    let pauses = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      // Three times, hold the data for well over the idle limit while the source waits on us.
+      if (pauses < 3 && chunks.length % 8 === 0) {
+        pauses++;
+        await new Promise((resolve) => setTimeout(resolve, 350));
+      }
+    }
+    expect(Buffer.compare(Buffer.concat(chunks), data)).toBe(0);
+    expect(pauses).toBe(3);
+    expect(opens).toBe(1);
+  });
 });
 
 describe("timeout layer", () => {
