@@ -4,7 +4,7 @@
  * `STORAGE_EMULATOR_HOST`, and `storageOptions` passed through to `new Storage(…)`.
  */
 import type { Storage, StorageOptions } from "@google-cloud/storage";
-import { intOption, stringOption, withoutKeys } from "./cloud-common.js";
+import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 import { fastCrc32cGenerator, loadNativeCrc32c } from "./gcs-crc32c.js";
 
@@ -37,6 +37,8 @@ export interface ResolvedGcsClient {
   storage: Storage;
   chunkSize: number;
   downloadValidation: boolean;
+  /** What one streamed write holds in memory: the chunk being sent plus the next one filling behind it. */
+  writeBufferBytes: number;
 }
 
 /** Builds the `Storage` client from `storageOptions` and the environment. */
@@ -55,9 +57,11 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
     config.projectId = process.env.GOOGLE_CLOUD_PROJECT || "local";
   }
   const downloadValidation = options.downloadValidation === true;
+  const roundedChunk = Math.ceil(chunkSize / 262_144) * 262_144;
   return {
     storage: new Storage(config),
-    chunkSize: Math.ceil(chunkSize / 262_144) * 262_144,
+    chunkSize: roundedChunk,
     downloadValidation,
+    writeBufferBytes: Math.max(SMALL_BODY_LIMIT, 2 * roundedChunk),
   };
 }

@@ -18,13 +18,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../storage/driver.js";
-import {
-  type BucketLocation,
-  emptyStream,
-  isAbortOf,
-  parseBucketUrl,
-  SMALL_BODY_LIMIT,
-} from "./cloud-common.js";
+import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
@@ -65,8 +59,7 @@ export class GcsDriver implements StorageDriver {
       // Streams go up as one resumable upload in retryable chunks; parts are not sent in parallel.
       multipart: false,
       atomicRenamePrefix: false,
-      // The chunk being sent plus the next one filling behind it (small bodies go in one request).
-      writeBufferBytes: Math.max(SMALL_BODY_LIMIT, 2 * resolved.chunkSize),
+      writeBufferBytes: resolved.writeBufferBytes,
     };
     this.#media =
       resolved.downloadValidation || proxyConfigured() ? null : new GcsMediaReader(resolved.storage);
