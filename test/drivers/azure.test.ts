@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isArtifactError } from "../../src/errors.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import { describeDriverConformance } from "../conformance/driver-conformance.js";
+import { codeOf, expectMissingStore } from "../fixtures/driver-codes.js";
 import { azuriteConnectionString } from "../servers/azurite.js";
 import { azureStore, type CloudStore } from "../servers/cloud-stores.js";
 import { useSharedServer } from "../servers/shared-servers.js";
@@ -28,12 +28,6 @@ describe("azure driver errors and configuration", () => {
   });
   afterAll(async () => store.cleanup());
 
-  const codeOf = (p: Promise<unknown>) =>
-    p.then(
-      () => "resolved",
-      (e: unknown) => (isArtifactError(e) ? e.code : String(e)),
-    );
-
   it("wrong account key → UNAUTHENTICATED", async () => {
     const wrongKey = Buffer.from("not the key").toString("base64");
     const driver = await createDriver(store.url, {
@@ -45,13 +39,7 @@ describe("azure driver errors and configuration", () => {
 
   it("missing container → NOT_FOUND for stat, write, read and list", async () => {
     const driver = await createDriver("az://no-such-container/p", store.storageOptions);
-    expect(await codeOf(driver.stat("x"))).toBe("NOT_FOUND");
-    expect(await codeOf(driver.write("x", "y"))).toBe("NOT_FOUND");
-    expect(await codeOf(driver.read("x"))).toBe("NOT_FOUND");
-    const listing = (async () => {
-      for await (const _ of driver.list("")) return;
-    })();
-    expect(await codeOf(listing)).toBe("NOT_FOUND");
+    await expectMissingStore(driver);
   });
 
   it("no account configured at all → UNAUTHENTICATED naming the variables", async () => {

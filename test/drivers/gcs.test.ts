@@ -7,6 +7,7 @@ import { isArtifactError } from "../../src/errors.js";
 import { FileSystemArtifactManager } from "../../src/managers/file-system-artifact-manager.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import { describeDriverConformance } from "../conformance/driver-conformance.js";
+import { codeOf, expectMissingStore } from "../fixtures/driver-codes.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
 
 let fake: GcsFake;
@@ -19,12 +20,6 @@ describeDriverConformance("gcs (fake JSON-API server)", async () => {
   const driver = await createDriver(`gs://am-tests/conf-${Date.now()}`, { apiEndpoint: fake.endpoint });
   return { driver, cleanup: async () => driver.close?.() };
 });
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => "resolved",
-    (e: unknown) => (isArtifactError(e) ? e.code : String(e)),
-  );
 
 describe("gcs driver against the fake", () => {
   it("a streamed write goes up as a chunked resumable upload and reads back validated", async () => {
@@ -45,13 +40,7 @@ describe("gcs driver against the fake", () => {
 
   it("missing bucket → NOT_FOUND for stat, write, read and list", async () => {
     const driver = await createDriver("gs://no-such-bucket/p", { apiEndpoint: fake.endpoint });
-    expect(await codeOf(driver.stat("x"))).toBe("NOT_FOUND");
-    expect(await codeOf(driver.write("x", "y"))).toBe("NOT_FOUND");
-    expect(await codeOf(driver.read("x"))).toBe("NOT_FOUND");
-    const listing = (async () => {
-      for await (const _ of driver.list("")) return;
-    })();
-    expect(await codeOf(listing)).toBe("NOT_FOUND");
+    await expectMissingStore(driver);
   });
 
   it("a missing key is not a missing bucket when the bucket name or the key contains 'bucket'", async () => {

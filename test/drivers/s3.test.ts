@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isArtifactError } from "../../src/errors.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import { describeDriverConformance } from "../conformance/driver-conformance.js";
+import { codeOf, expectMissingStore } from "../fixtures/driver-codes.js";
 import { type CloudStore, s3Store } from "../servers/cloud-stores.js";
 
 describeDriverConformance("s3 (radosgw)", async () => {
@@ -26,12 +27,6 @@ describe("s3 driver errors and configuration", () => {
   });
   afterAll(async () => store.cleanup());
 
-  const codeOf = (p: Promise<unknown>) =>
-    p.then(
-      () => "resolved",
-      (e: unknown) => (isArtifactError(e) ? e.code : String(e)),
-    );
-
   it("wrong secret key → UNAUTHENTICATED on every operation", async () => {
     const driver = await createDriver(store.url, { ...store.storageOptions, secretAccessKey: "wrong" });
     expect(await codeOf(driver.stat("x"))).toBe("UNAUTHENTICATED");
@@ -48,13 +43,7 @@ describe("s3 driver errors and configuration", () => {
 
   it("missing bucket → NOT_FOUND for stat, write, list and read", async () => {
     const driver = await createDriver("s3://no-such-bucket-am/p", store.storageOptions);
-    expect(await codeOf(driver.stat("x"))).toBe("NOT_FOUND");
-    expect(await codeOf(driver.write("x", "y"))).toBe("NOT_FOUND");
-    expect(await codeOf(driver.read("x"))).toBe("NOT_FOUND");
-    const listing = (async () => {
-      for await (const _ of driver.list("")) return;
-    })();
-    expect(await codeOf(listing)).toBe("NOT_FOUND");
+    await expectMissingStore(driver);
     await driver.close?.();
   });
 
