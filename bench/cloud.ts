@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
+import { deletePrefix } from "../src/managers/filesystem/transfer.js";
 import { azuriteTarget, type BenchTarget, gcsFakeTarget, radosgwTarget } from "./cloud-servers.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -111,8 +112,7 @@ function oursSide(manager: FileSystemArtifactManager, name: string, path: string
     const get = await timed(() => manager.downloadArtifact(`${name}-r${round}`, { to }));
     await rm(to, { recursive: true, force: true });
     // Untimed: radosgw's memstore holds 3 GiB, so every round's data goes before the next one.
-    const driver = await manager.getDriver();
-    for await (const entry of driver.list(`default/${name}-r${round}/`)) await driver.delete(entry.key);
+    await deletePrefix(await manager.getDriver(), `default/${name}-r${round}/`);
     return { up: log.seconds, down: get.seconds, rssMiB: Math.max(log.rssMiB, get.rssMiB) };
   };
 }
