@@ -12,6 +12,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
 import { deletePrefix } from "../src/managers/filesystem/transfer.js";
@@ -70,20 +71,55 @@ async function makeData(dir: string): Promise<{ big: string; small: string }> {
   return { big: join(dir, "big"), small };
 }
 
-/** Runs `fn`, returning seconds and the peak RSS (MiB) sampled every 50 ms. */
-async function timed(fn: () => Promise<unknown>): Promise<{ seconds: number; rssMiB: number }> {
+/** Garbage collections seen so far (count and milliseconds), for the per-round diagnostics. */
+const gcSeen = { count: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcSeen.count++;
+    gcSeen.ms += entry.duration;
+  }
+}).observe({ entryTypes: ["gc"] });
+
+/** What one timed step cost our process: CPU seconds (user + system, all threads) and GC pauses. */
+interface StepCost {
+  seconds: number;
+  rssMiB: number;
+  cpuS: number;
+  sysS: number;
+  gcs: number;
+  gcMs: number;
+  pageFaults: number;
+}
+
+/** Runs `fn`, returning seconds, the peak RSS (MiB) sampled every 50 ms, our CPU time and GC pauses. */
+async function timed(fn: () => Promise<unknown>): Promise<StepCost> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
+  const gcBefore = { ...gcSeen };
+  const faults = process.resourceUsage().minorPageFault;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   try {
     await fn();
   } finally {
     clearInterval(sampler);
   }
-  return { seconds: (performance.now() - start) / 1000, rssMiB: Math.round(peak / 1048576) };
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return {
+    seconds,
+    rssMiB: Math.round(peak / 1048576),
+    cpuS: round2((used.user + used.system) / 1e6),
+    sysS: round2(used.system / 1e6),
+    gcs: gcSeen.count - gcBefore.count,
+    gcMs: Math.round(gcSeen.ms - gcBefore.ms),
+    pageFaults: process.resourceUsage().minorPageFault - faults,
+  };
 }
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Untimed, before every timed operation: flushes the disk (this VM's root fs is ext4 with online
@@ -101,7 +137,9 @@ function median(values: number[]): number {
 }
 
 /** One tool's upload and download of one data set, round `round` (fresh names every round). */
-type Side = (round: number) => Promise<{ up: number; down: number; rssMiB?: number }>;
+type Side = (
+  round: number,
+) => Promise<{ up: number; down: number; rssMiB?: number; [diagnostic: string]: unknown }>;
 
 function oursSide(manager: FileSystemArtifactManager, name: string, path: string, work: string): Side {
   return async (round) => {
@@ -113,7 +151,14 @@ function oursSide(manager: FileSystemArtifactManager, name: string, path: string
     await rm(to, { recursive: true, force: true });
     // Untimed: radosgw's memstore holds 3 GiB, so every round's data goes before the next one.
     await deletePrefix(await manager.getDriver(), `default/${name}-r${round}/`);
-    return { up: log.seconds, down: get.seconds, rssMiB: Math.max(log.rssMiB, get.rssMiB) };
+    const cost = ({ seconds: _, rssMiB: __, ...rest }: StepCost) => rest;
+    return {
+      up: log.seconds,
+      down: get.seconds,
+      rssMiB: Math.max(log.rssMiB, get.rssMiB),
+      ourUp: cost(log),
+      ourDown: cost(get),
+    };
   };
 }
 

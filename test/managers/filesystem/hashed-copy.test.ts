@@ -1,0 +1,114 @@
+/** The download sink: a stream written to a new local file in 1 MiB buffers, hashed on the way. */
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { COPY_CHUNK_BYTES, writeStreamHashed } from "../../../src/managers/filesystem/hashed-copy.js";
+import { tempFolder } from "./helpers.js";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+
+/** Chunks of uneven sizes (1 byte to 100 KiB), as a network delivers them. */
+function unevenChunks(data: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const size = [1, 65_536, 4_095, 100_000, 17, 1_048_575][i % 6] as number;
+    chunks.push(data.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+describe("writeStreamHashed", () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  beforeEach(async () => {
+    dir = await tempFolder("am-hashed-copy-");
+  });
+  afterEach(() => dir.remove());
+
+  it("writes uneven chunks byte-exact, across buffer boundaries, with size and sha256", async () => {
+    const data = randomBytes(3 * COPY_CHUNK_BYTES + 12_345);
+    const target = join(dir.path, "out.bin");
+    const seen: number[] = [];
+    const got = await writeStreamHashed(Readable.from(unevenChunks(data)), target, {
+      onBytes: (bytes) => seen.push(bytes),
+    });
+    expect((await readFile(target)).equals(data)).toBe(true);
+    expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
+    expect(seen.at(-1)).toBe(data.length);
+  });
+
+  it("an empty stream makes an empty file", async () => {
+    const target = join(dir.path, "empty.bin");
+    const got = await writeStreamHashed(Readable.from([]), target);
+    expect((await readFile(target)).length).toBe(0);
+    expect(got.sha256).toBe(createHash("sha256").digest("hex"));
+  });
+
+  it("pauses a source that outruns the disk after at most 8 buffers queued", async () => {
+    const data = randomBytes(40 * COPY_CHUNK_BYTES);
+    // Everything is buffered up front, so the stream delivers it in one synchronous burst unless paused.
+    const source = new Readable({ read() {}, highWaterMark: data.length });
+    for (const chunk of unevenChunks(data)) source.push(chunk);
+    source.push(null);
+    let deliveredAtFirstPause: number | undefined;
+    const pause = source.pause.bind(source);
+    source.pause = () => {
+      // What the stream still holds was not delivered yet.
+      deliveredAtFirstPause ??= data.length - source.readableLength;
+      return pause();
+    };
+    const target = join(dir.path, "burst.bin");
+    await writeStreamHashed(source, target);
+    expect(deliveredAtFirstPause).toBeDefined();
+    expect(deliveredAtFirstPause).toBeLessThanOrEqual(11 * COPY_CHUNK_BYTES);
+    expect((await readFile(target)).equals(data)).toBe(true);
+  });
+
+  it("a source failing mid-way rejects with its error and closes the file", async () => {
+    const before = openFds();
+    const failure = new Error("connection reset");
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield randomBytes(2 * COPY_CHUNK_BYTES);
+      throw failure;
+    }
+    const error = await writeStreamHashed(Readable.from(failing()), join(dir.path, "x.bin")).catch((e) => e);
+    expect(error).toBe(failure);
+    expect(openFds()).toBe(before);
+  });
+
+  it("a source closed early without an error rejects (premature close), never a short file as success", async () => {
+    const source = new Readable({ read() {} });
+    source.push(randomBytes(1000));
+    setTimeout(() => source.destroy(), 10);
+    const error = (await writeStreamHashed(source, join(dir.path, "short.bin")).catch((e) => e)) as {
+      code?: string;
+    };
+    expect(error.code).toBe("ERR_STREAM_PREMATURE_CLOSE");
+  });
+
+  it("an abort mid-way rejects with the signal's reason and destroys the source", async () => {
+    const controller = new AbortController();
+    const source = new Readable({ read() {} });
+    source.push(randomBytes(COPY_CHUNK_BYTES + 1));
+    const reason = new Error("stop");
+    setTimeout(() => controller.abort(reason), 10);
+    const error = await writeStreamHashed(source, join(dir.path, "aborted.bin"), {
+      signal: controller.signal,
+    }).catch((e) => e);
+    expect(error).toBe(reason);
+    expect(source.destroyed).toBe(true);
+  });
+
+  it("never overwrites an existing file", async () => {
+    const target = join(dir.path, "exists.bin");
+    await writeFile(target, "keep");
+    const error = (await writeStreamHashed(Readable.from([Buffer.from("new")]), target).catch((e) => e)) as {
+      code?: string;
+    };
+    expect(error.code).toBe("EEXIST");
+    expect(await readFile(target, "utf8")).toBe("keep");
+  });
+});
