@@ -19,6 +19,40 @@ export interface LocalFile {
   path: string;
   /** Size in bytes when collected. */
   size: number;
+  /** Modification time (ms, sub-millisecond precision) when collected: a file that changes is caught. */
+  mtimeMs: number;
+}
+
+/** What a file looks like after its bytes were read: bytes read, and its size and mtime then. */
+export interface FileAfterRead {
+  bytesRead: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Throws CONFLICT when `file` changed while it was read for logging (as tar's "file changed as we
+ * read it"): other bytes read than it had, a new size, or a new modification time (a write in place
+ * of the same length). The upload may hold a mix of old and new bytes; the caller's failure path
+ * removes it. Writing a file while logging it is a race in the caller's code; log it once complete.
+ */
+export function checkUnchanged(
+  file: Pick<LocalFile, "source" | "path" | "size" | "mtimeMs">,
+  after: FileAfterRead,
+  backend: string,
+): void {
+  if (after.bytesRead === file.size && after.size === file.size && after.mtimeMs === file.mtimeMs) return;
+  const what =
+    after.size !== file.size
+      ? `its size went from ${file.size} to ${after.size} bytes`
+      : after.bytesRead !== file.size
+        ? `${after.bytesRead} of its ${file.size} bytes were read`
+        : "it was modified again";
+  throw new ArtifactError(
+    "CONFLICT",
+    `file ${file.source} changed while it was being logged (${what}); nothing was logged: log it again once it is no longer being written`,
+    { context: { backend, operation: "log", key: file.path } },
+  );
 }
 
 /** Collects the files of `localPath` (a file or a folder). */
@@ -40,7 +74,14 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
     throw error;
   });
   if (info.isFile()) {
-    return [{ source: await realpath(localPath), path: target ?? basename(localPath), size: info.size }];
+    return [
+      {
+        source: await realpath(localPath),
+        path: target ?? basename(localPath),
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+      },
+    ];
   }
   if (!info.isDirectory()) {
     throw new ArtifactError("INVALID_ARGUMENT", `local path ${localPath} is neither a file nor a folder`);
@@ -74,8 +115,10 @@ async function walk(ctx: WalkContext, folder: string, prefix: string): Promise<v
     const absolute = join(folder, entry.name);
     const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
     // Synchronous lstat: microseconds on a local disk, much cheaper than a thread-pool round trip each.
-    if (entry.isFile()) ctx.files.push({ source: absolute, path, size: lstatSync(absolute).size });
-    else if (entry.isDirectory()) await walkInto(ctx, absolute, path);
+    if (entry.isFile()) {
+      const { size, mtimeMs } = lstatSync(absolute);
+      ctx.files.push({ source: absolute, path, size, mtimeMs });
+    } else if (entry.isDirectory()) await walkInto(ctx, absolute, path);
     else if (entry.isSymbolicLink()) await addSymlink(ctx, absolute, path);
     if (i % 1024 === 1023) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -107,7 +150,7 @@ async function addSymlink(ctx: WalkContext, absolute: string, path: string): Pro
     );
   }
   const info = await stat(resolved);
-  if (info.isFile()) ctx.files.push({ source: resolved, path, size: info.size });
+  if (info.isFile()) ctx.files.push({ source: resolved, path, size: info.size, mtimeMs: info.mtimeMs });
   else if (info.isDirectory()) {
     if (ctx.walking.has(resolved)) {
       throw new ArtifactError(

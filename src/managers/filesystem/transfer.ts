@@ -1,7 +1,7 @@
 /** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { ByteBudget } from "../../core/byte-budget.js";
@@ -19,7 +19,7 @@ import {
   TINY_FILE_BYTES,
   writeStreamHashed,
 } from "./hashed-copy.js";
-import type { LocalFile } from "./local-files.js";
+import { checkUnchanged, type LocalFile } from "./local-files.js";
 
 /** Options of the transfers. */
 export interface TransferOptions {
@@ -108,12 +108,18 @@ async function uploadOne(
   if (driver.localPath) {
     const target = driver.localPath(prefix + file.path);
     await makeFolder(dirname(target));
-    return copyFileHashed(file.source, target, { signal, onBytes }, file.size).catch((error: unknown) => {
-      throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
-    });
+    const copied = await copyFileHashed(file.source, target, { signal, onBytes }, file.size).catch(
+      (error: unknown) => {
+        throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
+      },
+    );
+    await checkStillUnchanged(file, copied.size, driver.backend);
+    return copied;
   }
   const tiny = file.size <= TINY_FILE_BYTES ? readTinyFile(file.source) : null;
   if (tiny !== null) {
+    // Checked before the write: the bytes in memory are what gets stored.
+    checkTinyUnchanged(file, tiny.length, driver.backend);
     // One in-memory body: no stream per file, and the retry layer can resend it.
     await driver.write(prefix + file.path, tiny, { size: tiny.length, ...(signal ? { signal } : {}) });
     onBytes?.(tiny.length);
@@ -126,7 +132,28 @@ async function uploadOne(
     .catch((error: unknown) => {
       throw mapLocalFileError(error, "reading", file.source);
     });
-  return hashing.result();
+  const sent = hashing.result();
+  await checkStillUnchanged(file, sent.size, driver.backend);
+  return sent;
+}
+
+/** After a file's bytes were read (and stored): CONFLICT when it changed meanwhile (see checkUnchanged). */
+async function checkStillUnchanged(file: LocalFile, bytesRead: number, backend: string): Promise<void> {
+  const now = await stat(file.source).catch((error: unknown) => {
+    throw mapLocalFileError(error, "reading", file.source);
+  });
+  checkUnchanged(file, { bytesRead, size: now.size, mtimeMs: now.mtimeMs }, backend);
+}
+
+/** The same check for a tiny file read in one call, before its write: a synchronous stat (microseconds). */
+function checkTinyUnchanged(file: LocalFile, bytesRead: number, backend: string): void {
+  let now: { size: number; mtimeMs: number };
+  try {
+    now = statSync(file.source);
+  } catch (error) {
+    throw mapLocalFileError(error, "reading", file.source);
+  }
+  checkUnchanged(file, { bytesRead, size: now.size, mtimeMs: now.mtimeMs }, backend);
 }
 
 /** A tiny local file read in one synchronous call (microseconds); null when it grew past the limit. */

@@ -1,7 +1,9 @@
 /** Collects the files to log and hashes them streamed. */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
+import { stat } from "node:fs/promises";
+import { mapLocalFileError } from "../../storage/fs-errors.js";
+import { checkUnchanged, collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
 import type { UploadPart } from "./multipart.js";
 
 /** A local file to log with its artifact path, size and base64 md5. */
@@ -11,6 +13,8 @@ export interface LocalFile {
   /** Relative POSIX path inside the artifact. */
   path: string;
   size: number;
+  /** Modification time when collected: a file that changes before its upload ends is a CONFLICT. */
+  mtimeMs: number;
   /** base64 md5 (the manifest entry digest). */
   digest: string;
   /** The parts of a file at or above the multipart threshold, hashed in the same read as `digest`. */
@@ -24,9 +28,29 @@ export interface LocalFile {
 export async function collectLocalFiles(
   localPath: string,
   artifactPath: string | undefined,
-): Promise<Array<{ localPath: string; path: string; size: number }>> {
+): Promise<Array<{ localPath: string; path: string; size: number; mtimeMs: number }>> {
   const files = await collectFiles(localPath, artifactPath);
-  return files.map((file) => ({ localPath: file.source, path: file.path, size: file.size }));
+  return files.map((file) => ({
+    localPath: file.source,
+    path: file.path,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+  }));
+}
+
+/**
+ * CONFLICT when the file changed since it was collected and hashed: the bytes sent no longer match
+ * the manifest's digest (the store would answer BadDigest, or keep a torn file).
+ */
+export async function checkLocalFileUnchanged(file: LocalFile): Promise<void> {
+  const now = await stat(file.localPath).catch((error: unknown) => {
+    throw mapLocalFileError(error, "reading", file.localPath);
+  });
+  checkUnchanged(
+    { source: file.localPath, path: file.path, size: file.size, mtimeMs: file.mtimeMs },
+    { bytesRead: file.size, size: now.size, mtimeMs: now.mtimeMs },
+    "wandb",
+  );
 }
 
 /** Streams a file (or a byte range) through md5; returns base64 and hex of the digest. */

@@ -9,6 +9,7 @@ import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { LocalFile } from "./local-files.js";
+import { checkLocalFileUnchanged } from "./local-files.js";
 import { type UploadPart, uploadMultipart } from "./multipart.js";
 import { CREATE_ARTIFACT_FILES } from "./queries.js";
 import { withRetry } from "./retry.js";
@@ -112,7 +113,10 @@ async function uploadOne(
   const onBytes = (bytes: number) =>
     options.onProgress?.({ type: "file", path: file.path, bytes, totalBytes: file.size });
   if (node.uploadMultipartUrls && parts) {
-    await uploadMultipart(session, { file, node, parts, budget, signal: options.signal, onBytes });
+    await uploadMultipart(session, { file, node, parts, budget, signal: options.signal, onBytes }).catch(
+      (error: unknown) => rethrowUnlessChanged(file, error),
+    );
+    await checkLocalFileUnchanged(file);
     return file.size;
   }
   if (node.uploadUrl === null) return 0; // the server already holds these bytes (file-level dedup)
@@ -137,11 +141,18 @@ async function uploadOne(
     await put(node);
   } catch (error) {
     // an expired pre-signed URL: ask createArtifactFiles again for this file, as wandb-core does
-    if (!isExpiredUrlError(error)) throw error;
+    if (!isExpiredUrlError(error)) await rethrowUnlessChanged(file, error);
     const [fresh] = await createArtifactFiles(session, options, [file], [undefined]);
-    if (fresh?.uploadUrl) await put(fresh);
+    if (fresh?.uploadUrl) await put(fresh).catch((again: unknown) => rethrowUnlessChanged(file, again));
   }
+  await checkLocalFileUnchanged(file);
   return file.size;
+}
+
+/** A failed upload of a file that changed meanwhile (the store's BadDigest) is reported as that CONFLICT. */
+async function rethrowUnlessChanged(file: LocalFile, error: unknown): Promise<never> {
+  await checkLocalFileUnchanged(file);
+  throw error;
 }
 
 /** `["Name:Value", …]` → headers (split at the first `:`, value trimmed), sent verbatim. */

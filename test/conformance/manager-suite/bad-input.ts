@@ -1,5 +1,6 @@
 /** Bad input: names, paths, missing artifacts/versions/aliases, download targets. */
 import { randomBytes } from "node:crypto";
+import { appendFileSync, closeSync, openSync, utimesSync, writeSync } from "node:fs";
 import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -25,6 +26,41 @@ export function registerBadInput(s: SuiteContext): void {
     },
     timeout,
   );
+
+  // Distinct names: on W&B a name belongs to one type (collection) per project.
+  for (const [how, name, change] of [
+    ["grows", "grown", (path: string) => appendFileSync(path, "more")],
+    ["is rewritten in place at the same size", "rewritten", (path: string) => rewriteFirstByte(path)],
+  ] as const) {
+    it(
+      `a file that ${how} while it is logged → CONFLICT, nothing logged; logging it again works`,
+      async () => {
+        const m = s.manager();
+        const collection = s.collection();
+        const path = await s.file("changing.bin", randomBytes(3 * 1024 * 1024));
+        // An old modification time, so a change within the same clock tick still shows.
+        utimesSync(path, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+        let changed = false;
+        const error = (await m
+          .logFiles(name, path, {
+            collection,
+            onProgress: (event) => {
+              if (event.type !== "file" || changed) return;
+              changed = true;
+              change(path);
+            },
+          })
+          .catch((e: unknown) => e)) as { code?: string; message?: string };
+        expect(changed).toBe(true);
+        expect(error.code).toBe("CONFLICT");
+        expect(error.message).toContain("changed while it was being logged");
+        expect(await m.existsInCollection(name, collection)).toBe(false);
+        await m.logFiles(name, path, { collection });
+        expect(await m.existsInCollection(name, collection)).toBe(true);
+      },
+      timeout,
+    );
+  }
 
   it(
     "rejects bad paths with INVALID_ARGUMENT / NOT_FOUND and writes nothing",
@@ -79,4 +115,14 @@ export function registerBadInput(s: SuiteContext): void {
     },
     timeout,
   );
+}
+
+/** Writes a different first byte: same size, new modification time. */
+function rewriteFirstByte(path: string): void {
+  const fd = openSync(path, "r+");
+  try {
+    writeSync(fd, Buffer.from([0x5a]), 0, 1, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
