@@ -58,7 +58,11 @@ export interface AzureLocation extends BucketLocation {
   endpoint?: string;
 }
 
-/** Parses both URL forms; `bucket` is the container. */
+/**
+ * Parses `az://container/prefix` (also `azure://` and adlfs's `abfs://`/`abfss://`), adlfs's
+ * `abfs[s]://container@ACCOUNT.dfs.<suffix>/prefix`, and `https://ACCOUNT.blob.<suffix>/container/prefix`;
+ * `bucket` is the container.
+ */
 export function parseAzureUrl(url: string): AzureLocation {
   const https = /^https:\/\/([^./]+)\.blob\.([^/]+)\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
   if (https) {
@@ -70,7 +74,19 @@ export function parseAzureUrl(url: string): AzureLocation {
       endpoint: `https://${https[1]}.blob.${https[2]}`,
     };
   }
-  const az = /^(?:az|azure|abfs):\/\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
+  // fsspec/adlfs's ADLS Gen2 form: `abfs[s]://container@ACCOUNT.dfs.<suffix>/path`. The same account
+  // serves the Blob API at `ACCOUNT.blob.<suffix>` (multi-protocol access), which this driver speaks.
+  const dfs = /^abfss?:\/\/([^/@?#]+)@([^./]+)\.dfs\.([^/?#]+)\/?([^?#]*)$/i.exec(url);
+  if (dfs) {
+    const path = (dfs[4] ?? "").split("/").filter((s) => s !== "");
+    return {
+      bucket: dfs[1] ?? "",
+      prefix: path.length === 0 ? "" : `${path.join("/")}/`,
+      accountName: dfs[2] ?? "",
+      endpoint: `https://${dfs[2]}.blob.${dfs[3]}`,
+    };
+  }
+  const az = /^(?:az|azure|abfss?):\/\/([^/@?#]+)\/?([^?#]*)$/i.exec(url);
   if (!az) {
     throw new ArtifactError(
       "INVALID_ARGUMENT",

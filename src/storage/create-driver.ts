@@ -36,11 +36,12 @@ export function backendOfUrl(url: string): "local" | "memory" | keyof typeof CLO
   if (scheme === "memory") return "memory";
   if (scheme === "s3") return "s3";
   if (scheme === "gs" || scheme === "gcs") return "gcs";
-  if (scheme === "az" || scheme === "azure") return "azure";
+  // abfs/abfss: the URLs of fsspec's adlfs (Python scaffold's Azure stores).
+  if (scheme === "az" || scheme === "azure" || scheme === "abfs" || scheme === "abfss") return "azure";
   if (scheme === "https" && AZURE_BLOB_URL.test(url)) return "azure";
   throw new ArtifactError(
     "UNSUPPORTED",
-    `store URL scheme '${scheme}://' is not supported (${url}); use a folder path, file://, memory://NAME, s3://, gs://, az:// or https://ACCOUNT.blob.core.windows.net/CONTAINER (or another Azure cloud's blob endpoint)`,
+    `store URL scheme '${scheme}://' is not supported (${url}); use a folder path, file://, memory://NAME, s3://, gs://, az:// (or adlfs's abfs://), or https://ACCOUNT.blob.core.windows.net/CONTAINER (or another Azure cloud's blob endpoint)`,
   );
 }
 

@@ -51,6 +51,41 @@ describe("createDriver on https:// Azure blob URLs", () => {
   });
 
   it.each([
+    ["abfs://models/team/a", { bucket: "models", prefix: "team/a/" }],
+    ["abfss://models", { bucket: "models", prefix: "" }],
+    [
+      "abfs://models@acct.dfs.core.windows.net/team",
+      {
+        bucket: "models",
+        prefix: "team/",
+        accountName: "acct",
+        endpoint: "https://acct.blob.core.windows.net",
+      },
+    ],
+    [
+      "abfss://models@acct.dfs.core.chinacloudapi.cn/",
+      {
+        bucket: "models",
+        prefix: "",
+        accountName: "acct",
+        endpoint: "https://acct.blob.core.chinacloudapi.cn",
+      },
+    ],
+  ] as const)(
+    "routes adlfs's %s (Python scaffold's Azure URLs) to the Azure driver",
+    async (url, location) => {
+      expect(backendOfUrl(url)).toBe("azure");
+      expect(parseAzureUrl(url)).toEqual(location);
+      const driver = await createDriver(url, { accountName: "acct", accountKey: ACCOUNT_KEY });
+      try {
+        expect(driver.backend).toBe("azure");
+      } finally {
+        await driver.close?.();
+      }
+    },
+  );
+
+  it.each([
     "https://example.com/models",
     "https://blob.example.com/models",
     "https://acct.files.core.windows.net/share",
