@@ -19,6 +19,8 @@ export interface BenchTarget {
   name: string;
   url: string;
   storageOptions: Record<string, unknown>;
+  /** The same store configured by environment, as the `artifacts` CLI reads it. */
+  cliEnv: Record<string, string>;
   /** rclone remote of the same bucket, e.g. `:s3,…:bucket` (append `/path`). */
   rcloneRemote: string;
   stop: () => Promise<void>;
@@ -44,6 +46,12 @@ export async function radosgwTarget(): Promise<BenchTarget> {
     name: "s3 (radosgw)",
     url: `s3://${BUCKET}/ours`,
     storageOptions: { endpoint: rgw.endpoint, ...credentials },
+    cliEnv: {
+      AWS_ENDPOINT_URL: rgw.endpoint,
+      AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      AWS_REGION: "us-east-1",
+    },
     rcloneRemote: `:s3,provider=Ceph,endpoint='${rgw.endpoint}',access_key_id=test,secret_access_key=testsecret,force_path_style=true:${BUCKET}`,
     stop: () => stopRadosgw(rgw.dir),
   };
@@ -65,6 +73,7 @@ export async function azuriteTarget(): Promise<BenchTarget> {
     name: "azure (azurite)",
     url: `az://${BUCKET}/ours`,
     storageOptions: { connectionString: azurite.connectionString },
+    cliEnv: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
     rcloneRemote: `:azureblob,sas_url='${azurite.endpoint}/${BUCKET}?${sas}':${BUCKET}`,
     stop: async () => stopAzurite(azurite.pid),
   };
@@ -83,6 +92,7 @@ export async function gcsFakeTarget(): Promise<BenchTarget> {
     name: "gcs (fake server)",
     url: `gs://${BUCKET}/ours`,
     storageOptions: { apiEndpoint: endpoint },
+    cliEnv: { STORAGE_EMULATOR_HOST: endpoint },
     rcloneRemote: `:gcs,endpoint='${endpoint}/storage/v1/',anonymous=true:${BUCKET}`,
     stop: async () => {
       child.kill();

@@ -1,14 +1,16 @@
 /**
  * Cloud benchmark (not a test): log and download 1×1 GiB and 10,000×4 KiB with FileSystemArtifactManager
  * on radosgw, azurite and the GCS fake, next to `rclone copy` of the same data to the same server.
- *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no] [--repeat 3]
- * `--rclone no` measures our side only; `--options '{"readConcurrency":4}'` adds storage options.
- * After an untimed warm-up, each round runs both tools (alternating which goes first) into fresh names;
+ *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no] [--cli no] [--repeat 3]
+ * Tools: ours (the library in this long-lived process), ours (CLI) (`artifacts log` / `get` of the built
+ * CLI, a fresh process per step as rclone is; needs `npm run build`) and `rclone copy`.
+ * `--rclone no` / `--cli no` leave those out; `--options '{"readConcurrency":4}'` adds storage options.
+ * After an untimed warm-up, each round runs every tool (rotating which goes first) into fresh names;
  * prints a Markdown table (median seconds and every round, rate at the median, our peak RSS).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +30,9 @@ const BIG_MIB = Number(arg("big-mib", "1024"));
 const SMALL = Number(arg("small", "10000"));
 const ONLY = arg("only", "s3,azure,gcs").split(",");
 const RCLONE = arg("rclone", "yes") !== "no";
+const CLI = arg("cli", "yes") !== "no";
+/** The built CLI (`npm run build`): a fresh process per step, as `rclone copy` is. */
+const CLI_BIN = join(process.cwd(), "dist", "cli", "bin.js");
 const REPEAT = Number(arg("repeat", "3"));
 const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown>;
 const RCLONE_FLAGS = [
@@ -162,6 +167,34 @@ function oursSide(manager: FileSystemArtifactManager, name: string, path: string
   };
 }
 
+/**
+ * Our CLI, one fresh process per step like rclone: `artifacts log` and `artifacts get`, configured by
+ * environment. Includes Node's start and loading the cloud SDK (what a shell user waits for), and none
+ * of the long-lived process's history (its garbage-collector state; bench/README).
+ */
+function cliSide(
+  target: BenchTarget,
+  manager: FileSystemArtifactManager,
+  name: string,
+  path: string,
+  work: string,
+): Side {
+  const env = { ...process.env, ...target.cliEnv };
+  const cli = (args: string[]) =>
+    run(process.execPath, [CLI_BIN, ...args, "--store", target.url, "--quiet"], { env, maxBuffer: 1 << 24 });
+  return async (round) => {
+    const artifact = `${name}-cli-r${round}`;
+    await settle();
+    const up = await timed(() => cli(["log", path, artifact]));
+    const to = join(work, `cli-${name}-${round}`);
+    await settle();
+    const down = await timed(() => cli(["get", artifact, "--to", to]));
+    await rm(to, { recursive: true, force: true });
+    await deletePrefix(await manager.getDriver(), `default/${artifact}/`);
+    return { up: up.seconds, down: down.seconds };
+  };
+}
+
 function rcloneSide(target: BenchTarget, name: string, path: string, work: string): Side {
   const env = { ...process.env };
   delete env.AWS_CA_BUNDLE;
@@ -213,11 +246,12 @@ async function benchTarget(
       files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
     const name = files === 1 ? "big" : "small";
     const sides: [string, Side][] = [["ours", oursSide(manager, name, path, work)]];
+    if (CLI) sides.push(["ours (CLI)", cliSide(target, manager, name, path, work)]);
     if (RCLONE) sides.push(["rclone copy", rcloneSide(target, name, path, work)]);
     const results = new Map<string, { up: number[]; down: number[]; rss: number }>();
     for (let round = 0; round < REPEAT; round++) {
-      // Alternate which tool goes first, so neither always meets a cold (or tired) server.
-      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      // Rotate which tool goes first, so none always meets a cold (or tired) server.
+      const order = sides.map((_, i) => sides[(i + round) % sides.length] as [string, Side]);
       for (const [tool, side] of order) {
         const got = await side(round);
         process.stderr.write(`${target.name} ${label} ${tool} round ${round}: ${JSON.stringify(got)}\n`);
@@ -248,6 +282,9 @@ async function benchTarget(
 }
 
 async function main(): Promise<void> {
+  if (CLI && !existsSync(CLI_BIN)) {
+    throw new Error(`${CLI_BIN} is missing: run \`npm run build\` first, or pass --cli no`);
+  }
   const work = await mkdtemp(join(tmpdir(), "am-bench-cloud-"));
   const rows: Row[] = [];
   try {
