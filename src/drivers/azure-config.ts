@@ -8,6 +8,7 @@ import { ArtifactError } from "../errors.js";
 import {
   type BucketLocation,
   intOption,
+  keyPrefixOf,
   SMALL_BODY_LIMIT,
   stringOption,
   withoutKeys,
@@ -66,10 +67,9 @@ export interface AzureLocation extends BucketLocation {
 export function parseAzureUrl(url: string): AzureLocation {
   const https = /^https:\/\/([^./]+)\.blob\.([^/]+)\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
   if (https) {
-    const path = (https[4] ?? "").split("/").filter((s) => s !== "");
     return {
       bucket: https[3] ?? "",
-      prefix: path.length === 0 ? "" : `${path.join("/")}/`,
+      prefix: keyPrefixOf(https[4]),
       accountName: https[1] ?? "",
       endpoint: `https://${https[1]}.blob.${https[2]}`,
     };
@@ -78,10 +78,9 @@ export function parseAzureUrl(url: string): AzureLocation {
   // serves the Blob API at `ACCOUNT.blob.<suffix>` (multi-protocol access), which this driver speaks.
   const dfs = /^abfss?:\/\/([^/@?#]+)@([^./]+)\.dfs\.([^/?#]+)\/?([^?#]*)$/i.exec(url);
   if (dfs) {
-    const path = (dfs[4] ?? "").split("/").filter((s) => s !== "");
     return {
       bucket: dfs[1] ?? "",
-      prefix: path.length === 0 ? "" : `${path.join("/")}/`,
+      prefix: keyPrefixOf(dfs[4]),
       accountName: dfs[2] ?? "",
       endpoint: `https://${dfs[2]}.blob.${dfs[3]}`,
     };
@@ -93,8 +92,7 @@ export function parseAzureUrl(url: string): AzureLocation {
       `Expected an Azure store URL like 'az://container/prefix' or 'https://ACCOUNT.blob.core.windows.net/container/prefix', got '${url}'`,
     );
   }
-  const path = (az[2] ?? "").split("/").filter((s) => s !== "");
-  return { bucket: az[1] ?? "", prefix: path.length === 0 ? "" : `${path.join("/")}/` };
+  return { bucket: az[1] ?? "", prefix: keyPrefixOf(az[2]) };
 }
 
 /** The resolved client and transfer settings. */

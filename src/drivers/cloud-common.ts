@@ -24,8 +24,13 @@ export function parseBucketUrl(url: string, schemes: readonly string[]): BucketL
       { context: { operation: "parse-url" } },
     );
   }
-  const path = (match[3] ?? "").split("/").filter((s) => s !== "");
-  return { bucket: match[2] ?? "", prefix: path.length === 0 ? "" : `${path.join("/")}/` };
+  return { bucket: match[2] ?? "", prefix: keyPrefixOf(match[3]) };
+}
+
+/** The key prefix of a URL's path: "" or "a/b/" (empty segments dropped, always ends in '/'). */
+export function keyPrefixOf(path: string | undefined): string {
+  const segments = (path ?? "").split("/").filter((s) => s !== "");
+  return segments.length === 0 ? "" : `${segments.join("/")}/`;
 }
 
 /** A string option from `storageOptions`, or an INVALID_ARGUMENT error naming it. */

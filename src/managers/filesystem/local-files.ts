@@ -9,7 +9,7 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, sep } from "node:path";
 import { validateArtifactPath } from "../../core/names.js";
 import { ArtifactError } from "../../errors.js";
-import { errnoOf } from "../../storage/fs-errors.js";
+import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 
 /** A local file to upload. */
 export interface LocalFile {
@@ -53,6 +53,18 @@ export function checkUnchanged(
     `file ${file.source} changed while it was being logged (${what}); nothing was logged: log it again once it is no longer being written`,
     { context: { backend, operation: "log", key: file.path } },
   );
+}
+
+/** Stats `file` after its bytes were read and throws CONFLICT when it changed meanwhile (checkUnchanged). */
+export async function checkFileUnchanged(
+  file: Pick<LocalFile, "source" | "path" | "size" | "mtimeMs">,
+  bytesRead: number,
+  backend: string,
+): Promise<void> {
+  const now = await stat(file.source).catch((error: unknown) => {
+    throw mapLocalFileError(error, "reading", file.source);
+  });
+  checkUnchanged(file, { bytesRead, size: now.size, mtimeMs: now.mtimeMs }, backend);
 }
 
 /** Collects the files of `localPath` (a file or a folder). */

@@ -1,7 +1,7 @@
 /** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
 import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { ByteBudget } from "../../core/byte-budget.js";
@@ -19,7 +19,7 @@ import {
   TINY_FILE_BYTES,
   writeStreamHashed,
 } from "./hashed-copy.js";
-import { checkUnchanged, type LocalFile } from "./local-files.js";
+import { checkFileUnchanged, checkUnchanged, type LocalFile } from "./local-files.js";
 
 /** Options of the transfers. */
 export interface TransferOptions {
@@ -113,7 +113,7 @@ async function uploadOne(
         throw mapLocalFileError(error, "copying", `${file.source} to ${target}`);
       },
     );
-    await checkStillUnchanged(file, copied.size, driver.backend);
+    await checkFileUnchanged(file, copied.size, driver.backend);
     return copied;
   }
   const tiny = file.size <= TINY_FILE_BYTES ? readTinyFile(file.source) : null;
@@ -133,16 +133,8 @@ async function uploadOne(
       throw mapLocalFileError(error, "reading", file.source);
     });
   const sent = hashing.result();
-  await checkStillUnchanged(file, sent.size, driver.backend);
+  await checkFileUnchanged(file, sent.size, driver.backend);
   return sent;
-}
-
-/** After a file's bytes were read (and stored): CONFLICT when it changed meanwhile (see checkUnchanged). */
-async function checkStillUnchanged(file: LocalFile, bytesRead: number, backend: string): Promise<void> {
-  const now = await stat(file.source).catch((error: unknown) => {
-    throw mapLocalFileError(error, "reading", file.source);
-  });
-  checkUnchanged(file, { bytesRead, size: now.size, mtimeMs: now.mtimeMs }, backend);
 }
 
 /** The same check for a tiny file read in one call, before its write: a synchronous stat (microseconds). */

@@ -1,9 +1,7 @@
 /** Collects the files to log and hashes them streamed. */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { mapLocalFileError } from "../../storage/fs-errors.js";
-import { checkUnchanged, collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
+import { checkFileUnchanged, collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
 import type { UploadPart } from "./multipart.js";
 
 /** A local file to log with its artifact path, size and base64 md5. */
@@ -42,15 +40,9 @@ export async function collectLocalFiles(
  * CONFLICT when the file changed since it was collected and hashed: the bytes sent no longer match
  * the manifest's digest (the store would answer BadDigest, or keep a torn file).
  */
-export async function checkLocalFileUnchanged(file: LocalFile): Promise<void> {
-  const now = await stat(file.localPath).catch((error: unknown) => {
-    throw mapLocalFileError(error, "reading", file.localPath);
-  });
-  checkUnchanged(
-    { source: file.localPath, path: file.path, size: file.size, mtimeMs: file.mtimeMs },
-    { bytesRead: file.size, size: now.size, mtimeMs: now.mtimeMs },
-    "wandb",
-  );
+export function checkLocalFileUnchanged(file: LocalFile): Promise<void> {
+  const { localPath: source, path, size, mtimeMs } = file;
+  return checkFileUnchanged({ source, path, size, mtimeMs }, size, "wandb");
 }
 
 /** Streams a file (or a byte range) through md5; returns base64 and hex of the digest. */
