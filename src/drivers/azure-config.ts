@@ -66,25 +66,11 @@ export interface AzureLocation extends BucketLocation {
  */
 export function parseAzureUrl(url: string): AzureLocation {
   const https = /^https:\/\/([^./]+)\.blob\.([^/]+)\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
-  if (https) {
-    return {
-      bucket: https[3] ?? "",
-      prefix: keyPrefixOf(https[4]),
-      accountName: https[1] ?? "",
-      endpoint: `https://${https[1]}.blob.${https[2]}`,
-    };
-  }
+  if (https) return accountLocation(https[3], https[4], https[1], https[2]);
   // fsspec/adlfs's ADLS Gen2 form: `abfs[s]://container@ACCOUNT.dfs.<suffix>/path`. The same account
   // serves the Blob API at `ACCOUNT.blob.<suffix>` (multi-protocol access), which this driver speaks.
   const dfs = /^abfss?:\/\/([^/@?#]+)@([^./]+)\.dfs\.([^/?#]+)\/?([^?#]*)$/i.exec(url);
-  if (dfs) {
-    return {
-      bucket: dfs[1] ?? "",
-      prefix: keyPrefixOf(dfs[4]),
-      accountName: dfs[2] ?? "",
-      endpoint: `https://${dfs[2]}.blob.${dfs[3]}`,
-    };
-  }
+  if (dfs) return accountLocation(dfs[1], dfs[4], dfs[2], dfs[3]);
   const az = /^(?:az|azure|abfss?):\/\/([^/@?#]+)\/?([^?#]*)$/i.exec(url);
   if (!az) {
     throw new ArtifactError(
@@ -93,6 +79,21 @@ export function parseAzureUrl(url: string): AzureLocation {
     );
   }
   return { bucket: az[1] ?? "", prefix: keyPrefixOf(az[2]) };
+}
+
+/** A location on a named account: its Blob endpoint is `https://ACCOUNT.blob.<suffix>` in every cloud. */
+function accountLocation(
+  container: string | undefined,
+  path: string | undefined,
+  account: string | undefined,
+  suffix: string | undefined,
+): AzureLocation {
+  return {
+    bucket: container ?? "",
+    prefix: keyPrefixOf(path),
+    accountName: account ?? "",
+    endpoint: `https://${account}.blob.${suffix}`,
+  };
 }
 
 /** The resolved client and transfer settings. */

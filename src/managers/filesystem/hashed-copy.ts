@@ -196,7 +196,8 @@ export async function writeStreamHashed(
   let writing: Promise<void> | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const queue: Buffer[] = [];
+      // Buffers waiting for the disk, each with the bytes it holds (only the last one is partial).
+      const queue: Array<{ buffer: Buffer; length: number }> = [];
       let current = take();
       let used = 0;
       let position = 0;
@@ -217,7 +218,7 @@ export async function writeStreamHashed(
       const flush = () => {
         if (writing !== undefined || settled) return;
         if (ended && used > 0) {
-          queue.push(current.subarray(0, used));
+          queue.push({ buffer: current, length: used });
           used = 0;
         }
         if (queue.length === 0) {
@@ -226,20 +227,15 @@ export async function writeStreamHashed(
         }
         // One buffer per call: on this VM's ext4, writes of 2 MiB and more per call (also as writev)
         // were erratic, 0.2 to 2.7 s per GiB, where 1 MiB writes took 0.2 s every time (bench/README).
-        const buffer = queue.shift() as Buffer;
-        writing = writeFully(output, buffer, buffer.length, position).then(() => {
-          position += buffer.length;
+        const { buffer, length } = queue.shift() as { buffer: Buffer; length: number };
+        writing = writeFully(output, buffer, length, position).then(() => {
+          position += length;
           writing = undefined;
-          giveBack(buffer);
+          owned.splice(owned.indexOf(buffer), 1);
+          returnBuffers([buffer]);
           if (!ended && source.isPaused()) source.resume();
           flush();
         }, settle);
-      };
-      const giveBack = (buffer: Buffer) => {
-        const whole = owned.find((candidate) => candidate.buffer === buffer.buffer);
-        if (whole === undefined) return;
-        owned.splice(owned.indexOf(whole), 1);
-        returnBuffers([whole]);
       };
       const onData = (chunk: Buffer) => {
         hash.update(chunk);
@@ -250,7 +246,7 @@ export async function writeStreamHashed(
           used += copied;
           offset += copied;
           if (used === current.length) {
-            queue.push(current);
+            queue.push({ buffer: current, length: used });
             current = take();
             used = 0;
           }
