@@ -7,12 +7,12 @@
  * environment (the SDK's HTTP stack honours it) and `downloadValidation` (the SDK checks crc32c).
  * https://cloud.google.com/storage/docs/json_api/v1/objects/get
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Storage } from "@google-cloud/storage";
 import type { ReadOptions } from "../storage/driver.js";
+import { HttpGetter, readErrorBody } from "./http-get.js";
 
 /** The parts of the SDK's `Storage` (a `Service`) this path reads; not all are in its typings. */
 interface StorageService {
@@ -22,25 +22,14 @@ interface StorageService {
   authClient: { getRequestHeaders(url?: string): Promise<Record<string, string>> };
 }
 
-/** Sockets per driver: more than the manager's 16 files in flight, fewer than a server would refuse. */
-const MAX_SOCKETS = 64;
-
-/** True when the environment names an HTTP proxy (then only the SDK's stack knows how to reach GCS). */
-export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((name) => (env[name] ?? "") !== "");
-}
-
 /** Downloads objects of one bucket with a keep-alive agent of its own. */
 export class GcsMediaReader {
   readonly #service: StorageService;
-  readonly #agent: HttpAgent;
-  readonly #secure: boolean;
+  readonly #http: HttpGetter;
 
   constructor(storage: Storage) {
     this.#service = storage as unknown as StorageService;
-    this.#secure = this.#service.baseUrl.startsWith("https:");
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
-    this.#agent = this.#secure ? new HttpsAgent(options) : new HttpAgent(options);
+    this.#http = new HttpGetter(this.#service.baseUrl.startsWith("https:"));
   }
 
   /**
@@ -58,7 +47,7 @@ export class GcsMediaReader {
       const end = range.length === undefined ? "" : String(range.offset + range.length - 1);
       headers.Range = `bytes=${range.offset}-${end}`;
     }
-    const response = await this.#get(url, headers, options.signal);
+    const response = await this.#http.get(url, headers, options.signal);
     const status = response.statusCode ?? 500;
     if (status >= 300) throw await statusError(response, status);
     // GCS sends stored gzip bytes as they are only when asked to (we never send Accept-Encoding), or
@@ -68,7 +57,7 @@ export class GcsMediaReader {
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#http.close();
   }
 
   async #authHeaders(url: string): Promise<Record<string, string>> {
@@ -77,29 +66,13 @@ export class GcsMediaReader {
     if (customEndpoint && !useAuthWithCustomEndpoint) return {};
     return { ...(await authClient.getRequestHeaders(url)) };
   }
-
-  #get(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
-    const send = this.#secure ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const request = send(url, { headers, agent: this.#agent, ...(signal ? { signal } : {}) }, resolve);
-      request.once("error", reject);
-      request.end();
-    });
-  }
 }
 
 /** The error of a non-2xx answer, with GCS's JSON error message when the body has one. */
 async function statusError(response: IncomingMessage, status: number): Promise<Error & { code: number }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response) {
-    // An error body is a short JSON document; never keep more than 64 KiB of whatever arrived.
-    if (size < 65_536) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
   let message = `HTTP ${status}`;
   try {
-    const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: { message?: string } };
+    const parsed = JSON.parse(await readErrorBody(response)) as { error?: { message?: string } };
     if (parsed.error?.message) message = parsed.error.message;
   } catch {
     // not JSON: keep the status line

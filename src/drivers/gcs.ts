@@ -22,8 +22,9 @@ import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./c
 import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
-import { GcsMediaReader, proxyConfigured } from "./gcs-media.js";
+import { GcsMediaReader } from "./gcs-media.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
+import { proxyConfigured } from "./http-get.js";
 
 export type { GcsDriverOptions } from "./gcs-config.js";
 

@@ -62,6 +62,11 @@ export interface ResolvedS3Config {
   queueSize: number;
   /** Most bytes one write holds: a small body read whole, or `queueSize` parts in flight plus the one filling. */
   writeBufferBytes: number;
+  /**
+   * Reads may skip the SDK (s3-object-reader.ts): a custom endpoint, and no client options of the
+   * SDK's in `storageOptions`.
+   */
+  directReads: boolean;
 }
 
 /** Builds the `S3Client` config from `storageOptions` and the environment. */
@@ -78,6 +83,7 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
   const secretAccessKey = stringOption(options, "secretAccessKey");
   const sessionToken = stringOption(options, "sessionToken");
   const profile = stringOption(options, "profile");
+  const clientOptions = withoutKeys(options, OWN_KEYS);
   const client: S3ClientConfig = {
     // On AWS a bucket may live in another region than the configured one: follow S3's 301 to it.
     // Only the AWS endpoint is sure to accept aws-chunked trailers; radosgw answers 411 (FINDINGS §1).
@@ -95,14 +101,15 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
     ...(accessKeyId !== undefined && secretAccessKey !== undefined
       ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
       : {}),
-    ...withoutKeys(options, OWN_KEYS),
+    ...clientOptions,
   };
   if (client.region === undefined && endpoint !== undefined) client.region = "us-east-1";
   const partSize = Math.max(intOption(options, "partSize", DEFAULT_S3_PART_SIZE), 5 * 1024 * 1024);
   const queueSize = intOption(options, "queueSize", DEFAULT_S3_QUEUE_SIZE);
   // lib-storage's Upload keeps `queueSize` parts uploading while it fills the next one.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, partSize * (queueSize + 1));
-  return { client, endpoint, partSize, queueSize, writeBufferBytes };
+  const directReads = endpoint !== undefined && Object.keys(clientOptions).length === 0;
+  return { client, endpoint, partSize, queueSize, writeBufferBytes, directReads };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

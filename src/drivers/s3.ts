@@ -21,6 +21,7 @@ import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./c
 import { withCloudLayers } from "./cloud-layers.js";
 import { type ResolvedS3Config, resolveS3Config, type S3DriverOptions } from "./s3-config.js";
 import { mapS3Error, type S3ErrorSubject } from "./s3-errors.js";
+import { S3ObjectReader } from "./s3-object-reader.js";
 import { listS3, writeS3 } from "./s3-transfer.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
@@ -50,6 +51,8 @@ export class S3Driver implements StorageDriver {
   readonly backend = "s3";
   readonly capabilities: DriverCapabilities;
   #bucketChecked = false;
+  /** Direct object downloads, made on first read; null where the SDK's path is needed (see s3-object-reader.ts). */
+  #reader: Promise<S3ObjectReader | null> | undefined;
 
   constructor(
     readonly url: string,
@@ -142,6 +145,8 @@ export class S3Driver implements StorageDriver {
         ? undefined
         : `bytes=${range.offset}-${range.length === undefined ? "" : range.offset + range.length - 1}`;
     try {
+      const reader = await this.#directReader();
+      if (reader !== null) return await reader.open(this.objectKey(key), options);
       const out = await this.client.send(
         new this.sdk.GetObjectCommand({
           Bucket: this.location.bucket,
@@ -157,6 +162,12 @@ export class S3Driver implements StorageDriver {
       if (status === 416) return emptyStream();
       return this.fail(error, { operation: "read", key }, signal);
     }
+  }
+
+  #directReader(): Promise<S3ObjectReader | null> {
+    if (!this.config.directReads) return Promise.resolve(null);
+    this.#reader ??= S3ObjectReader.create(this.sdk, this.client, this.location.bucket).catch(() => null);
+    return this.#reader;
   }
 
   write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
@@ -183,5 +194,6 @@ export class S3Driver implements StorageDriver {
 
   async close(): Promise<void> {
     this.client.destroy();
+    (await this.#reader)?.close();
   }
 }

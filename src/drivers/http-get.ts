@@ -1,0 +1,58 @@
+/**
+ * Plain HTTP(S) GETs on a keep-alive agent of their own: the transport of the drivers' direct object
+ * downloads (gcs-media.ts, s3-object-reader.ts), which skip an SDK's per-request stack where it costs
+ * more client CPU than the transfer of a small object itself. Retries, timeouts and the idle watchdog
+ * come from the driver's layers as for every other read.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+/** Sockets per driver: more than the manager's 16 files in flight, fewer than a server would refuse. */
+const MAX_SOCKETS = 64;
+
+/** Most bytes of an error answer kept for its message. */
+const ERROR_BODY_LIMIT = 65_536;
+
+/** True when the environment names an HTTP proxy. */
+export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((name) => (env[name] ?? "") !== "");
+}
+
+/** GETs of one endpoint (`http:` or `https:`), resolving with the response once its head arrived. */
+export class HttpGetter {
+  readonly #agent: HttpAgent;
+  readonly #send: typeof httpRequest;
+
+  constructor(secure: boolean) {
+    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
+    this.#agent = secure ? new HttpsAgent(options) : new HttpAgent(options);
+    this.#send = secure ? httpsRequest : httpRequest;
+  }
+
+  get(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = this.#send(
+        url,
+        { headers, agent: this.#agent, ...(signal ? { signal } : {}) },
+        resolve,
+      );
+      request.once("error", reject);
+      request.end();
+    });
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+/** The body of an error answer as text: a short document, of which no more than 64 KiB is kept. */
+export async function readErrorBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response) {
+    if (size < ERROR_BODY_LIMIT) chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT).toString("utf8");
+}
