@@ -75,7 +75,7 @@ export async function azuriteTarget(): Promise<BenchTarget> {
     storageOptions: { connectionString: azurite.connectionString },
     cliEnv: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
     rcloneRemote: `:azureblob,sas_url='${azurite.endpoint}/${BUCKET}?${sas}':${BUCKET}`,
-    stop: async () => stopAzurite(azurite.pid),
+    stop: () => stopAzurite(azurite.pid),
   };
 }
 

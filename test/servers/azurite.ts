@@ -47,11 +47,23 @@ export async function startAzurite(port?: number): Promise<AzuriteServer> {
   return { port: chosen, pid: child.pid, endpoint, connectionString: azuriteConnectionString(chosen) };
 }
 
-/** Stops an azurite started by {@link startAzurite}. */
-export function stopAzurite(pid: number): void {
+/** Stops an azurite started by {@link startAzurite}: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
+export async function stopAzurite(pid: number, graceMs = 5_000): Promise<void> {
+  // An overloaded azurite (a cleanup of thousands of blobs) has been seen to ignore SIGTERM.
+  if (!signalGroup(pid, "SIGTERM")) return;
+  for (const deadline = Date.now() + graceMs; Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!signalGroup(pid, 0)) return;
+  }
+  signalGroup(pid, "SIGKILL");
+}
+
+/** Sends `signal` to the process group `pid` leads; false when no process of the group is left. */
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(-pid, "SIGTERM");
+    process.kill(-pid, signal);
+    return true;
   } catch {
-    // already gone
+    return false;
   }
 }

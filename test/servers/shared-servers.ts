@@ -87,7 +87,7 @@ export async function stopSharedServers(dir: string): Promise<void> {
     if (!file.endsWith(".json")) continue;
     const server = JSON.parse(await readFile(join(dir, file), "utf8"));
     if (file === "radosgw.json") radosgwDirs.add((server as RadosgwServer).dir);
-    if (file === "azurite.json") stopAzurite((server as AzuriteServer).pid);
+    if (file === "azurite.json") await stopAzurite((server as AzuriteServer).pid);
   }
   for (const state of radosgwDirs) await stopRadosgw(state).catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
