@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Storage } from "@google-cloud/storage";
 import type { ReadOptions } from "../storage/driver.js";
-import { HttpGetter, readErrorBody } from "./http-get.js";
+import { HttpRequester, readErrorBody } from "./http-requester.js";
 
 /** The parts of the SDK's `Storage` (a `Service`) this path reads; not all are in its typings. */
 interface StorageService {
@@ -25,11 +25,11 @@ interface StorageService {
 /** Downloads objects of one bucket with a keep-alive agent of its own. */
 export class GcsMediaReader {
   readonly #service: StorageService;
-  readonly #http: HttpGetter;
+  readonly #http: HttpRequester;
 
   constructor(storage: Storage) {
     this.#service = storage as unknown as StorageService;
-    this.#http = new HttpGetter(this.#service.baseUrl.startsWith("https:"));
+    this.#http = new HttpRequester(this.#service.baseUrl.startsWith("https:"));
   }
 
   /**

@@ -24,7 +24,7 @@ import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
 import { GcsMediaReader } from "./gcs-media.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
-import { proxyConfigured } from "./http-get.js";
+import { proxyConfigured } from "./http-requester.js";
 
 export type { GcsDriverOptions } from "./gcs-config.js";
 

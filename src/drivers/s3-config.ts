@@ -63,10 +63,10 @@ export interface ResolvedS3Config {
   /** Most bytes one write holds: a small body read whole, or `queueSize` parts in flight plus the one filling. */
   writeBufferBytes: number;
   /**
-   * Reads may skip the SDK (s3-object-reader.ts): a custom endpoint, and no client options of the
-   * SDK's in `storageOptions`.
+   * Reads and small writes may skip the SDK (s3-direct-client.ts): a custom endpoint, and no client
+   * options of the SDK's in `storageOptions`.
    */
-  directReads: boolean;
+  directRequests: boolean;
 }
 
 /** Builds the `S3Client` config from `storageOptions` and the environment. */
@@ -108,8 +108,8 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
   const queueSize = intOption(options, "queueSize", DEFAULT_S3_QUEUE_SIZE);
   // lib-storage's Upload keeps `queueSize` parts uploading while it fills the next one.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, partSize * (queueSize + 1));
-  const directReads = endpoint !== undefined && Object.keys(clientOptions).length === 0;
-  return { client, endpoint, partSize, queueSize, writeBufferBytes, directReads };
+  const directRequests = endpoint !== undefined && Object.keys(clientOptions).length === 0;
+  return { client, endpoint, partSize, queueSize, writeBufferBytes, directRequests };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -41,12 +41,23 @@ export async function writeS3(
   try {
     if (buffer !== null && buffer.length <= driver.config.partSize) {
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-      const out = await driver.client.send(
-        new driver.sdk.PutObjectCommand({ ...params, Body: buffer, ContentLength: buffer.length }),
-        signal ? { abortSignal: signal } : {},
-      );
+      const direct = await driver.direct();
+      const etag =
+        direct !== null
+          ? await direct.put(params.Key, buffer, {
+              contentType: params.ContentType,
+              ...(params.IfNoneMatch !== undefined ? { ifNoneMatch: params.IfNoneMatch } : {}),
+              ...(params.IfMatch !== undefined ? { ifMatch: params.IfMatch } : {}),
+              signal,
+            })
+          : (
+              await driver.client.send(
+                new driver.sdk.PutObjectCommand({ ...params, Body: buffer, ContentLength: buffer.length }),
+                signal ? { abortSignal: signal } : {},
+              )
+            ).ETag;
       options.onBytes?.(buffer.length);
-      return { key, size: buffer.length, ...(out.ETag ? { etag: out.ETag } : {}) };
+      return { key, size: buffer.length, ...(etag ? { etag } : {}) };
     }
     if (ifNotExists && (await driver.stat(key, signal ? { signal } : {})) !== null) {
       driver.fail({ name: "PreconditionFailed" }, subject);

@@ -20,8 +20,8 @@ import type {
 import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
 import { type ResolvedS3Config, resolveS3Config, type S3DriverOptions } from "./s3-config.js";
+import { S3DirectClient } from "./s3-direct-client.js";
 import { mapS3Error, type S3ErrorSubject } from "./s3-errors.js";
-import { S3ObjectReader } from "./s3-object-reader.js";
 import { listS3, writeS3 } from "./s3-transfer.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
@@ -51,8 +51,8 @@ export class S3Driver implements StorageDriver {
   readonly backend = "s3";
   readonly capabilities: DriverCapabilities;
   #bucketChecked = false;
-  /** Direct object downloads, made on first read; null where the SDK's path is needed (see s3-object-reader.ts). */
-  #reader: Promise<S3ObjectReader | null> | undefined;
+  /** Direct reads and small writes, made on first use; null where the SDK's path is needed (see s3-direct-client.ts). */
+  #direct: Promise<S3DirectClient | null> | undefined;
 
   constructor(
     readonly url: string,
@@ -145,8 +145,8 @@ export class S3Driver implements StorageDriver {
         ? undefined
         : `bytes=${range.offset}-${range.length === undefined ? "" : range.offset + range.length - 1}`;
     try {
-      const reader = await this.#directReader();
-      if (reader !== null) return await reader.open(this.objectKey(key), options);
+      const direct = await this.direct();
+      if (direct !== null) return await direct.open(this.objectKey(key), options);
       const out = await this.client.send(
         new this.sdk.GetObjectCommand({
           Bucket: this.location.bucket,
@@ -164,10 +164,11 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  #directReader(): Promise<S3ObjectReader | null> {
-    if (!this.config.directReads) return Promise.resolve(null);
-    this.#reader ??= S3ObjectReader.create(this.sdk, this.client, this.location.bucket).catch(() => null);
-    return this.#reader;
+  /** The direct client of the bucket, or null where the SDK's path is needed (see s3-direct-client.ts). */
+  direct(): Promise<S3DirectClient | null> {
+    if (!this.config.directRequests) return Promise.resolve(null);
+    this.#direct ??= S3DirectClient.create(this.sdk, this.client, this.location.bucket).catch(() => null);
+    return this.#direct;
   }
 
   write(key: string, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
@@ -194,6 +195,6 @@ export class S3Driver implements StorageDriver {
 
   async close(): Promise<void> {
     this.client.destroy();
-    (await this.#reader)?.close();
+    (await this.#direct)?.close();
   }
 }

@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GcsMediaReader } from "../../src/drivers/gcs-media.js";
-import { proxyConfigured } from "../../src/drivers/http-get.js";
+import { proxyConfigured } from "../../src/drivers/http-requester.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
 

@@ -1,10 +1,10 @@
-/** Direct object downloads of the S3 driver: when they are used, and that they read what the SDK reads. */
+/** Direct reads and small writes of the S3 driver: when they are used, and that they do what the SDK does. */
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveS3Config } from "../../src/drivers/s3-config.js";
-import { encodeObjectKey } from "../../src/drivers/s3-object-reader.js";
+import { encodeObjectKey } from "../../src/drivers/s3-direct-client.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 import { codeOf } from "../fixtures/driver-codes.js";
@@ -64,7 +64,7 @@ const text = async (driver: StorageDriver, key: string, range?: { offset: number
 const gets = (from: number) =>
   seen.slice(from).filter((s) => s.method === "GET" && !s.path.includes("?list-type"));
 
-describe("s3 direct reads", () => {
+describe("s3 direct requests", () => {
   it("skip the SDK on a custom endpoint: whole, ranged and open-ended reads", async () => {
     const driver = await createDriver(store.url, { ...store.storageOptions, endpoint });
     await driver.write("k.bin", "0123456789");
@@ -98,6 +98,32 @@ describe("s3 direct reads", () => {
     await viaSdk.close?.();
   });
 
+  it("small writes skip the SDK too, with its conditions and codes; multipart uploads do not", async () => {
+    const options = { ...store.storageOptions, endpoint, partSize: 5 * 1024 * 1024 };
+    const driver = await createDriver(store.url, options);
+    const from = seen.length;
+    await driver.write("w.bin", "one");
+    expect(await codeOf(driver.write("w.bin", "two", { ifNotExists: true }))).toBe("ALREADY_EXISTS");
+    const first = await driver.stat("w.bin");
+    const second = await driver.write("w.bin", "three", { ifMatch: first?.etag as string });
+    expect(second.etag).toBeDefined();
+    expect(second.etag).not.toBe(first?.etag);
+    expect(await codeOf(driver.write("w.bin", "four", { ifMatch: first?.etag as string }))).toBe("CONFLICT");
+    await driver.write("fresh.bin", "x", { ifNotExists: true });
+    expect(await text(driver, "w.bin")).toBe("three");
+    const puts = seen.slice(from).filter((s) => s.method === "PUT");
+    expect(puts.map((s) => s.sdk)).toEqual([false, false, false, false, false]);
+    // Bodies over the part size are multipart uploads, which the SDK's lib-storage sends.
+    const big = Buffer.alloc(6 * 1024 * 1024, 7);
+    const before = seen.length;
+    await driver.write("big.bin", big, { size: big.length });
+    const multipart = seen.slice(before).filter((s) => s.method === "POST" || s.method === "PUT");
+    expect(multipart.length).toBeGreaterThan(2);
+    expect(multipart.every((s) => s.sdk)).toBe(true);
+    expect((await driver.stat("big.bin"))?.size).toBe(big.length);
+    await driver.close?.();
+  });
+
   it("report errors as the SDK path does: missing key and bucket NOT_FOUND, a wrong secret UNAUTHENTICATED", async () => {
     const driver = await createDriver(store.url, { ...store.storageOptions, endpoint });
     expect(await codeOf(driver.read("no/such/key"))).toBe("NOT_FOUND");
@@ -107,6 +133,7 @@ describe("s3 direct reads", () => {
       secretAccessKey: "wrong",
     });
     expect(await codeOf(wrong.read("k.bin"))).toBe("UNAUTHENTICATED");
+    expect(await codeOf(wrong.write("k.bin", "y"))).toBe("UNAUTHENTICATED");
     const noBucket = await createDriver("s3://no-such-bucket-here/p", { ...store.storageOptions, endpoint });
     const error = await noBucket.read("k").catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe("NOT_FOUND");
@@ -118,14 +145,14 @@ describe("s3 direct reads", () => {
   });
 
   it("are used only with a custom endpoint and no SDK client options", () => {
-    expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000" }).directReads).toBe(true);
-    expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000", maxAttempts: 2 }).directReads).toBe(false);
+    expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000" }).directRequests).toBe(true);
+    expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000", maxAttempts: 2 }).directRequests).toBe(false);
     const saved = { s3: process.env.AWS_ENDPOINT_URL_S3, any: process.env.AWS_ENDPOINT_URL };
     delete process.env.AWS_ENDPOINT_URL_S3;
     delete process.env.AWS_ENDPOINT_URL;
     try {
       // AWS itself: the SDK follows region redirects and validates response checksums.
-      expect(resolveS3Config({ region: "eu-west-1" }).directReads).toBe(false);
+      expect(resolveS3Config({ region: "eu-west-1" }).directRequests).toBe(false);
     } finally {
       if (saved.s3 !== undefined) process.env.AWS_ENDPOINT_URL_S3 = saved.s3;
       if (saved.any !== undefined) process.env.AWS_ENDPOINT_URL = saved.any;

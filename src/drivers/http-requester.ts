@@ -1,8 +1,8 @@
 /**
- * Plain HTTP(S) GETs on a keep-alive agent of their own: the transport of the drivers' direct object
- * downloads (gcs-media.ts, s3-object-reader.ts), which skip an SDK's per-request stack where it costs
- * more client CPU than the transfer of a small object itself. Retries, timeouts and the idle watchdog
- * come from the driver's layers as for every other read.
+ * Plain HTTP(S) requests on a keep-alive agent of their own: the transport of the drivers' direct
+ * object requests (gcs-media.ts, s3-direct-client.ts), which skip an SDK's per-request stack where it
+ * costs more client CPU than the transfer of a small object itself. Retries, timeouts and the idle
+ * watchdog come from the driver's layers as for every other call.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
@@ -18,8 +18,8 @@ export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((name) => (env[name] ?? "") !== "");
 }
 
-/** GETs of one endpoint (`http:` or `https:`), resolving with the response once its head arrived. */
-export class HttpGetter {
+/** Requests to one endpoint (`http:` or `https:`), resolving with the response once its head arrived. */
+export class HttpRequester {
   readonly #agent: HttpAgent;
   readonly #send: typeof httpRequest;
 
@@ -30,14 +30,22 @@ export class HttpGetter {
   }
 
   get(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.request("GET", url, headers, undefined, signal);
+  }
+
+  /** Sends `body` (whole, small) or nothing. */
+  request(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const request = this.#send(
-        url,
-        { headers, agent: this.#agent, ...(signal ? { signal } : {}) },
-        resolve,
-      );
+      const options = { method, headers, agent: this.#agent, ...(signal ? { signal } : {}) };
+      const request = this.#send(url, options, resolve);
       request.once("error", reject);
-      request.end();
+      request.end(body);
     });
   }
 
