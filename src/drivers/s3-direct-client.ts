@@ -3,7 +3,7 @@
  * signer with the SDK's own (memoized, refreshed) credentials, at the URL the SDK's endpoint rules
  * give for the bucket. The SDK's per-request stack (endpoint resolution, a cloned middleware stack,
  * serde, its HTTP handler) costs 1-1.9 ms of client CPU per small object here, against 0.3-0.6 ms
- * for this path: small-file downloads keep up with the server, and small uploads go 1.5x faster
+ * for this path: small-file downloads keep up with the server, and small uploads go 1.2-1.6x faster
  * (bench/README, 2026-11-27).
  *
  * Used only with a custom endpoint (MinIO, Ceph RGW, R2…) and no client options of the SDK's in
