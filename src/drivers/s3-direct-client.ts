@@ -26,14 +26,18 @@ type S3Sdk = typeof import("@aws-sdk/client-s3");
 /** The key of the one GetObject the SDK serializes (never sends) to learn the bucket's URL. */
 const PROBE_KEY = "artifact-manager-probe";
 
-/** The request the SDK's serializer built, and the auth scheme its endpoint rules chose. */
-interface Serialized {
+/** A request in the SDK's `HttpRequest` shape: what its serializer builds and its signer signs. */
+interface SdkHttpRequest {
   protocol: string;
   hostname: string;
   port?: number;
   path: string;
   query: Record<string, string | string[] | null>;
   headers: Record<string, string>;
+}
+
+/** The request the SDK's serializer built, and the auth scheme its endpoint rules chose. */
+interface Serialized extends SdkHttpRequest {
   authScheme?: { name?: string; signingName?: string; signingRegion?: string };
 }
 
@@ -50,14 +54,8 @@ interface RequestSigner {
   ): Promise<{ headers: Record<string, string> }>;
 }
 
-interface SignableRequest {
+interface SignableRequest extends SdkHttpRequest {
   method: string;
-  protocol: string;
-  hostname: string;
-  port?: number;
-  path: string;
-  query: Record<string, string | string[] | null>;
-  headers: Record<string, string>;
   /** Signed with its sha256 as the payload hash. */
   body?: Buffer;
 }
@@ -90,7 +88,7 @@ export class S3DirectClient {
     readonly authScheme: { signingName?: string; signingRegion?: string },
     readonly signer: RequestSigner,
     readonly config: SigningConfig,
-    readonly request: Omit<Serialized, "path" | "query" | "headers" | "authScheme">,
+    readonly request: Pick<SdkHttpRequest, "protocol" | "hostname" | "port">,
   ) {
     this.#http = new HttpRequester(origin.startsWith("https:"));
   }
