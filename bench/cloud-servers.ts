@@ -34,11 +34,13 @@ export async function radosgwTarget(): Promise<BenchTarget> {
   process.env.MEMSTORE_BYTES ??= String(12 * 1024 ** 3);
   const rgw = await startRadosgw();
   const credentials = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
+  // A copy: the SDK tags the credentials object it is given (`$source`), which would then travel
+  // into the storage options below.
   const client = new S3Client({
     endpoint: rgw.endpoint,
     region: "us-east-1",
     forcePathStyle: true,
-    credentials,
+    credentials: { ...credentials },
   });
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   client.destroy();

@@ -108,7 +108,10 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
   const queueSize = intOption(options, "queueSize", DEFAULT_S3_QUEUE_SIZE);
   // lib-storage's Upload keeps `queueSize` parts uploading while it fills the next one.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, partSize * (queueSize + 1));
-  const directRequests = endpoint !== undefined && Object.keys(clientOptions).length === 0;
+  // `$`-keys are the SDK's own metadata: it tags a credentials object it was given with `$source`,
+  // which comes along when the same object is spread into `storageOptions`.
+  const sdkOptions = Object.keys(clientOptions).filter((name) => !name.startsWith("$"));
+  const directRequests = endpoint !== undefined && sdkOptions.length === 0;
   return { client, endpoint, partSize, queueSize, writeBufferBytes, directRequests };
 }
 

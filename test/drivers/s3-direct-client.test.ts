@@ -147,6 +147,9 @@ describe("s3 direct requests", () => {
   it("are used only with a custom endpoint and no SDK client options", () => {
     expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000" }).directRequests).toBe(true);
     expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000", maxAttempts: 2 }).directRequests).toBe(false);
+    // Credentials that were handed to an S3Client before carry the SDK's `$source` tag along.
+    const tagged = { accessKeyId: "a", secretAccessKey: "b", $source: { CREDENTIALS_CODE: "e" } };
+    expect(resolveS3Config({ endpoint: "http://127.0.0.1:9000", ...tagged }).directRequests).toBe(true);
     const saved = { s3: process.env.AWS_ENDPOINT_URL_S3, any: process.env.AWS_ENDPOINT_URL };
     delete process.env.AWS_ENDPOINT_URL_S3;
     delete process.env.AWS_ENDPOINT_URL;
