@@ -4,7 +4,7 @@
  */
 import { Readable, Transform } from "node:stream";
 import { ArtifactError, type ErrorContext } from "../errors.js";
-import type { WriteBody } from "../storage/driver.js";
+import type { ReadOptions, WriteBody } from "../storage/driver.js";
 
 /** A parsed `scheme://bucket/prefix` URL. */
 export interface BucketLocation {
@@ -127,6 +127,12 @@ export async function smallBody(
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);
+}
+
+/** The HTTP `Range` value of a read's range (`bytes=a-b`, or `bytes=a-` to the end). */
+export function rangeHeader(range: NonNullable<ReadOptions["range"]>): string {
+  const end = range.length === undefined ? "" : String(range.offset + range.length - 1);
+  return `bytes=${range.offset}-${end}`;
 }
 
 /** An empty stream (zero-length ranges, empty objects). */

@@ -12,6 +12,7 @@ import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Storage } from "@google-cloud/storage";
 import type { ReadOptions } from "../storage/driver.js";
+import { rangeHeader } from "./cloud-common.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
 
 /** The parts of the SDK's `Storage` (a `Service`) this path reads; not all are in its typings. */
@@ -43,10 +44,7 @@ export class GcsMediaReader {
       "Cache-Control": "no-store",
     };
     const { range } = options;
-    if (range) {
-      const end = range.length === undefined ? "" : String(range.offset + range.length - 1);
-      headers.Range = `bytes=${range.offset}-${end}`;
-    }
+    if (range) headers.Range = rangeHeader(range);
     const response = await this.#http.get(url, headers, options.signal);
     const status = response.statusCode ?? 500;
     if (status >= 300) throw await statusError(response, status);

@@ -19,6 +19,7 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ReadOptions } from "../storage/driver.js";
+import { rangeHeader } from "./cloud-common.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
@@ -79,18 +80,21 @@ export interface S3StatusError extends Error {
 export class S3DirectClient {
   readonly #http: HttpRequester;
 
+  /** `protocol://host[:port]` of the bucket's URL. */
+  readonly origin: string;
+  /** The bucket's path on the server, ending in `/` (`/bucket/` path-style, `/` virtual-hosted). */
+  readonly bucketPath: string;
+
   private constructor(
-    readonly origin: string,
-    /** The bucket's path on the server, ending in `/` (`/bucket/` path-style, `/` virtual-hosted). */
-    readonly bucketPath: string,
-    readonly query: Record<string, string | string[] | null>,
-    readonly host: string,
-    readonly authScheme: { signingName?: string; signingRegion?: string },
+    /** The probe GetObject the SDK serialized: where and how its requests go. */
+    readonly probe: Serialized & { authScheme: NonNullable<Serialized["authScheme"]> },
     readonly signer: RequestSigner,
     readonly config: SigningConfig,
-    readonly request: Pick<SdkHttpRequest, "protocol" | "hostname" | "port">,
   ) {
-    this.#http = new HttpRequester(origin.startsWith("https:"));
+    const port = probe.port === undefined ? "" : `:${probe.port}`;
+    this.origin = `${probe.protocol}//${probe.hostname}${port}`;
+    this.bucketPath = probe.path.slice(0, -PROBE_KEY.length);
+    this.#http = new HttpRequester(probe.protocol === "https:");
   }
 
   /**
@@ -98,37 +102,21 @@ export class S3DirectClient {
    * URL of the form `<bucket path><key>`. Asks the SDK to serialize one GetObject (not sent).
    */
   static async create(sdk: S3Sdk, client: S3Client, bucket: string): Promise<S3DirectClient | null> {
-    const serialized = await serializeGetObject(sdk, client, bucket);
-    if (serialized === null) return null;
-    const { authScheme, path } = serialized;
+    const probe = await serializeGetObject(sdk, client, bucket);
+    if (probe === null) return null;
+    const { authScheme } = probe;
     if (authScheme?.name !== "sigv4" || authScheme.signingName !== "s3") return null;
-    if (!path.endsWith(`/${PROBE_KEY}`) || serialized.headers.host === undefined) return null;
+    if (!probe.path.endsWith(`/${PROBE_KEY}`) || probe.headers.host === undefined) return null;
     const config = client.config as unknown as SigningConfig;
     if (typeof config.signer !== "function") return null;
-    const signer = await config.signer(authScheme);
-    const port = serialized.port === undefined ? "" : `:${serialized.port}`;
-    const origin = `${serialized.protocol}//${serialized.hostname}${port}`;
-    const { protocol, hostname } = serialized;
-    return new S3DirectClient(
-      origin,
-      path.slice(0, -PROBE_KEY.length),
-      serialized.query,
-      serialized.headers.host,
-      authScheme,
-      signer,
-      config,
-      { protocol, hostname, ...(serialized.port === undefined ? {} : { port: serialized.port }) },
-    );
+    return new S3DirectClient({ ...probe, authScheme }, await config.signer(authScheme), config);
   }
 
   /** Opens `objectKey` (the full key), resolving once a 2xx status arrived; any other status rejects. */
   async open(objectKey: string, options: ReadOptions): Promise<Readable> {
     const headers: Record<string, string> = {};
     const { range } = options;
-    if (range) {
-      const end = range.length === undefined ? "" : String(range.offset + range.length - 1);
-      headers.range = `bytes=${range.offset}-${end}`;
-    }
+    if (range) headers.range = rangeHeader(range);
     const response = await this.#send("GET", objectKey, headers, undefined, options.signal);
     if ((response.statusCode ?? 500) < 300) return response;
     throw await statusError(response);
@@ -156,18 +144,27 @@ export class S3DirectClient {
     body: Buffer | undefined,
     signal: AbortSignal | undefined,
   ): Promise<IncomingMessage> {
+    const { protocol, hostname, port, query: probeQuery, headers: probeHeaders, authScheme } = this.probe;
     const path = this.bucketPath + encodeObjectKey(objectKey);
-    const headers = { host: this.host, ...extra };
-    // The SDK names the operation in `x-id` (GetObject in the captured request).
+    const headers = { host: probeHeaders.host as string, ...extra };
+    // The SDK names the operation in `x-id` (GetObject in the probe).
     const query =
-      "x-id" in this.query
-        ? { ...this.query, "x-id": `${method === "PUT" ? "Put" : "Get"}Object` }
-        : this.query;
-    const request = { method, ...this.request, path, query, headers };
+      "x-id" in probeQuery
+        ? { ...probeQuery, "x-id": `${method === "PUT" ? "Put" : "Get"}Object` }
+        : probeQuery;
+    const request = {
+      method,
+      protocol,
+      hostname,
+      ...(port === undefined ? {} : { port }),
+      path,
+      query,
+      headers,
+    };
     const signed = await this.signer.sign(body === undefined ? request : { ...request, body }, {
       signingDate: new Date(Date.now() + (this.config.systemClockOffset ?? 0)),
-      ...(this.authScheme.signingRegion ? { signingRegion: this.authScheme.signingRegion } : {}),
-      ...(this.authScheme.signingName ? { signingService: this.authScheme.signingName } : {}),
+      ...(authScheme.signingRegion ? { signingRegion: authScheme.signingRegion } : {}),
+      ...(authScheme.signingName ? { signingService: authScheme.signingName } : {}),
     });
     const url = `${this.origin}${path}${queryString(query)}`;
     return this.#http.request(method, url, signed.headers, body, signal);

@@ -17,7 +17,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../storage/driver.js";
-import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
+import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl, rangeHeader } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
 import { type ResolvedS3Config, resolveS3Config, type S3DriverOptions } from "./s3-config.js";
 import { S3DirectClient } from "./s3-direct-client.js";
@@ -140,10 +140,6 @@ export class S3Driver implements StorageDriver {
         this.fail({ name: "NoSuchKey" }, { operation: "read", key });
       return emptyStream();
     }
-    const header =
-      range === undefined
-        ? undefined
-        : `bytes=${range.offset}-${range.length === undefined ? "" : range.offset + range.length - 1}`;
     try {
       const direct = await this.direct();
       if (direct !== null) return await direct.open(this.objectKey(key), options);
@@ -151,7 +147,7 @@ export class S3Driver implements StorageDriver {
         new this.sdk.GetObjectCommand({
           Bucket: this.location.bucket,
           Key: this.objectKey(key),
-          ...(header ? { Range: header } : {}),
+          ...(range ? { Range: rangeHeader(range) } : {}),
         }),
         signal ? { abortSignal: signal } : {},
       );
