@@ -9,6 +9,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { finished, Readable } from "node:stream";
 import { throwIfAborted } from "../../errors.js";
 import { abortable } from "../../storage/body.js";
+import { POOL_BUFFER_BYTES, returnBuffers, takeBuffer, takeOver } from "../../storage/buffer-pool.js";
 
 /** Files up to this size are read and written in one call. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
@@ -17,20 +18,8 @@ export const SMALL_FILE_BYTES = 1024 * 1024;
  * far less than six thread-pool round trips, and short enough not to stall the event loop.
  */
 export const TINY_FILE_BYTES = 64 * 1024;
-/** Chunk size of large local copies. */
-export const COPY_CHUNK_BYTES = 1024 * 1024;
-
-/** Most chunk buffers kept for reuse (fresh memory costs page faults; reuse keeps RSS flat). */
-const MAX_POOLED_BUFFERS = 48;
-const BUFFER_POOL: Buffer[] = [];
-
-function takeBuffer(): Buffer {
-  return BUFFER_POOL.pop() ?? Buffer.allocUnsafeSlow(COPY_CHUNK_BYTES);
-}
-
-function returnBuffers(buffers: Buffer[]): void {
-  for (const buffer of buffers) if (BUFFER_POOL.length < MAX_POOLED_BUFFERS) BUFFER_POOL.push(buffer);
-}
+/** Chunk size of large local copies (the pool's buffer size). */
+export const COPY_CHUNK_BYTES = POOL_BUFFER_BYTES;
 
 /** Size and hex sha256 of copied bytes. */
 export interface HashedBytes {
@@ -173,7 +162,8 @@ const DOWNLOAD_QUEUE_BUFFERS = 8;
  *
  * A direct sink rather than a generator, `pipeline` and write stream (bench/README: 1 GiB from azurite
  * 2.3-6.7 s before, 2.4-3.0 s after): each network chunk is hashed in its `data` event and copied into
- * a pooled 1 MiB buffer, so the chunk is dropped at once; full buffers are written one per call while
+ * a pooled 1 MiB buffer, so the chunk is dropped at once (a pool buffer handed over by a zero-copy read
+ * is written as it is); full buffers are written one per call while
  * the next chunks arrive, then return to the pool. The source is paused while
  * {@link DOWNLOAD_QUEUE_BUFFERS} full buffers wait, so memory stays flat when the disk is slower.
  */
@@ -241,14 +231,25 @@ export async function writeStreamHashed(
         hash.update(chunk);
         size += chunk.length;
         onBytes?.(size);
-        for (let offset = 0; offset < chunk.length; ) {
-          const copied = chunk.copy(current, used, offset);
-          used += copied;
-          offset += copied;
-          if (used === current.length) {
+        if (takeOver(chunk)) {
+          // A pool buffer the network read filled (zero-copy GET): written as it is, no copy.
+          if (used > 0) {
             queue.push({ buffer: current, length: used });
             current = take();
             used = 0;
+          }
+          owned.push(chunk);
+          queue.push({ buffer: chunk, length: chunk.length });
+        } else {
+          for (let offset = 0; offset < chunk.length; ) {
+            const copied = chunk.copy(current, used, offset);
+            used += copied;
+            offset += copied;
+            if (used === current.length) {
+              queue.push({ buffer: current, length: used });
+              current = take();
+              used = 0;
+            }
           }
         }
         if (writing === undefined) flush();
