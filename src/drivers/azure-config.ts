@@ -5,6 +5,7 @@
  */
 import type { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-blob";
 import { ArtifactError } from "../errors.js";
+import { AzureDirectReader } from "./azure-direct-reader.js";
 import {
   type BucketLocation,
   intOption,
@@ -31,6 +32,11 @@ export interface AzureDriverOptions {
   blockSize?: number;
   /** Blocks uploaded in parallel per file (memory held per file ≈ blockSize × (concurrency + 1)). @default 4 */
   concurrency?: number;
+  /**
+   * Read blobs with the SDK's signed request sent on a zero-copy GET of our own (no proxy or
+   * `httpClient` configured); `false` reads through the SDK's HTTP client. @default true
+   */
+  directReads?: boolean;
   /** Any other `StoragePipelineOptions` field (retryOptions, keepAliveOptions…). */
   [clientOption: string]: unknown;
 }
@@ -48,6 +54,7 @@ const OWN_KEYS = [
   "endpoint",
   "blockSize",
   "concurrency",
+  "directReads",
   ...LAYER_OPTION_KEYS,
 ];
 
@@ -105,6 +112,10 @@ export interface ResolvedAzureClient {
   concurrency: number;
   /** Most bytes one write holds: a small body read whole, or `concurrency` blocks plus the one filling. */
   writeBufferBytes: number;
+  /** The client's pipeline options (what `storageOptions` passed through). */
+  pipeline: StoragePipelineOptions;
+  /** Whether reads go through {@link AzureDirectReader} (option `directReads`, no proxy, no custom HTTP client). */
+  directReads: boolean;
 }
 
 /** Builds the `BlobServiceClient` from `storageOptions`, the URL and the environment. */
@@ -121,7 +132,8 @@ export async function createAzureServiceClient(
   const concurrency = intOption(options, "concurrency", DEFAULT_AZURE_CONCURRENCY);
   // uploadStream's BufferScheduler pools `concurrency` blocks and gathers the next one from the stream.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, blockSize * (concurrency + 1));
-  const transfer = { blockSize, concurrency, writeBufferBytes };
+  const directReads = options.directReads !== false && AzureDirectReader.usable(pipeline);
+  const transfer = { blockSize, concurrency, writeBufferBytes, pipeline, directReads };
   const accountName =
     stringOption(options, "accountName") ?? location.accountName ?? (env.AZURE_STORAGE_ACCOUNT || undefined);
   const connectionString =

@@ -401,7 +401,9 @@ class Body extends Readable {
   readonly #connection: Connection;
 
   constructor(connection: Connection) {
-    super({ highWaterMark: 2 * POOL_BUFFER_BYTES });
+    // One chunk: the socket pauses after each buffer a reader has not taken yet, so a reader that
+    // pulls (an async iterator) gets one buffer per read, never two concatenated into a copy.
+    super({ highWaterMark: POOL_BUFFER_BYTES });
     this.#connection = connection;
   }
 

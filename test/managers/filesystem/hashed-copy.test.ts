@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COPY_CHUNK_BYTES, writeStreamHashed } from "../../../src/managers/filesystem/hashed-copy.js";
+import { handOver, returnBuffers, takeBuffer, takeOver } from "../../../src/storage/buffer-pool.js";
 import { tempFolder } from "./helpers.js";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
@@ -38,6 +39,36 @@ describe("writeStreamHashed", () => {
     expect((await readFile(target)).equals(data)).toBe(true);
     expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
     expect(seen.at(-1)).toBe(data.length);
+  });
+
+  it("writes handed-over pool buffers without copying them, also after a partial buffer", async () => {
+    const data = randomBytes(4 * COPY_CHUNK_BYTES + 300);
+    // 100 bytes, two handed-over whole buffers, 200 bytes, two more handed over: as a zero-copy read
+    // that was resumed after a partial answer would deliver them.
+    const handed: Buffer[] = [];
+    const pooled = (at: number) => {
+      const buffer = takeBuffer();
+      data.copy(buffer, 0, at, at + COPY_CHUNK_BYTES);
+      handed.push(buffer);
+      return handOver(buffer);
+    };
+    const chunks = [
+      data.subarray(0, 100),
+      pooled(100),
+      pooled(100 + COPY_CHUNK_BYTES),
+      data.subarray(100 + 2 * COPY_CHUNK_BYTES, 300 + 2 * COPY_CHUNK_BYTES),
+      pooled(300 + 2 * COPY_CHUNK_BYTES),
+      pooled(300 + 3 * COPY_CHUNK_BYTES),
+    ];
+    const target = join(dir.path, "handed.bin");
+    const got = await writeStreamHashed(Readable.from(chunks), target);
+    expect((await readFile(target)).equals(data)).toBe(true);
+    expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
+    // The sink took them over: they are no longer marked as handed over, and went back to the pool.
+    expect(handed.map((buffer) => takeOver(buffer))).toEqual([false, false, false, false]);
+    const reused = [takeBuffer(), takeBuffer(), takeBuffer(), takeBuffer()];
+    expect(reused.filter((buffer) => handed.includes(buffer)).length).toBeGreaterThan(0);
+    returnBuffers(reused);
   });
 
   it("an empty stream makes an empty file", async () => {
