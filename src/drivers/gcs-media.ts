@@ -2,7 +2,7 @@
  * Object downloads straight over HTTP (JSON API `alt=media`), authorised by the SDK's own auth client.
  * The SDK's download stack (retry-request, teeny-request, node-fetch, duplexify and a `pipeline` per
  * file) costs about 1 ms of client CPU per object, which dominates small-file downloads; this path costs
- * a fraction of that. Retries, timeouts and the idle watchdog come from the driver's layers as for
+ * a fraction of that, and its bytes land in the download's own buffers (zero-copy-get.ts). Retries, timeouts and the idle watchdog come from the driver's layers as for
  * every other read. The SDK path stays in use where this one would lose something: a proxy in the
  * environment (the SDK's HTTP stack honours it) and `downloadValidation` (the SDK checks crc32c).
  * https://cloud.google.com/storage/docs/json_api/v1/objects/get
@@ -14,6 +14,7 @@ import type { Storage } from "@google-cloud/storage";
 import type { ReadOptions } from "../storage/driver.js";
 import { rangeHeader } from "./cloud-common.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
+import { ZeroCopyGetter } from "./zero-copy-get.js";
 
 /** The parts of the SDK's `Storage` (a `Service`) this path reads; not all are in its typings. */
 interface StorageService {
@@ -27,10 +28,12 @@ interface StorageService {
 export class GcsMediaReader {
   readonly #service: StorageService;
   readonly #http: HttpRequester;
+  readonly #getter: ZeroCopyGetter;
 
   constructor(storage: Storage) {
     this.#service = storage as unknown as StorageService;
     this.#http = new HttpRequester(this.#service.baseUrl.startsWith("https:"));
+    this.#getter = new ZeroCopyGetter(new URL(this.#service.baseUrl).origin);
   }
 
   /**
@@ -45,6 +48,10 @@ export class GcsMediaReader {
     };
     const { range } = options;
     if (range) headers.Range = rangeHeader(range);
+    const answer = await this.#getter.get(url, headers, options.signal);
+    if (answer.kind === "body") return answer.body;
+    if (answer.kind === "error") throw gcsStatusError(answer.status, answer.text);
+    // Framed otherwise (a stored gzip object sent as it is, chunked): Node's HTTP client reads it.
     const response = await this.#http.get(url, headers, options.signal);
     const status = response.statusCode ?? 500;
     if (status >= 300) throw await statusError(response, status);
@@ -56,6 +63,7 @@ export class GcsMediaReader {
 
   close(): void {
     this.#http.close();
+    this.#getter.close();
   }
 
   async #authHeaders(url: string): Promise<Record<string, string>> {
@@ -68,9 +76,13 @@ export class GcsMediaReader {
 
 /** The error of a non-2xx answer, with GCS's JSON error message when the body has one. */
 async function statusError(response: IncomingMessage, status: number): Promise<Error & { code: number }> {
+  return gcsStatusError(status, await readErrorBody(response));
+}
+
+function gcsStatusError(status: number, body: string): Error & { code: number } {
   let message = `HTTP ${status}`;
   try {
-    const parsed = JSON.parse(await readErrorBody(response)) as { error?: { message?: string } };
+    const parsed = JSON.parse(body) as { error?: { message?: string } };
     if (parsed.error?.message) message = parsed.error.message;
   } catch {
     // not JSON: keep the status line

@@ -4,7 +4,8 @@
  * give for the bucket. The SDK's per-request stack (endpoint resolution, a cloned middleware stack,
  * serde, its HTTP handler) costs 1-1.9 ms of client CPU per small object here, against 0.3-0.6 ms
  * for this path: small-file downloads keep up with the server, and small uploads go 1.2-1.6x faster
- * (bench/README, 2026-11-27).
+ * (bench/README, 2026-11-27). GETs go on a zero-copy GET (zero-copy-get.ts): the body's bytes land
+ * in the download's own buffers.
  *
  * Used only with a custom endpoint (MinIO, Ceph RGW, R2…) and no client options of the SDK's in
  * `storageOptions`. On AWS itself the SDK path stays: it follows a bucket's region redirect and
@@ -21,6 +22,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { ReadOptions } from "../storage/driver.js";
 import { rangeHeader } from "./cloud-common.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
+import { ZeroCopyGetter } from "./zero-copy-get.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
 
@@ -79,6 +81,7 @@ export interface S3StatusError extends Error {
 /** Reads and small writes of one bucket's objects, with a keep-alive agent of its own. */
 export class S3DirectClient {
   readonly #http: HttpRequester;
+  readonly #getter: ZeroCopyGetter;
 
   /** `protocol://host[:port]` of the bucket's URL. */
   readonly origin: string;
@@ -95,6 +98,7 @@ export class S3DirectClient {
     this.origin = `${probe.protocol}//${probe.hostname}${port}`;
     this.bucketPath = probe.path.slice(0, -PROBE_KEY.length);
     this.#http = new HttpRequester(probe.protocol === "https:");
+    this.#getter = new ZeroCopyGetter(this.origin);
   }
 
   /**
@@ -112,12 +116,20 @@ export class S3DirectClient {
     return new S3DirectClient({ ...probe, authScheme }, await config.signer(authScheme), config);
   }
 
-  /** Opens `objectKey` (the full key), resolving once a 2xx status arrived; any other status rejects. */
+  /**
+   * Opens `objectKey` (the full key) on a zero-copy GET, resolving once a 2xx status arrived; any other
+   * status rejects. An answer the zero-copy GET does not frame (chunked, compressed) is asked for
+   * again on Node's HTTP client.
+   */
   async open(objectKey: string, options: ReadOptions): Promise<Readable> {
     const headers: Record<string, string> = {};
-    const { range } = options;
+    const { range, signal } = options;
     if (range) headers.range = rangeHeader(range);
-    const response = await this.#send("GET", objectKey, headers, undefined, options.signal);
+    const signed = await this.#sign("GET", objectKey, headers);
+    const answer = await this.#getter.get(signed.url, signed.headers, signal);
+    if (answer.kind === "body") return answer.body;
+    if (answer.kind === "error") throw s3StatusError(answer.status, answer.text);
+    const response = await this.#http.request("GET", signed.url, signed.headers, undefined, signal);
     if ((response.statusCode ?? 500) < 300) return response;
     throw await statusError(response);
   }
@@ -130,20 +142,21 @@ export class S3DirectClient {
       ...(options.ifNoneMatch !== undefined ? { "if-none-match": options.ifNoneMatch } : {}),
       ...(options.ifMatch !== undefined ? { "if-match": options.ifMatch } : {}),
     };
-    const response = await this.#send("PUT", objectKey, headers, body, options.signal);
+    const signed = await this.#sign("PUT", objectKey, headers, body);
+    const response = await this.#http.request("PUT", signed.url, signed.headers, body, options.signal);
     if ((response.statusCode ?? 500) >= 300) throw await statusError(response);
     response.resume();
     const etag = response.headers.etag;
     return typeof etag === "string" ? etag : undefined;
   }
 
-  async #send(
+  /** The URL and signed headers of a request for `objectKey`. */
+  async #sign(
     method: string,
     objectKey: string,
     extra: Record<string, string>,
-    body: Buffer | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<IncomingMessage> {
+    body?: Buffer,
+  ): Promise<{ url: string; headers: Record<string, string> }> {
     const { protocol, hostname, port, query: probeQuery, headers: probeHeaders, authScheme } = this.probe;
     const path = this.bucketPath + encodeObjectKey(objectKey);
     const headers = { host: probeHeaders.host as string, ...extra };
@@ -166,19 +179,21 @@ export class S3DirectClient {
       ...(authScheme.signingRegion ? { signingRegion: authScheme.signingRegion } : {}),
       ...(authScheme.signingName ? { signingService: authScheme.signingName } : {}),
     });
-    const url = `${this.origin}${path}${queryString(query)}`;
-    return this.#http.request(method, url, signed.headers, body, signal);
+    return { url: `${this.origin}${path}${queryString(query)}`, headers: signed.headers };
   }
 
   close(): void {
     this.#http.close();
+    this.#getter.close();
   }
 }
 
 /** S3's error code and message (its XML error body), in the shape the driver's mapping reads. */
 async function statusError(response: IncomingMessage): Promise<S3StatusError> {
-  const status = response.statusCode ?? 500;
-  const body = await readErrorBody(response);
+  return s3StatusError(response.statusCode ?? 500, await readErrorBody(response));
+}
+
+function s3StatusError(status: number, body: string): S3StatusError {
   const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] || code || `HTTP ${status}`;
   const error = new Error(message) as S3StatusError;

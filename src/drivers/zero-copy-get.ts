@@ -417,18 +417,22 @@ class Body extends Readable {
   }
 }
 
-/** The request head, with `Host` from the URL; header values with line breaks are refused. */
+/**
+ * The request head. `Host` is the one in `headers` when given (a signature may cover it), else the
+ * URL's. Header values with line breaks are refused.
+ */
 function requestHead(url: URL, headers: Record<string, string>): string {
-  let head = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+  let host = url.host;
+  let lines = "";
   for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (lower === "host" || lower === "connection" || lower === "content-length") continue;
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
       throw new TypeError(`header ${JSON.stringify(name)} has a line break in its name or value`);
     }
-    head += `${name}: ${value}\r\n`;
+    const lower = name.toLowerCase();
+    if (lower === "host") host = value;
+    else if (lower !== "connection" && lower !== "content-length") lines += `${name}: ${value}\r\n`;
   }
-  return `${head}\r\n`;
+  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${host}\r\n${lines}\r\n`;
 }
 
 /** Status, headers and version of a response head, or null when it is not HTTP/1.x. */

@@ -1,4 +1,5 @@
 /** Direct media downloads of the GCS driver: when they are used, and what they do with encodings. */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
@@ -6,6 +7,7 @@ import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GcsMediaReader } from "../../src/drivers/gcs-media.js";
 import { proxyConfigured } from "../../src/drivers/http-requester.js";
+import { POOL_BUFFER_BYTES, takeOver } from "../../src/storage/buffer-pool.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
 
@@ -36,6 +38,16 @@ describe("gcs media reads", () => {
       { sdk: false, range: undefined },
       { sdk: false, range: "bytes=2-4" },
     ]);
+    await driver.close?.();
+  });
+
+  it("read a big object into whole pool buffers that the download sink takes over (zero-copy GET)", async () => {
+    const driver = await createDriver("gs://media/zero-copy", { apiEndpoint: fake.endpoint });
+    const payload = randomBytes(3 * POOL_BUFFER_BYTES + 5);
+    await driver.write("big.bin", payload);
+    const chunks = (await (await driver.read("big.bin")).toArray()) as Buffer[];
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+    expect(chunks.filter((chunk) => takeOver(chunk)).length).toBe(3);
     await driver.close?.();
   });
 

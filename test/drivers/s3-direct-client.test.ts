@@ -1,10 +1,12 @@
 /** Direct reads and small writes of the S3 driver: when they are used, and that they do what the SDK does. */
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveS3Config } from "../../src/drivers/s3-config.js";
 import { encodeObjectKey } from "../../src/drivers/s3-direct-client.js";
+import { POOL_BUFFER_BYTES, takeOver } from "../../src/storage/buffer-pool.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 import { codeOf } from "../fixtures/driver-codes.js";
@@ -77,6 +79,16 @@ describe("s3 direct requests", () => {
       { sdk: false, range: "bytes=2-4" },
       { sdk: false, range: "bytes=7-" },
     ]);
+    await driver.close?.();
+  });
+
+  it("read a big object into whole pool buffers that the download sink takes over (zero-copy GET)", async () => {
+    const driver = await createDriver(store.url, { ...store.storageOptions, endpoint });
+    const payload = randomBytes(3 * POOL_BUFFER_BYTES + 5);
+    await driver.write("big.bin", payload, { size: payload.length });
+    const chunks = (await (await driver.read("big.bin")).toArray()) as Buffer[];
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+    expect(chunks.filter((chunk) => takeOver(chunk)).length).toBe(3);
     await driver.close?.();
   });
 
