@@ -3,7 +3,7 @@
  * exponential backoff. Reads resume from the byte they stopped at, listings restart after the last key
  * they yielded, and writes are retried only when the body can be replayed (bytes, not a stream).
  */
-import { PassThrough, type Readable } from "node:stream";
+import { finished, PassThrough, type Readable } from "node:stream";
 import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
 import type {
   DriverCallOptions,
@@ -180,7 +180,7 @@ async function pump({ first, out, start, open, retries, idle, signal }: PumpStat
     for (let failures = 0; ; ) {
       try {
         arm();
-        for await (const chunk of source) {
+        for await (const chunk of chunksOf(source)) {
           arm();
           offset += (chunk as Buffer).length;
           if (!out.write(chunk)) {
@@ -206,6 +206,52 @@ async function pump({ first, out, start, open, retries, idle, signal }: PumpStat
         }
       }
     }
+  }
+}
+
+/** Chunks a stream may hold for its reader before it is paused. */
+const QUEUED_CHUNKS = 4;
+
+/**
+ * The chunks of `source` as they were pushed. A `for await` over a stream reads it with `read()`,
+ * which joins every chunk waiting in its buffer into a new one: a copy of the bytes, and the end of
+ * pool buffers handed over by a zero-copy read (storage/buffer-pool.ts).
+ */
+async function* chunksOf(source: Readable): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    if (queue.length >= QUEUED_CHUNKS) source.pause();
+    wake?.();
+  };
+  source.on("data", onData);
+  const stopWatching = finished(source, { writable: false }, (error) => {
+    ended = true;
+    failure = error;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        if (source.isPaused() && queue.length < QUEUED_CHUNKS) source.resume();
+        yield chunk;
+      } else if (ended) {
+        if (failure) throw failure;
+        return;
+      } else {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    }
+  } finally {
+    source.off("data", onData);
+    stopWatching();
   }
 }
 

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
 import { ArtifactError, isArtifactError } from "../../../src/errors.js";
@@ -108,6 +109,25 @@ describe("retry layer", () => {
     const back = await readAll(await withRetry(driver, { minDelayMs: 1 }).read("k"));
     expect(Buffer.compare(back, data)).toBe(0);
     expect(opens).toBe(3);
+  });
+
+  it("passes a read's chunks on as they were pushed, never joined into a copy", async () => {
+    const parts = [Buffer.alloc(1000, 1), Buffer.alloc(2000, 2), Buffer.alloc(3000, 3), Buffer.alloc(10, 4)];
+    const driver: StorageDriver = Object.create(createMemoryDriver());
+    driver.read = async () => {
+      // All buffered before anyone reads: a `for await` over this stream would get them joined.
+      const stream = new Readable({ read() {} });
+      for (const part of parts) stream.push(part);
+      stream.push(null);
+      return stream;
+    };
+    // Read as the download sink reads (`data` events): a `for await` here would join them itself.
+    const stream = await withRetry(driver).read("k");
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    await finished(stream);
+    expect(chunks.length).toBe(parts.length);
+    chunks.forEach((chunk, i) => expect(chunk).toBe(parts[i]));
   });
 
   it("a read that stalls (no data for idleTimeoutMs) is reopened at the next byte", async () => {
