@@ -127,7 +127,7 @@ describe("retry layer", () => {
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     await finished(stream);
     expect(chunks.length).toBe(parts.length);
-    chunks.forEach((chunk, i) => expect(chunk).toBe(parts[i]));
+    for (const [i, chunk] of chunks.entries()) expect(chunk).toBe(parts[i]);
   });
 
   it("a read that stalls (no data for idleTimeoutMs) is reopened at the next byte", async () => {
