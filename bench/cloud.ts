@@ -32,7 +32,7 @@ const ONLY = arg("only", "s3,azure,gcs").split(",");
 const RCLONE = arg("rclone", "yes") !== "no";
 const CLI = arg("cli", "yes") !== "no";
 /** The built CLI (`npm run build`): a fresh process per step, as `rclone copy` is. */
-const CLI_BIN = join(process.cwd(), "dist", "cli", "bin.js");
+const CLI_BIN = join(process.cwd(), "dist", "cli-bundle", "bin.js");
 const REPEAT = Number(arg("repeat", "3"));
 const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown>;
 const RCLONE_FLAGS = [

@@ -1,4 +1,4 @@
-/** Runs the built `artifacts` binary (dist/cli/bin.js) as a subprocess; builds dist first when stale. */
+/** Runs the built `artifacts` binary (the bundle, dist/cli-bundle/bin.js) as a subprocess; builds dist first when stale. */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const BIN = join(ROOT, "dist/cli/bin.js");
+export const BIN = join(ROOT, "dist/cli-bundle/bin.js");
 
 /** Newest modification time of the `.ts` files under `dir`. */
 function newestSource(dir: string): number {
@@ -20,13 +20,13 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Whether dist/cli/bin.js is missing or older than a source file. */
+/** Whether the bundled bin.js is missing or older than a source file. */
 function isStale(): boolean {
   return !existsSync(BIN) || statSync(BIN).mtimeMs < newestSource(join(ROOT, "src"));
 }
 
 /**
- * Builds dist/ with tsc when bin.js is stale (npm test builds first, so CI never does). Test files run
+ * Builds dist/ (tsc, then the CLI bundle) when bin.js is stale (npm test builds first, so CI never does). Test files run
  * in parallel processes: one builds under a lock folder while the others wait for it.
  */
 export async function ensureBuilt(): Promise<void> {
@@ -66,6 +66,7 @@ function build(): void {
   } catch {
     // tsc emits even when another area has type errors in progress; bin.js existing is what matters.
   }
+  execFileSync(process.execPath, [join(ROOT, "scripts/bundle-cli.mjs")], { cwd: ROOT, stdio: "pipe" });
 }
 
 /** The outcome of one CLI run. */
@@ -96,7 +97,7 @@ function baseEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `node dist/cli/bin.js ...args` and collects its output and exit code. */
+/** Runs `node dist/cli-bundle/bin.js ...args` and collects its output and exit code. */
 export function runCli(args: readonly string[], options: RunCliOptions): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
