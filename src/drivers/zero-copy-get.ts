@@ -335,9 +335,9 @@ class Connection {
     else this.#fail(connectionClosed(this.#state));
   }
 
-  /** Called by the body stream when its reader wants more. */
-  resume(): void {
-    if (this.#paused) this.#resume();
+  /** Called by a body stream when its reader wants more (a finished body's call is ignored). */
+  resume(body: Body): void {
+    if (this.#paused && this.#body === body) this.#resume();
   }
 
   #resume(): void {
@@ -408,7 +408,7 @@ class Body extends Readable {
   }
 
   override _read(): void {
-    this.#connection.resume();
+    this.#connection.resume(this);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
