@@ -121,9 +121,9 @@ export class AzureDriver implements StorageDriver {
       return emptyStream();
     }
     try {
+      // Through the SDK when there is no direct reader, or its answer is framed in a way it does not read.
       const direct = await this.#direct?.open(this.prefix + key, options);
       if (direct) return direct;
-      // null: an answer the zero-copy GET does not frame; undefined: no direct reader.
       const out = await this.#blob(key).download(
         range?.offset ?? 0,
         range?.length,

@@ -2,8 +2,8 @@
  * Object downloads straight over HTTP (JSON API `alt=media`), authorised by the SDK's own auth client.
  * The SDK's download stack (retry-request, teeny-request, node-fetch, duplexify and a `pipeline` per
  * file) costs about 1 ms of client CPU per object, which dominates small-file downloads; this path costs
- * a fraction of that, and its bytes land in the download's own buffers (zero-copy-get.ts). Retries, timeouts and the idle watchdog come from the driver's layers as for
- * every other read. The SDK path stays in use where this one would lose something: a proxy in the
+ * a fraction of that, and its bytes land in the download's own buffers (zero-copy-get.ts). Retries,
+ * timeouts and the idle watchdog come from the driver's layers as for every other read. The SDK path stays in use where this one would lose something: a proxy in the
  * environment (the SDK's HTTP stack honours it) and `downloadValidation` (the SDK checks crc32c).
  * https://cloud.google.com/storage/docs/json_api/v1/objects/get
  */
