@@ -1,4 +1,5 @@
 /** The one concurrency utility: run `fn` over items with at most `concurrency` calls in flight. */
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 
 /** Default number of files transferred at once by the managers. */
@@ -6,6 +7,12 @@ export const DEFAULT_TRANSFER_CONCURRENCY = 16;
 
 /** Default number of metadata reads (records, listings) run at once by listing commands. */
 export const DEFAULT_LISTING_CONCURRENCY = 8;
+
+/**
+ * Abort listeners one call in flight may hold on the shared signal at once (the retry layer, the
+ * download sink, a socket's exchange, an SDK's request…). Node warns about a leak past 10 listeners.
+ */
+const LISTENERS_PER_CALL = 8;
 
 /** Options of {@link mapConcurrent}. */
 export interface MapConcurrentOptions {
@@ -32,6 +39,11 @@ export async function mapConcurrent<T, R>(
       `Expected the \`concurrency\` option to be a positive integer, got \`${concurrency}\``,
     );
   }
+  const workers = Math.max(1, Math.min(concurrency, items.length));
+  // Every call in flight listens to the one signal: that many listeners are expected, not a leak.
+  if (signal !== undefined && getMaxListeners(signal) < workers * LISTENERS_PER_CALL) {
+    setMaxListeners(workers * LISTENERS_PER_CALL, signal);
+  }
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -46,7 +58,7 @@ export async function mapConcurrent<T, R>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  await Promise.all(Array.from({ length: workers }, worker));
   if (failure !== undefined) throw failure.error;
   return results;
 }

@@ -71,6 +71,30 @@ describe("mapConcurrent", () => {
     expect(started).toEqual([0]);
   });
 
+  it("lets every call in flight listen to the shared signal without Node's listener-leak warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      await mapConcurrent(
+        Array.from({ length: 32 }, (_, i) => i),
+        async () => {
+          // What a download holds: the retry layer's, the sink's and the socket exchange's listeners.
+          const listeners = [0, 1, 2].map(() => () => undefined);
+          for (const listener of listeners) controller.signal.addEventListener("abort", listener);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          for (const listener of listeners) controller.signal.removeEventListener("abort", listener);
+        },
+        { concurrency: 16, signal: controller.signal },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+  });
+
   it("rejects a concurrency that is not a positive integer with INVALID_ARGUMENT", async () => {
     for (const concurrency of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       const error = await mapConcurrent([1], async (n) => n, { concurrency }).catch((e: unknown) => e);
