@@ -23,6 +23,19 @@ async function chunksOf(stream: Readable): Promise<Buffer[]> {
   return chunks;
 }
 
+/** An account SAS of azurite's account for the Blob service with `permissions` ("rl": read and list). */
+function accountSas(permissions: string): string {
+  return generateAccountSASQueryParameters(
+    {
+      permissions: AccountSASPermissions.parse(permissions),
+      services: AccountSASServices.parse("b").toString(),
+      resourceTypes: AccountSASResourceTypes.parse("sco").toString(),
+      expiresOn: new Date(Date.now() + 3_600_000),
+    },
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+  ).toString();
+}
+
 async function text(driver: StorageDriver, key: string, range?: { offset: number; length?: number }) {
   return Buffer.concat(await chunksOf(await driver.read(key, range ? { range } : {}))).toString();
 }
@@ -91,30 +104,14 @@ describe("azure direct reads (the SDK's signed request on a zero-copy GET)", () 
 
   it("reads with a SAS token: the signature travels in the SDK's URL", async () => {
     await driver.write("sas.txt", "read with a SAS");
-    const sas = generateAccountSASQueryParameters(
-      {
-        permissions: AccountSASPermissions.parse("rl"),
-        services: AccountSASServices.parse("b").toString(),
-        resourceTypes: AccountSASResourceTypes.parse("sco").toString(),
-        expiresOn: new Date(Date.now() + 3_600_000),
-      },
-      new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
-    ).toString();
+    const sas = accountSas("rl");
     const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
     const viaSas = await createDriver(store.url, { accountName: AZURITE_ACCOUNT, sasToken: sas, endpoint });
     try {
       const chunks = await chunksOf(await viaSas.read("sas.txt"));
       expect(Buffer.concat(chunks).toString()).toBe("read with a SAS");
       // A SAS without read permission is refused.
-      const listOnly = generateAccountSASQueryParameters(
-        {
-          permissions: AccountSASPermissions.parse("l"),
-          services: AccountSASServices.parse("b").toString(),
-          resourceTypes: AccountSASResourceTypes.parse("sco").toString(),
-          expiresOn: new Date(Date.now() + 3_600_000),
-        },
-        new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
-      ).toString();
+      const listOnly = accountSas("l");
       const noRead = await createDriver(store.url, {
         accountName: AZURITE_ACCOUNT,
         sasToken: listOnly,
