@@ -32,6 +32,19 @@ interface Exchange {
   received: number;
 }
 
+/** A non-2xx answer being read: its head, framing, and the first bytes of its body. */
+interface ErrorBody {
+  status: number;
+  headers: Record<string, string>;
+  /** `Content-Length`, when given. */
+  length: number | undefined;
+  chunked: boolean;
+  /** Copies of the bytes received, up to MAX_ERROR_BYTES. */
+  chunks: Buffer[];
+  /** Bytes received, kept or not. */
+  bytes: number;
+}
+
 /** One keep-alive connection: a small state machine fed by the socket's reads. */
 export class Connection {
   readonly #socket: Socket;
@@ -50,10 +63,7 @@ export class Connection {
   #remaining = 0;
   #paused = false;
   // error body
-  #errorAnswer: { status: number; headers: Record<string, string> } | undefined;
-  #errorChunks: Buffer[] = [];
-  #errorBytes = 0;
-  #errorFraming: { length?: number; chunked: boolean } = { chunked: false };
+  #error: ErrorBody | undefined;
 
   constructor(
     open: (onread: OnRead) => Socket,
@@ -80,10 +90,8 @@ export class Connection {
 
   /** Sends one request head and resolves with its answer. */
   exchange(head: string, signal: AbortSignal | undefined): Promise<ZeroCopyAnswer> {
-    if (this.#state !== "idle") {
-      const error = new Error(`the connection is ${this.#state === "dead" ? "closed" : "busy"}`);
-      return Promise.reject(Object.assign(error, { beforeAnswer: this.#state === "dead" }));
-    }
+    // The getter only hands out idle connections (it skips the ones that died while kept).
+    if (this.#state !== "idle") return Promise.reject(new Error(`exchange on a ${this.#state} connection`));
     return new Promise((resolve, reject) => {
       const onAbort = () => this.#fail(signal?.reason);
       this.#exchange = { resolve, reject, signal, onAbort, received: 0 };
@@ -92,7 +100,6 @@ export class Connection {
       this.#socket.ref();
       this.#socket.setTimeout(this.#headTimeoutMs);
       this.#socket.write(head, "latin1");
-      if (this.#paused) this.#resume();
     });
   }
 
@@ -130,7 +137,7 @@ export class Connection {
         this.#remaining -= bytes;
         return this.#afterBodyBytes();
       case "error-body":
-        return this.#onErrorBytes(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+        return this.#onErrorBytes(buffer.subarray(0, bytes));
       default:
         // Bytes nobody asked for: the connection's framing is lost.
         this.destroy();
@@ -171,11 +178,8 @@ export class Connection {
       return this.#startBody(status, headers, length, rest);
     }
     this.#state = "error-body";
-    this.#errorAnswer = { status, headers };
-    this.#errorChunks = [];
-    this.#errorBytes = 0;
-    this.#errorFraming = { ...(length === undefined ? {} : { length }), chunked };
-    return this.#onErrorBytes(Buffer.from(rest));
+    this.#error = { status, headers, length, chunked, chunks: [], bytes: 0 };
+    return this.#onErrorBytes(rest);
   }
 
   #startBody(status: number, headers: Record<string, string>, length: number, rest: Buffer): boolean {
@@ -210,35 +214,40 @@ export class Connection {
       return wantMore;
     }
     // The whole body arrived.
-    const whole = this.#used === POOL_BUFFER_BYTES && target.length === POOL_BUFFER_BYTES;
+    // Only a pool buffer can be full at 1 MiB (a small body's buffer is at most 64 KiB).
+    const whole = this.#used === POOL_BUFFER_BYTES;
     if (this.#used > 0) body.push(whole ? handOver(target) : target.subarray(0, this.#used));
     body.push(null);
     this.#finish();
     return true;
   }
 
-  #onErrorBytes(bytes: Buffer): boolean {
-    if (this.#errorBytes < MAX_ERROR_BYTES) this.#errorChunks.push(Buffer.from(bytes));
-    this.#errorBytes += bytes.length;
-    const { length, chunked } = this.#errorFraming;
-    const raw = Buffer.concat(this.#errorChunks);
+  /** `bytes` is a view of a buffer the next read reuses: it is copied when kept. */
+  #onErrorBytes(bytes: Uint8Array): boolean {
+    const error = this.#error as ErrorBody;
+    if (error.bytes < MAX_ERROR_BYTES) error.chunks.push(Buffer.from(bytes));
+    error.bytes += bytes.length;
+    const raw = Buffer.concat(error.chunks);
     let text: string | undefined;
-    if (length !== undefined && this.#errorBytes >= length) text = raw.subarray(0, length).toString("utf8");
-    else if (chunked) text = decodeChunked(raw)?.toString("utf8");
-    if (text === undefined && this.#errorBytes >= MAX_ERROR_BYTES) text = raw.toString("utf8");
+    if (error.length !== undefined && error.bytes >= error.length) {
+      text = raw.subarray(0, error.length).toString("utf8");
+    } else if (error.chunked) text = decodeChunked(raw)?.toString("utf8");
+    if (text === undefined && error.bytes >= MAX_ERROR_BYTES) text = raw.toString("utf8");
     if (text !== undefined) this.#endError(text);
     return true;
   }
 
   #endError(text: string): void {
-    const answer = this.#errorAnswer as { status: number; headers: Record<string, string> };
-    this.#settle({ kind: "error", ...answer, text: text.slice(0, MAX_ERROR_BYTES) });
+    const { status, headers } = this.#error as ErrorBody;
+    this.#error = undefined;
+    this.#settle({ kind: "error", status, headers, text: text.slice(0, MAX_ERROR_BYTES) });
     this.destroy();
   }
 
   #onEnd(): void {
     // An error answer framed by the connection's end.
-    if (this.#state === "error-body") this.#endError(Buffer.concat(this.#errorChunks).toString("utf8"));
+    const error = this.#error;
+    if (this.#state === "error-body" && error) this.#endError(Buffer.concat(error.chunks).toString("utf8"));
     else this.#fail(connectionClosed(this.#state));
   }
 
