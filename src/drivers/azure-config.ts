@@ -112,10 +112,11 @@ export interface ResolvedAzureClient {
   concurrency: number;
   /** Most bytes one write holds: a small body read whole, or `concurrency` blocks plus the one filling. */
   writeBufferBytes: number;
-  /** The client's pipeline options (what `storageOptions` passed through). */
-  pipeline: StoragePipelineOptions;
-  /** Whether reads go through {@link AzureDirectReader} (option `directReads`, no proxy, no custom HTTP client). */
-  directReads: boolean;
+  /**
+   * What reads go through, when not the SDK's HTTP client: the option `directReads` is not false, and
+   * no proxy or custom HTTP client is configured.
+   */
+  directReader: AzureDirectReader | null;
 }
 
 /** Builds the `BlobServiceClient` from `storageOptions`, the URL and the environment. */
@@ -124,7 +125,6 @@ export async function createAzureServiceClient(
   options: AzureDriverOptions,
 ): Promise<ResolvedAzureClient> {
   const sdk = await import("@azure/storage-blob");
-  const env = process.env;
   // The SDK keeps its own retries (they replay failed blocks of big uploads); the retry layer recognises
   // a create-only write that an SDK retry reports as "already exists" (storage/layers/retry.ts).
   const pipeline = withoutKeys(options, OWN_KEYS) as StoragePipelineOptions;
@@ -132,8 +132,22 @@ export async function createAzureServiceClient(
   const concurrency = intOption(options, "concurrency", DEFAULT_AZURE_CONCURRENCY);
   // uploadStream's BufferScheduler pools `concurrency` blocks and gathers the next one from the stream.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, blockSize * (concurrency + 1));
-  const directReads = options.directReads !== false && AzureDirectReader.usable(pipeline);
-  const transfer = { blockSize, concurrency, writeBufferBytes, pipeline, directReads };
+  const { service, auth } = await authenticatedService(sdk, location, options, pipeline);
+  const directReader =
+    options.directReads !== false && AzureDirectReader.usable(pipeline)
+      ? new AzureDirectReader(sdk, service, location.bucket, pipeline)
+      : null;
+  return { service, auth, blockSize, concurrency, writeBufferBytes, directReader };
+}
+
+/** The service client with the credential the options and the environment name. */
+async function authenticatedService(
+  sdk: typeof import("@azure/storage-blob"),
+  location: AzureLocation,
+  options: AzureDriverOptions,
+  pipeline: StoragePipelineOptions,
+): Promise<Pick<ResolvedAzureClient, "service" | "auth">> {
+  const env = process.env;
   const accountName =
     stringOption(options, "accountName") ?? location.accountName ?? (env.AZURE_STORAGE_ACCOUNT || undefined);
   const connectionString =
@@ -142,7 +156,7 @@ export async function createAzureServiceClient(
   if (connectionString !== undefined) {
     const service = sdk.BlobServiceClient.fromConnectionString(connectionString, pipeline);
     const auth = /SharedAccessSignature=/i.test(connectionString) ? "SAS token" : "connection string";
-    return { service, auth, ...transfer };
+    return { service, auth };
   }
   if (accountName === undefined) {
     throw new ArtifactError(
@@ -159,15 +173,14 @@ export async function createAzureServiceClient(
     return {
       service: new sdk.BlobServiceClient(endpoint, credential, pipeline),
       auth: "account key",
-      ...transfer,
     };
   }
   const sas = stringOption(options, "sasToken") ?? (env.AZURE_STORAGE_SAS_TOKEN || undefined);
   if (sas !== undefined) {
     const url = `${endpoint}?${sas.replace(/^\?/, "")}`;
-    return { service: new sdk.BlobServiceClient(url, undefined, pipeline), auth: "SAS token", ...transfer };
+    return { service: new sdk.BlobServiceClient(url, undefined, pipeline), auth: "SAS token" };
   }
   const { DefaultAzureCredential } = await import("@azure/identity");
   const service = new sdk.BlobServiceClient(endpoint, new DefaultAzureCredential(), pipeline);
-  return { service, auth: "DefaultAzureCredential", ...transfer };
+  return { service, auth: "DefaultAzureCredential" };
 }

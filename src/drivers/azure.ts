@@ -25,7 +25,7 @@ import {
   parseAzureUrl,
   type ResolvedAzureClient,
 } from "./azure-config.js";
-import { AzureDirectReader } from "./azure-direct-reader.js";
+import type { AzureDirectReader } from "./azure-direct-reader.js";
 import { type AzureErrorSubject, mapAzureError } from "./azure-errors.js";
 import { countBytes, emptyStream, isAbortOf, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
@@ -39,15 +39,7 @@ export async function createAzureDriver(
 ): Promise<StorageDriver> {
   const location = parseAzureUrl(url);
   const resolved = await createAzureServiceClient(location, storageOptions as AzureDriverOptions);
-  const direct = resolved.directReads
-    ? new AzureDirectReader(
-        await import("@azure/storage-blob"),
-        resolved.service,
-        location.bucket,
-        resolved.pipeline,
-      )
-    : null;
-  const driver = new AzureDriver(url, location.bucket, location.prefix, resolved, direct);
+  const driver = new AzureDriver(url, location.bucket, location.prefix, resolved);
   return withCloudLayers(driver, storageOptions);
 }
 
@@ -63,9 +55,8 @@ export class AzureDriver implements StorageDriver {
     readonly container: string,
     readonly prefix: string,
     readonly resolved: ResolvedAzureClient,
-    direct: AzureDirectReader | null = null,
   ) {
-    this.#direct = direct;
+    this.#direct = resolved.directReader;
     this.#container = resolved.service.getContainerClient(container);
     this.capabilities = {
       writeIfNotExists: true,
