@@ -11,7 +11,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
@@ -126,14 +126,35 @@ async function timed(fn: () => Promise<unknown>): Promise<StepCost> {
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
+/** Untimed preparation before every timed operation (see {@link settler}). */
+type Settle = () => Promise<void>;
+
 /**
- * Untimed, before every timed operation: flushes the disk (this VM's root fs is ext4 with online
- * `discard`, so the previous round's deleted gigabyte is trimmed at the next journal commit and stalls
- * whichever tool writes next) and lets the servers settle.
+ * Untimed, before every timed operation:
+ * - Writes and deletes a throwaway file of 1.5× the data set (at least 256 MiB). This VM returns freed
+ *   memory to its host (free page reporting), and the first write into memory the host took back
+ *   costs ~3 s per GiB in the kernel instead of ~0.2 s (`dd` of 1 GiB into the page cache, bench/README
+ *   2026-11-27 07:40). Which tool met such memory depended on what the servers and the tools before it
+ *   had allocated and freed; after this step every tool's step starts with the same warm free memory.
+ * - Flushes the disk: the root fs is ext4 with online `discard`, so the previous round's deleted
+ *   gigabyte is trimmed at the next journal commit and stalls whichever tool writes next.
+ * - Lets the servers settle for a second.
  */
-async function settle(): Promise<void> {
-  await run("sync", []);
-  await new Promise((r) => setTimeout(r, 1000));
+function settler(work: string, bytes: number): Settle {
+  const warmBytes = Math.max(256 * 1048576, Math.ceil((bytes * 1.5) / 1048576) * 1048576);
+  const chunk = Buffer.alloc(1048576, 0x5a);
+  return async () => {
+    const path = join(work, "memory-warmer.bin");
+    const file = await open(path, "w");
+    try {
+      for (let written = 0; written < warmBytes; written += chunk.length) await file.write(chunk);
+    } finally {
+      await file.close();
+    }
+    await rm(path);
+    await run("sync", []);
+    await new Promise((r) => setTimeout(r, 1000));
+  };
 }
 
 function median(values: number[]): number {
@@ -146,7 +167,13 @@ type Side = (
   round: number,
 ) => Promise<{ up: number; down: number; rssMiB?: number; [diagnostic: string]: unknown }>;
 
-function oursSide(manager: FileSystemArtifactManager, name: string, path: string, work: string): Side {
+function oursSide(
+  manager: FileSystemArtifactManager,
+  name: string,
+  path: string,
+  work: string,
+  settle: Settle,
+): Side {
   return async (round) => {
     await settle();
     const log = await timed(() => manager.logFiles(`${name}-r${round}`, path));
@@ -178,6 +205,7 @@ function cliSide(
   name: string,
   path: string,
   work: string,
+  settle: Settle,
 ): Side {
   const env = { ...process.env, ...target.cliEnv };
   const cli = (args: string[]) =>
@@ -195,7 +223,7 @@ function cliSide(
   };
 }
 
-function rcloneSide(target: BenchTarget, name: string, path: string, work: string): Side {
+function rcloneSide(target: BenchTarget, name: string, path: string, work: string, settle: Settle): Side {
   const env = { ...process.env };
   delete env.AWS_CA_BUNDLE;
   const rclone = (args: string[]) => run("rclone", [...args, ...RCLONE_FLAGS], { env, maxBuffer: 1 << 24 });
@@ -245,9 +273,10 @@ async function benchTarget(
     const rate = (s: number) =>
       files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
     const name = files === 1 ? "big" : "small";
-    const sides: [string, Side][] = [["ours", oursSide(manager, name, path, work)]];
-    if (CLI) sides.push(["ours (CLI)", cliSide(target, manager, name, path, work)]);
-    if (RCLONE) sides.push(["rclone copy", rcloneSide(target, name, path, work)]);
+    const settle = settler(work, bytes);
+    const sides: [string, Side][] = [["ours", oursSide(manager, name, path, work, settle)]];
+    if (CLI) sides.push(["ours (CLI)", cliSide(target, manager, name, path, work, settle)]);
+    if (RCLONE) sides.push(["rclone copy", rcloneSide(target, name, path, work, settle)]);
     const results = new Map<string, { up: number[]; down: number[]; rss: number }>();
     for (let round = 0; round < REPEAT; round++) {
       // Rotate which tool goes first, so none always meets a cold (or tired) server.

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable, Transform } from "node:stream";
-import { FakeGcsError, type FakeGcsStore, type FakeObject } from "./gcs-fake-store.js";
+import { type BodyHasher, FakeGcsError, type FakeGcsStore, type FakeObject } from "./gcs-fake-store.js";
 
 /** Metadata sent with an upload. */
 interface UploadMeta {
@@ -23,7 +23,9 @@ interface Session {
   meta: UploadMeta;
   ifGenerationMatch: string | null;
   file: string;
+  /** Bytes of whole chunks received; the hashes are theirs. */
   received: number;
+  hasher: BodyHasher;
 }
 
 /** Handles every request under /upload/storage/v1/b/{bucket}/o. */
@@ -50,9 +52,9 @@ export class FakeGcsUploads {
     if (type === "media") {
       const name = requireName(query.get("name"));
       this.store.checkPrecondition(bucket, name, ifGen);
-      const staged = await this.store.stage(req);
+      const staged = await this.store.stageWhole(req);
       const meta = { contentType: req.headers["content-type"] ?? "application/octet-stream" };
-      return this.store.commit(bucket, name, await this.store.hash(staged.file), meta, ifGen);
+      return this.store.commit(bucket, name, staged, meta, ifGen);
     }
     if (type === "multipart") return this.#multipart(req, bucket, query, ifGen);
     if (type === "resumable") {
@@ -69,6 +71,7 @@ export class FakeGcsUploads {
         ifGenerationMatch: ifGen,
         file: this.store.tempFile(),
         received: 0,
+        hasher: this.store.hasher(),
       });
       res.setHeader(
         "Location",
@@ -90,8 +93,8 @@ export class FakeGcsUploads {
     const meta = JSON.parse((parts[0] as Buffer).toString("utf8")) as UploadMeta;
     const name = requireName(query.get("name") ?? meta.name ?? null);
     this.store.checkPrecondition(bucket, name, ifGen);
-    const staged = await this.store.stage(Readable.from([parts[1] as Buffer]));
-    return this.store.commit(bucket, name, await this.store.hash(staged.file), meta, ifGen);
+    const staged = await this.store.stageWhole(Readable.from([parts[1] as Buffer]));
+    return this.store.commit(bucket, name, staged, meta, ifGen);
   }
 
   async #chunk(req: IncomingMessage, res: ServerResponse, id: string): Promise<FakeObject | null> {
@@ -105,8 +108,15 @@ export class FakeGcsUploads {
     if (range[1] !== "*") {
       // A client that resends bytes we already have (after a lost response) must not duplicate them.
       const skip = Math.max(0, session.received - Number(range[2]));
-      const staged = await this.store.stage(req.pipe(skipBytes(skip)), session.file, true);
-      session.received += staged.bytes;
+      // Hashed into a copy, kept only when the whole chunk arrived.
+      const hasher = session.hasher.copy();
+      session.received += await this.store.stage(
+        req.pipe(skipBytes(skip)),
+        session.file,
+        session.received,
+        hasher,
+      );
+      session.hasher = hasher;
     } else {
       await readBody(req);
     }
@@ -122,7 +132,7 @@ export class FakeGcsUploads {
       return null;
     }
     this.#sessions.delete(id);
-    const body = await this.store.hash(session.file);
+    const body = await this.store.finish(session.file, session.received, session.hasher);
     return this.store.commit(session.bucket, session.name, body, session.meta, session.ifGenerationMatch);
   }
 }

@@ -71,9 +71,16 @@ async function startOnce(timeout: number, options: StartRadosgwOptions): Promise
     await run(SCRIPT, ["start", dir, String(port), String(monPort)], { timeout });
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    const log = await readFile(join(dir, "log", "client.rgw.test.log"), "utf8").catch(() => "");
+    // The tail of each daemon's log: whichever failed says why (the folder goes with the cleanup).
+    const logs = await Promise.all(
+      ["mon.a.log", "osd.0.log", "client.rgw.test.log"].map(async (name) => {
+        const text = await readFile(join(dir, "log", name), "utf8").catch(() => "");
+        return text === "" ? "" : `\n--- ${name}:\n${text.slice(-600)}`;
+      }),
+    );
+    const log = logs.join("");
     await stopRadosgw(dir).catch(() => undefined);
-    const detail = `${String(error)} ${stdout} ${stderr} ${log.slice(-800)}`.trim();
+    const detail = `${String(error)} ${stdout} ${stderr} ${log}`.trim();
     throw new Error(`radosgw failed to start: ${detail}. ${INSTALL_HINT}`);
   }
   return { endpoint: `http://127.0.0.1:${port}`, dir, accessKeyId: "test", secretAccessKey: "testsecret" };
