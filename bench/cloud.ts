@@ -11,9 +11,9 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
@@ -310,11 +310,29 @@ async function benchTarget(
   return rows;
 }
 
+/** True when `dir` is on an ext4 without a journal (its `/sys/fs/ext4/<device>/journal_task` is `<none>`). */
+async function withoutJournal(dir: string): Promise<boolean> {
+  try {
+    const { stdout } = await run("findmnt", ["-n", "-o", "FSTYPE,SOURCE", "--target", dir]);
+    const [type, source] = stdout.trim().split(/\s+/);
+    if (type !== "ext4" || source === undefined) return false;
+    const task = await readFile(`/sys/fs/ext4/${basename(source)}/journal_task`, "utf8");
+    return task.trim() === "<none>";
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   if (CLI && !existsSync(CLI_BIN)) {
     throw new Error(`${CLI_BIN} is missing: run \`npm run build\` first, or pass --cli no`);
   }
   const work = await mkdtemp(join(tmpdir(), "am-bench-cloud-"));
+  if (await withoutJournal(work)) {
+    process.stderr.write(
+      `warning: ${work} is on ext4 without a journal, where creating files after many deletions costs seconds of kernel time; see bench/journaled-fs.sh\n`,
+    );
+  }
   const rows: Row[] = [];
   try {
     const data = await makeData(work);

@@ -23,6 +23,12 @@ export interface GcsDriverOptions {
    * sha256 of every downloaded file, and the SDK's JavaScript crc32c halves download speed. @default false
    */
   downloadValidation?: boolean;
+  /**
+   * Send a streamed write's chunks over HTTP ourselves (src/drivers/gcs-resumable.ts); the SDK still
+   * opens the session. `false`, a proxy in the environment, or `retryOptions` of your own keep the SDK's
+   * upload stream. @default true
+   */
+  directUploads?: boolean;
   /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
   [clientOption: string]: unknown;
 }
@@ -30,13 +36,15 @@ export interface GcsDriverOptions {
 /** Chunk size of resumable uploads (a multiple of 256 KiB, as GCS requires). */
 export const DEFAULT_GCS_CHUNK_SIZE = 16 * 1024 * 1024;
 
-const OWN_KEYS = ["chunkSize", "downloadValidation", ...LAYER_OPTION_KEYS];
+const OWN_KEYS = ["chunkSize", "downloadValidation", "directUploads", ...LAYER_OPTION_KEYS];
 
 /** The client and transfer settings of one GCS driver. */
 export interface ResolvedGcsClient {
   storage: Storage;
   chunkSize: number;
   downloadValidation: boolean;
+  /** Streamed writes send their chunks without the SDK's upload stream (see {@link GcsDriverOptions}). */
+  directUploads: boolean;
   /** What one streamed write holds in memory: the chunk being sent plus the next one filling behind it. */
   writeBufferBytes: number;
 }
@@ -62,6 +70,7 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
     storage: new Storage(config),
     chunkSize: roundedChunk,
     downloadValidation,
+    directUploads: options.directUploads !== false && options.retryOptions === undefined,
     writeBufferBytes: Math.max(SMALL_BODY_LIMIT, 2 * roundedChunk),
   };
 }

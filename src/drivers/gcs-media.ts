@@ -16,8 +16,8 @@ import { rangeHeader } from "./cloud-common.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
 import { ZeroCopyGetter } from "./zero-copy-get.js";
 
-/** The parts of the SDK's `Storage` (a `Service`) this path reads; not all are in its typings. */
-interface StorageService {
+/** The parts of the SDK's `Storage` (a `Service`) the direct paths read; not all are in its typings. */
+export interface StorageService {
   baseUrl: string;
   customEndpoint?: boolean;
   useAuthWithCustomEndpoint?: boolean;
@@ -66,12 +66,17 @@ export class GcsMediaReader {
     this.#getter.close();
   }
 
-  async #authHeaders(url: string): Promise<Record<string, string>> {
-    const { customEndpoint, useAuthWithCustomEndpoint, authClient } = this.#service;
-    // As the SDK does: a custom endpoint (an emulator) gets no credentials unless asked to.
-    if (customEndpoint && !useAuthWithCustomEndpoint) return {};
-    return { ...(await authClient.getRequestHeaders(url)) };
+  #authHeaders(url: string): Promise<Record<string, string>> {
+    return gcsAuthHeaders(this.#service, url);
   }
+}
+
+/** The SDK's credentials for a request to `url`, as the SDK sends them. */
+export async function gcsAuthHeaders(service: StorageService, url: string): Promise<Record<string, string>> {
+  const { customEndpoint, useAuthWithCustomEndpoint, authClient } = service;
+  // As the SDK does: a custom endpoint (an emulator) gets no credentials unless asked to.
+  if (customEndpoint && !useAuthWithCustomEndpoint) return {};
+  return { ...(await authClient.getRequestHeaders(url)) };
 }
 
 /** The error of a non-2xx answer, with GCS's JSON error message when the body has one. */
@@ -79,7 +84,8 @@ async function statusError(response: IncomingMessage, status: number): Promise<E
   return gcsStatusError(status, await readErrorBody(response));
 }
 
-function gcsStatusError(status: number, body: string): Error & { code: number } {
+/** `{ code, message }` of a non-2xx answer, the shape the driver's error mapping reads from SDK errors. */
+export function gcsStatusError(status: number, body: string): Error & { code: number } {
   let message = `HTTP ${status}`;
   try {
     const parsed = JSON.parse(body) as { error?: { message?: string } };

@@ -81,6 +81,21 @@ export async function writeGcs(
       options.onBytes?.(n);
     });
     // https://cloud.google.com/storage/docs/performing-resumable-uploads
+    if (driver.uploader !== null) {
+      let uploaded: { generation?: string };
+      try {
+        uploaded = await driver.uploader.upload(file, counted.stream, {
+          contentType: common.contentType,
+          ...(generation === undefined ? {} : { ifGenerationMatch: generation }),
+          chunkSize: driver.resolved.chunkSize,
+          signal,
+        });
+      } catch (error) {
+        bodyError = counted.sourceError();
+        throw error;
+      }
+      return { key, size, ...(uploaded.generation === undefined ? {} : { etag: uploaded.generation }) };
+    }
     const sink = file.createWriteStream({ ...common, resumable: true, chunkSize: driver.resolved.chunkSize });
     try {
       await pipeline(counted.stream, sink, signal ? { signal } : {});

@@ -23,6 +23,7 @@ import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
 import { GcsMediaReader } from "./gcs-media.js";
+import { GcsResumableUploader } from "./gcs-resumable.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
 import { proxyConfigured } from "./http-requester.js";
 
@@ -45,6 +46,8 @@ export class GcsDriver implements StorageDriver {
   readonly bucket: Bucket;
   /** Direct media downloads; null where the SDK's download stack is needed (see gcs-media.ts). */
   readonly #media: GcsMediaReader | null;
+  /** Streamed writes with chunks of our own; null behind a proxy (see gcs-resumable.ts). */
+  readonly uploader: GcsResumableUploader | null;
   #bucketChecked = false;
 
   constructor(
@@ -64,6 +67,8 @@ export class GcsDriver implements StorageDriver {
     };
     this.#media =
       resolved.downloadValidation || proxyConfigured() ? null : new GcsMediaReader(resolved.storage);
+    this.uploader =
+      resolved.directUploads && !proxyConfigured() ? new GcsResumableUploader(resolved.storage) : null;
   }
 
   /** The SDK file object of a driver key (optionally pinned to a generation precondition). */
@@ -154,5 +159,6 @@ export class GcsDriver implements StorageDriver {
 
   async close(): Promise<void> {
     this.#media?.close();
+    this.uploader?.close();
   }
 }

@@ -33,19 +33,23 @@ export class HttpRequester {
     return this.request("GET", url, headers, undefined, signal);
   }
 
-  /** Sends `body` (whole, small) or nothing. */
+  /** Sends `body` (whole, or as buffers written one after another) or nothing. */
   request(
     method: string,
     url: string,
     headers: Record<string, string>,
-    body?: Buffer,
+    body?: Buffer | readonly Buffer[],
     signal?: AbortSignal,
   ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const options = { method, headers, agent: this.#agent, ...(signal ? { signal } : {}) };
       const request = this.#send(url, options, resolve);
       request.once("error", reject);
-      request.end(body);
+      if (body === undefined || Buffer.isBuffer(body)) request.end(body);
+      else {
+        for (const buffer of body) request.write(buffer);
+        request.end();
+      }
     });
   }
 

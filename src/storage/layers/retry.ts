@@ -293,7 +293,8 @@ async function* retryList(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   throwIfAborted(signal);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,0 +1,262 @@
+/**
+ * Streamed GCS writes with chunks of our own (src/drivers/gcs-resumable.ts), against the GCS fake behind
+ * a loopback forwarder that records each chunk and can cut, shorten or damage one.
+ */
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChunkReader } from "../../src/drivers/gcs-resumable.js";
+import { createDriver } from "../../src/storage/create-driver.js";
+import type { StorageDriver } from "../../src/storage/driver.js";
+import { codeOf } from "../fixtures/driver-codes.js";
+import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
+
+const KiB = 1024;
+const CHUNK = 256 * KiB;
+
+/** A request the forwarder passed on (or not). */
+interface Seen {
+  method: string;
+  range: string | undefined;
+  sdk: boolean;
+}
+
+/** What the forwarder does to the next chunk PUT (one with a body) it sees. */
+type Mischief = "cut" | "half" | "flip";
+
+let fake: GcsFake;
+let forwarder: Server;
+let endpoint: string;
+const seen: Seen[] = [];
+let mischief: Mischief | undefined;
+
+beforeAll(async () => {
+  fake = await startGcsFake({ buckets: ["up"] });
+  const target = new URL(fake.endpoint);
+  forwarder = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body = Buffer.concat(chunks);
+    const headers = { ...req.headers };
+    const isChunk = req.method === "PUT" && (req.url ?? "").includes("upload_id") && body.length > 0;
+    seen.push({
+      method: req.method ?? "",
+      range: req.headers["content-range"],
+      sdk: req.headers["x-goog-api-client"] !== undefined,
+    });
+    const trick = isChunk ? mischief : undefined;
+    if (trick) mischief = undefined;
+    if (trick === "cut") {
+      // The connection drops before the server got anything of this chunk.
+      req.socket.destroy();
+      return;
+    }
+    if (trick === "half") {
+      // The server receives (and keeps) only the first half of the chunk.
+      const [, from] = /bytes (\d+)-/.exec(String(headers["content-range"])) ?? [];
+      const half = Math.floor(body.length / 2);
+      body = body.subarray(0, half);
+      headers["content-range"] = `bytes ${from}-${Number(from) + half - 1}/*`;
+    }
+    if (trick === "flip") {
+      body = Buffer.from(body);
+      body[0] = (body[0] as number) ^ 0xff;
+    }
+    headers["content-length"] = String(body.length);
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.once("error", () => res.destroy());
+    upstream.end(body);
+  });
+  forwarder.listen(0, "127.0.0.1");
+  await once(forwarder, "listening");
+  endpoint = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  forwarder.closeAllConnections();
+  forwarder.close();
+  await fake.close();
+});
+
+/** A stream of `data` in pieces of `piece` bytes (so chunks cross the stream's buffers). */
+const streamOf = (data: Buffer, piece = 100 * KiB) => {
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < data.length; offset += piece)
+    pieces.push(data.subarray(offset, offset + piece));
+  return Readable.from(pieces);
+};
+
+const driverOn = (options: Record<string, unknown> = {}) =>
+  createDriver("gs://up/streams", { apiEndpoint: endpoint, chunkSize: CHUNK, ...options });
+
+const readAll = async (driver: StorageDriver, key: string) =>
+  Buffer.concat(await (await driver.read(key)).toArray());
+
+/** The chunk PUTs and status queries of resumable sessions since `from`. */
+const chunkRanges = (from: number) =>
+  seen
+    .slice(from)
+    .filter((s) => s.method === "PUT")
+    .map((s) => s.range);
+
+describe("gcs streamed writes with chunks of our own", () => {
+  it("send chunks of chunkSize and mark the last one with the total, even at an exact multiple", async () => {
+    const driver = await driverOn();
+    for (const size of [CHUNK + 5, 2 * CHUNK, 3]) {
+      const data = randomBytes(size);
+      const from = seen.length;
+      const result = await driver.write(`k${size}.bin`, streamOf(data));
+      expect(result.size).toBe(size);
+      expect(result.etag).toMatch(/^\d+$/);
+      expect((await readAll(driver, `k${size}.bin`)).equals(data)).toBe(true);
+      const ranges = chunkRanges(from);
+      if (size === CHUNK + 5)
+        expect(ranges).toEqual([`bytes 0-${CHUNK - 1}/*`, `bytes ${CHUNK}-${CHUNK + 4}/${size}`]);
+      if (size === 2 * CHUNK)
+        expect(ranges).toEqual([`bytes 0-${CHUNK - 1}/*`, `bytes ${CHUNK}-${2 * CHUNK - 1}/${size}`]);
+      if (size === 3) expect(ranges).toEqual([`bytes 0-2/3`]);
+      expect(seen.slice(from).every((s) => !s.sdk || s.method === "POST")).toBe(true);
+    }
+    await driver.close?.();
+  });
+
+  it("write an empty stream as an empty object", async () => {
+    const driver = await driverOn();
+    const from = seen.length;
+    await driver.write("empty.bin", Readable.from([]));
+    expect((await readAll(driver, "empty.bin")).length).toBe(0);
+    expect(chunkRanges(from)).toEqual(["bytes */0"]);
+    await driver.close?.();
+  });
+
+  it("resend a chunk whose connection was cut, after asking the session what it has", async () => {
+    const driver = await driverOn();
+    const data = randomBytes(3 * CHUNK);
+    const from = seen.length;
+    mischief = "cut";
+    await driver.write("cut.bin", streamOf(data));
+    expect((await readAll(driver, "cut.bin")).equals(data)).toBe(true);
+    expect(chunkRanges(from)).toEqual([
+      `bytes 0-${CHUNK - 1}/*`,
+      "bytes */*",
+      `bytes 0-${CHUNK - 1}/*`,
+      `bytes ${CHUNK}-${2 * CHUNK - 1}/*`,
+      `bytes ${2 * CHUNK}-${3 * CHUNK - 1}/${3 * CHUNK}`,
+    ]);
+    await driver.close?.();
+  });
+
+  it("continue a chunk from the byte the session kept when it kept only part of it", async () => {
+    const driver = await driverOn();
+    const data = randomBytes(2 * CHUNK + 7);
+    const from = seen.length;
+    mischief = "half";
+    await driver.write("half.bin", streamOf(data));
+    expect((await readAll(driver, "half.bin")).equals(data)).toBe(true);
+    const half = CHUNK / 2;
+    expect(chunkRanges(from)).toEqual([
+      `bytes 0-${CHUNK - 1}/*`,
+      `bytes ${half}-${CHUNK - 1}/*`,
+      `bytes ${CHUNK}-${2 * CHUNK - 1}/*`,
+      `bytes ${2 * CHUNK}-${2 * CHUNK + 6}/${2 * CHUNK + 7}`,
+    ]);
+    await driver.close?.();
+  });
+
+  it("delete an object whose crc32c is not the bytes sent, and fail with CHECKSUM_MISMATCH", async () => {
+    const driver = await driverOn();
+    mischief = "flip";
+    const flipped = driver.write("flipped.bin", streamOf(randomBytes(CHUNK + 1)));
+    expect(await codeOf(flipped)).toBe("CHECKSUM_MISMATCH");
+    expect(await driver.stat("flipped.bin")).toBeNull();
+    await driver.close?.();
+  });
+
+  it("keep create-only and generation conditions", async () => {
+    const driver = await driverOn();
+    const first = await driver.write("cond.bin", streamOf(randomBytes(CHUNK + 1)), { ifNotExists: true });
+    const again = driver.write("cond.bin", streamOf(randomBytes(CHUNK + 1)), { ifNotExists: true });
+    expect(await codeOf(again)).toBe("ALREADY_EXISTS");
+    const data = randomBytes(CHUNK + 2);
+    await driver.write("cond.bin", streamOf(data), { ifMatch: first.etag as string });
+    expect((await readAll(driver, "cond.bin")).equals(data)).toBe(true);
+    const stale = driver.write("cond.bin", streamOf(randomBytes(CHUNK + 1)), {
+      ifMatch: first.etag as string,
+    });
+    expect(await codeOf(stale)).toBe("CONFLICT");
+    await driver.close?.();
+  });
+
+  it("fail with the source's error when the source fails, cancel the session and store nothing", async () => {
+    const driver = await driverOn();
+    const from = seen.length;
+    const broken = Readable.from(
+      (async function* () {
+        yield randomBytes(CHUNK + 10);
+        throw new Error("disk gone");
+      })(),
+    );
+    const error = await driver.write("broken.bin", broken).catch((e: unknown) => e);
+    expect(String((error as Error).message)).toContain("disk gone");
+    expect(await driver.stat("broken.bin")).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.slice(from).some((s) => s.method === "DELETE")).toBe(true);
+    await driver.close?.();
+  });
+
+  it("leave chunks to the SDK with directUploads: false or retryOptions of the user's", async () => {
+    for (const options of [{ directUploads: false }, { retryOptions: { maxRetries: 1 } }]) {
+      const driver = await driverOn(options);
+      const data = randomBytes(CHUNK + 3);
+      const from = seen.length;
+      await driver.write("sdk.bin", streamOf(data));
+      expect((await readAll(driver, "sdk.bin")).equals(data)).toBe(true);
+      const puts = seen.slice(from).filter((s) => s.method === "PUT");
+      expect(puts.length).toBeGreaterThan(0);
+      expect(puts.every((s) => s.sdk)).toBe(true);
+      await driver.close?.();
+    }
+  });
+});
+
+describe("ChunkReader", () => {
+  it("cuts a stream into chunks without copying and knows the last one", async () => {
+    const data = randomBytes(10 * KiB + 1);
+    const reader = new ChunkReader(streamOf(data, 3 * KiB), 4 * KiB);
+    const chunks = [await reader.take(), await reader.take(), await reader.take()];
+    expect(chunks.map((c) => [c.length, c.last])).toEqual([
+      [4 * KiB, false],
+      [4 * KiB, false],
+      [2 * KiB + 1, true],
+    ]);
+    expect(Buffer.concat(chunks.flatMap((c) => c.buffers)).equals(data)).toBe(true);
+    // Views into the stream's own buffers: the second chunk starts inside the second piece.
+    const [, second] = chunks as [unknown, { buffers: Buffer[] }];
+    expect((second.buffers[0] as Buffer).buffer).toBe(data.buffer);
+  });
+
+  it("holds at most a chunk beside the one taken: the source pauses", async () => {
+    const source = new Readable({ read() {} });
+    const reader = new ChunkReader(source, 4 * KiB);
+    for (let i = 0; i < 3; i++) source.push(Buffer.alloc(3 * KiB));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(source.isPaused()).toBe(true);
+    const first = await reader.take();
+    expect(first.length).toBe(4 * KiB);
+    expect(source.isPaused()).toBe(false);
+    source.push(null);
+    const second = await reader.take();
+    expect([second.length, second.last]).toEqual([4 * KiB, false]);
+    const third = await reader.take();
+    expect([third.length, third.last]).toEqual([KiB, true]);
+  });
+});
