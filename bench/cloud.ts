@@ -133,11 +133,11 @@ type Settle = () => Promise<void>;
  * Untimed, before every timed operation:
  * - Writes and deletes a throwaway file of 1.5× the data set (at least 256 MiB). This VM returns freed
  *   memory to its host (free page reporting), and the first write into memory the host took back
- *   costs ~3 s per GiB in the kernel instead of ~0.2 s (`dd` of 1 GiB into the page cache, bench/README
- *   2026-11-27 07:40). Which tool met such memory depended on what the servers and the tools before it
- *   had allocated and freed; after this step every tool's step starts with the same warm free memory.
- * - Flushes the disk: the root fs is ext4 with online `discard`, so the previous round's deleted
- *   gigabyte is trimmed at the next journal commit and stalls whichever tool writes next.
+ *   costs ~3 s per GiB in the kernel instead of ~0.2 s (`dd` of 1 GiB into the page cache; bench/README,
+ *   "Where the kernel-time swings came from"). Which tool met such memory depended on what the servers
+ *   and the tools before it had allocated and freed; this step gives each the same warm free memory.
+ * - Flushes the disk: this VM's root fs is ext4 with online `discard`, so the previous round's deleted
+ *   gigabyte is trimmed at the next commit and stalls whichever tool writes next.
  * - Lets the servers settle for a second.
  */
 function settler(work: string, bytes: number): Settle {

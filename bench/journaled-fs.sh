@@ -6,7 +6,7 @@
 # an inode deleted less than 60 s ago (360 s while its inode-table block is dirty; `recently_deleted()`
 # in fs/ext4/ialloc.c). Every new file's allocation walks past those inodes, so after a tool deleted its
 # 10,000 downloaded files, the next 10,000 files cost seconds of kernel time for whichever tool came next
-# (bench/README, 2026-11-27 08:00). Direct I/O keeps the image's blocks out of the page cache, so the
+# (bench/README, "Where the kernel-time swings came from"). Direct I/O keeps the image's blocks out of the page cache, so the
 # data is not cached twice.
 #
 #   bench/journaled-fs.sh [image=/work/benchfs.img] [mount point=/mnt/benchfs] [size=40G]
