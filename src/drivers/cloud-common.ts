@@ -156,17 +156,24 @@ const NETWORK_CODES = new Set([
   "UND_ERR_CLOSED",
 ]);
 
-/** An UNAVAILABLE (retryable) error when `error` is a socket-level failure, else `null`. */
-export function mapNetworkError(error: unknown, context: ErrorContext, url: string): ArtifactError | null {
+/** True when `error` is a socket-level failure: the server went away or could not be reached. */
+export function isNetworkFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   const name = (error as { name?: unknown } | null)?.name;
   const message = String((error as { message?: unknown } | null)?.message ?? "");
-  const isNetwork =
+  return (
     (typeof code === "string" && NETWORK_CODES.has(code)) ||
     name === "TimeoutError" ||
     name === "FetchError" ||
-    /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up)\b/.test(message);
-  if (!isNetwork) return null;
+    /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up)\b/.test(message)
+  );
+}
+
+/** An UNAVAILABLE (retryable) error when `error` is a socket-level failure, else `null`. */
+export function mapNetworkError(error: unknown, context: ErrorContext, url: string): ArtifactError | null {
+  if (!isNetworkFailure(error)) return null;
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
   return new ArtifactError(
     "UNAVAILABLE",
     `Could not reach the ${context.backend} store '${url}' during ${context.operation} (${String(code ?? name)}); check that the server is running and reachable`,

@@ -4,7 +4,8 @@
  * credentials, the object's metadata and `ifGenerationMatch`); each chunk then goes out as one PUT on a
  * keep-alive socket while the next one is read (and hashed, upstream) from the source, so the client's
  * work overlaps the server's. The SDK's upload stream waits for each chunk's answer before it reads on,
- * and cost 4.4–4.9 s of client CPU per GiB against 1.3–1.7 s here (bench/README, 2026-11-27 08:40).
+ * and cost 4.4–4.9 s of client CPU per GiB where this path costs 3.8–4.2 s, most of it sha256 and the
+ * garbage of the manager's read stream (bench/README, "Results, 2026-11-27 08:11–08:55 UTC").
  *
  * What the SDK's upload did and this one does too: chunks of `chunkSize` (a multiple of 256 KiB), a
  * chunk the server kept only part of is continued from the byte it reports, a failed chunk is retried
@@ -13,10 +14,11 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { finished } from "node:stream";
 import type { Storage } from "@google-cloud/storage";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { sleep } from "../storage/layers/retry.js";
+import { type Chunk, ChunkReader } from "./chunk-reader.js";
+import { isNetworkFailure } from "./cloud-common.js";
 import { type Crc32cFunction, crc32c, loadNativeCrc32c } from "./gcs-crc32c.js";
 import { gcsAuthHeaders, gcsStatusError, type StorageService } from "./gcs-media.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
@@ -138,7 +140,7 @@ export class GcsResumableUploader {
           signal,
         );
       } catch (error) {
-        if (signal?.aborted || !isNetworkError(error) || ++failures >= CHUNK_ATTEMPTS) throw error;
+        if (signal?.aborted || !isNetworkFailure(error) || ++failures >= CHUNK_ATTEMPTS) throw error;
         await sleep(backoff(failures), signal);
         const status = await this.#status(uri, total, signal);
         if (status.object) return status.object;
@@ -155,8 +157,7 @@ export class GcsResumableUploader {
         from = persisted;
         continue;
       }
-      if (!retryableStatus(answer.status) || ++failures >= CHUNK_ATTEMPTS)
-        throw gcsStatusError(answer.status, answer.body);
+      if (!retryableStatus(answer.status) || ++failures >= CHUNK_ATTEMPTS) throw answerError(answer);
       await sleep(backoff(failures), signal);
       const status = await this.#status(uri, total, signal);
       if (status.object) return status.object;
@@ -179,7 +180,7 @@ export class GcsResumableUploader {
     if (answer.status === 200 || answer.status === 201)
       return { persisted: total ?? 0, object: parseObject(answer.body) };
     if (answer.status === 308) return { persisted: persistedOf(answer.range) };
-    throw gcsStatusError(answer.status, answer.body);
+    throw answerError(answer);
   }
 
   async #put(
@@ -217,83 +218,6 @@ export class GcsResumableUploader {
   }
 }
 
-/** Bytes of the source taken as one chunk: its buffers as they came (no copy), and whether it ended. */
-interface Chunk {
-  buffers: Buffer[];
-  length: number;
-  last: boolean;
-}
-
-/**
- * Cuts a stream into chunks of `size` bytes without copying: its buffers are kept as they come and the
- * one that crosses a chunk's end is split into two views. The source is paused once more than a chunk
- * waits, so a reader holds at most one chunk beside the one being sent.
- */
-export class ChunkReader {
-  readonly #queue: Buffer[] = [];
-  #queued = 0;
-  #ended = false;
-  #error: unknown;
-  #wake: (() => void) | undefined;
-  readonly #stopWatching: () => void;
-
-  constructor(
-    readonly source: Readable,
-    readonly size: number,
-  ) {
-    source.on("data", this.#onData);
-    this.#stopWatching = finished(source, { writable: false }, (error) => {
-      if (error) this.#error = error;
-      else this.#ended = true;
-      this.#wake?.();
-    });
-  }
-
-  /** The next chunk: `size` bytes, fewer only at the end; `last` when nothing follows it. */
-  async take(): Promise<Chunk> {
-    // One byte more than a chunk, or the end: only then is it known whether this chunk is the last.
-    while (this.#error === undefined && !this.#ended && this.#queued <= this.size) {
-      if (this.source.isPaused()) this.source.resume();
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#wake = undefined;
-    }
-    if (this.#error !== undefined) throw this.#error;
-    const buffers: Buffer[] = [];
-    let length = 0;
-    while (length < this.size && this.#queue.length > 0) {
-      const buffer = this.#queue.shift() as Buffer;
-      const room = this.size - length;
-      if (buffer.length > room) {
-        buffers.push(buffer.subarray(0, room));
-        this.#queue.unshift(buffer.subarray(room));
-        length += room;
-      } else {
-        buffers.push(buffer);
-        length += buffer.length;
-      }
-    }
-    this.#queued -= length;
-    if (this.#queued <= this.size && !this.#ended && this.source.isPaused()) this.source.resume();
-    return { buffers, length, last: this.#ended && this.#queued === 0 };
-  }
-
-  /** Stops reading (after a failure): the source is destroyed. */
-  stop(): void {
-    this.source.off("data", this.#onData);
-    this.#stopWatching();
-    this.source.destroy();
-  }
-
-  readonly #onData = (chunk: Buffer) => {
-    this.#queue.push(chunk);
-    this.#queued += chunk.length;
-    if (this.#queued > this.size) this.source.pause();
-    this.#wake?.();
-  };
-}
-
 /** A session's answer: status, the `Range` it kept, and the (small) body. */
 interface Answer {
   status: number;
@@ -304,6 +228,21 @@ interface Answer {
 async function answerOf(response: IncomingMessage): Promise<Answer> {
   const range = response.headers.range;
   return { status: response.statusCode ?? 500, range, body: await readErrorBody(response) };
+}
+
+/**
+ * The error of a failed answer. A session that is gone (404, 410: expired after a week, or cancelled)
+ * is not a missing bucket, which is what a 404 of a write means to the error mapping.
+ */
+function answerError(answer: Answer): Error {
+  if (answer.status === 404 || answer.status === 410) {
+    return new ArtifactError(
+      "UNAVAILABLE",
+      `the GCS upload session is gone (HTTP ${answer.status}: expired or cancelled); write the object again`,
+      { retryable: true, context: { backend: "gcs", operation: "write", status: answer.status } },
+    );
+  }
+  return gcsStatusError(answer.status, answer.body);
 }
 
 /** The bytes a session holds, from its `Range: bytes=0-N` (none: 0). */
@@ -369,22 +308,6 @@ function skipBytes(buffers: readonly Buffer[], skip: number): Buffer[] {
 
 function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
-}
-
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code === "string" &&
-    [
-      "ECONNRESET",
-      "ECONNREFUSED",
-      "EPIPE",
-      "ETIMEDOUT",
-      "ECONNABORTED",
-      "EHOSTUNREACH",
-      "ENETUNREACH",
-    ].includes(code)
-  );
 }
 
 /** Full jitter, as the retry layer's: up to 250 ms, doubling per failure, at most 8 s. */

@@ -8,10 +8,10 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChunkReader } from "../../src/drivers/gcs-resumable.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 import { codeOf } from "../fixtures/driver-codes.js";
+import { streamOfPieces } from "../fixtures/pieces.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
 
 const KiB = 1024;
@@ -25,7 +25,7 @@ interface Seen {
 }
 
 /** What the forwarder does to the next chunk PUT (one with a body) it sees. */
-type Mischief = "cut" | "half" | "flip";
+type Mischief = "cut" | "half" | "flip" | "gone";
 
 let fake: GcsFake;
 let forwarder: Server;
@@ -52,6 +52,12 @@ beforeAll(async () => {
     if (trick === "cut") {
       // The connection drops before the server got anything of this chunk.
       req.socket.destroy();
+      return;
+    }
+    if (trick === "gone") {
+      // The session expired: GCS answers its URI with 404.
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: 404, message: "No such upload" } }));
       return;
     }
     if (trick === "half") {
@@ -87,13 +93,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-/** A stream of `data` in pieces of `piece` bytes (so chunks cross the stream's buffers). */
-const streamOf = (data: Buffer, piece = 100 * KiB) => {
-  const pieces: Buffer[] = [];
-  for (let offset = 0; offset < data.length; offset += piece)
-    pieces.push(data.subarray(offset, offset + piece));
-  return Readable.from(pieces);
-};
+/** `data` as a stream of 100 KiB pieces, so chunks cross the stream's buffers. */
+const streamOf = (data: Buffer) => streamOfPieces(data, 100 * KiB);
 
 const driverOn = (options: Record<string, unknown> = {}) =>
   createDriver("gs://up/streams", { apiEndpoint: endpoint, chunkSize: CHUNK, ...options });
@@ -181,6 +182,18 @@ describe("gcs streamed writes with chunks of our own", () => {
     await driver.close?.();
   });
 
+  it("report a session that is gone as a retryable UNAVAILABLE, not as a missing bucket", async () => {
+    const driver = await driverOn();
+    mischief = "gone";
+    const error = await driver.write("gone.bin", streamOf(randomBytes(CHUNK + 1))).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; retryable?: boolean; message?: string },
+    );
+    expect([error?.code, error?.retryable]).toEqual(["UNAVAILABLE", true]);
+    expect(error?.message).toContain("upload session is gone");
+    await driver.close?.();
+  });
+
   it("keep create-only and generation conditions", async () => {
     const driver = await driverOn();
     const first = await driver.write("cond.bin", streamOf(randomBytes(CHUNK + 1)), { ifNotExists: true });
@@ -225,38 +238,5 @@ describe("gcs streamed writes with chunks of our own", () => {
       expect(puts.every((s) => s.sdk)).toBe(true);
       await driver.close?.();
     }
-  });
-});
-
-describe("ChunkReader", () => {
-  it("cuts a stream into chunks without copying and knows the last one", async () => {
-    const data = randomBytes(10 * KiB + 1);
-    const reader = new ChunkReader(streamOf(data, 3 * KiB), 4 * KiB);
-    const chunks = [await reader.take(), await reader.take(), await reader.take()];
-    expect(chunks.map((c) => [c.length, c.last])).toEqual([
-      [4 * KiB, false],
-      [4 * KiB, false],
-      [2 * KiB + 1, true],
-    ]);
-    expect(Buffer.concat(chunks.flatMap((c) => c.buffers)).equals(data)).toBe(true);
-    // Views into the stream's own buffers: the second chunk starts inside the second piece.
-    const [, second] = chunks as [unknown, { buffers: Buffer[] }];
-    expect((second.buffers[0] as Buffer).buffer).toBe(data.buffer);
-  });
-
-  it("holds at most a chunk beside the one taken: the source pauses", async () => {
-    const source = new Readable({ read() {} });
-    const reader = new ChunkReader(source, 4 * KiB);
-    for (let i = 0; i < 3; i++) source.push(Buffer.alloc(3 * KiB));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(source.isPaused()).toBe(true);
-    const first = await reader.take();
-    expect(first.length).toBe(4 * KiB);
-    expect(source.isPaused()).toBe(false);
-    source.push(null);
-    const second = await reader.take();
-    expect([second.length, second.last]).toEqual([4 * KiB, false]);
-    const third = await reader.take();
-    expect([third.length, third.last]).toEqual([KiB, true]);
   });
 });
