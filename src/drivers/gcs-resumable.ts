@@ -16,6 +16,7 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { Storage } from "@google-cloud/storage";
 import { ArtifactError, throwIfAborted } from "../errors.js";
+import { returnBuffers } from "../storage/buffer-pool.js";
 import { sleep } from "../storage/layers/retry.js";
 import { type Chunk, ChunkReader } from "./chunk-reader.js";
 import { isNetworkFailure } from "./cloud-common.js";
@@ -96,6 +97,8 @@ export class GcsResumableUploader {
         const next = chunk.last ? null : reader.take();
         next?.catch(() => undefined);
         const object = await sending;
+        // The server has the chunk: its pool buffers go back (a failed upload just drops them).
+        returnBuffers(chunk.owned);
         if (object !== null) {
           await checkCrc32c(file, object, crc);
           return object.generation === undefined ? {} : { generation: String(object.generation) };

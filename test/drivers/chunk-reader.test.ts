@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ChunkReader } from "../../src/drivers/chunk-reader.js";
+import { handOver, POOL_BUFFER_BYTES, returnBuffers, takeBuffer } from "../../src/storage/buffer-pool.js";
 import { streamOfPieces } from "../fixtures/pieces.js";
 
 const KiB = 1024;
@@ -37,5 +38,24 @@ describe("ChunkReader", () => {
     expect([second.length, second.last]).toEqual([4 * KiB, false]);
     const third = await reader.take();
     expect([third.length, third.last]).toEqual([KiB, true]);
+  });
+
+  it("takes over handed-over pool buffers and gives each away with the chunk that holds its last byte", async () => {
+    const pool = [takeBuffer(), takeBuffer(), takeBuffer()];
+    const reader = new ChunkReader(
+      Readable.from([handOver(pool[0] as Buffer), handOver(pool[1] as Buffer), pool[2] as Buffer]),
+      1.5 * POOL_BUFFER_BYTES,
+    );
+    const first = await reader.take();
+    const second = await reader.take();
+    // The second buffer is split between the chunks: it goes with the second one.
+    // Identity checks (a deep compare of MiB buffers is slow).
+    expect(first.owned).toHaveLength(1);
+    expect(first.owned[0]).toBe(pool[0]);
+    expect(second.owned).toHaveLength(1);
+    expect(second.owned[0]).toBe(pool[1]);
+    // The third was not handed over: nobody owns it.
+    expect([second.length, second.last]).toEqual([1.5 * POOL_BUFFER_BYTES, true]);
+    returnBuffers([...first.owned, ...second.owned]);
   });
 });

@@ -4,12 +4,18 @@
  * in one call. Streams are hashed by a pass-through generator.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { finished, Readable } from "node:stream";
 import { throwIfAborted } from "../../errors.js";
 import { abortable } from "../../storage/body.js";
-import { POOL_BUFFER_BYTES, returnBuffers, takeBuffer, takeOver } from "../../storage/buffer-pool.js";
+import {
+  handOver,
+  POOL_BUFFER_BYTES,
+  returnBuffers,
+  takeBuffer,
+  takeOver,
+} from "../../storage/buffer-pool.js";
 
 /** Files up to this size are read and written in one call. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
@@ -284,7 +290,53 @@ export async function hashStream(source: Readable, options: HashedCopyOptions = 
   return hashing.result();
 }
 
-/** A read stream of a local file with the copy chunk size. */
+/**
+ * A read stream of a local file in pooled 1 MiB buffers. Each full one is handed over (buffer-pool.ts):
+ * a consumer that sends it somewhere may keep it instead of copying it and return it to the pool (GCS
+ * uploads do, src/drivers/chunk-reader.ts), so a big upload does not allocate and fault in a fresh
+ * buffer per read; any other consumer just drops it. One buffer is read at a time.
+ */
 export function readLocalFile(path: string): Readable {
-  return createReadStream(path, { highWaterMark: COPY_CHUNK_BYTES });
+  let handle: FileHandle | undefined;
+  let position = 0;
+  return new Readable({
+    highWaterMark: COPY_CHUNK_BYTES,
+    construct(callback) {
+      open(path, "r").then(
+        (opened) => {
+          handle = opened;
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+    read() {
+      const buffer = takeBuffer();
+      (handle as FileHandle).read(buffer, 0, buffer.length, position).then(
+        ({ bytesRead }) => {
+          position += bytesRead;
+          if (bytesRead === 0) {
+            returnBuffers([buffer]);
+            this.push(null);
+          } else if (bytesRead === buffer.length) this.push(handOver(buffer));
+          // A short read (the end, or a file still being written): a view, never back in the pool.
+          else this.push(buffer.subarray(0, bytesRead));
+        },
+        (error: Error) => {
+          returnBuffers([buffer]);
+          this.destroy(error);
+        },
+      );
+    },
+    destroy(error, callback) {
+      const opened = handle;
+      handle = undefined;
+      if (opened === undefined) callback(error);
+      else
+        opened.close().then(
+          () => callback(error),
+          () => callback(error),
+        );
+    },
+  });
 }

@@ -5,7 +5,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { COPY_CHUNK_BYTES, writeStreamHashed } from "../../../src/managers/filesystem/hashed-copy.js";
+import {
+  COPY_CHUNK_BYTES,
+  readLocalFile,
+  writeStreamHashed,
+} from "../../../src/managers/filesystem/hashed-copy.js";
 import { handOver, returnBuffers, takeBuffer, takeOver } from "../../../src/storage/buffer-pool.js";
 import { tempFolder } from "./helpers.js";
 
@@ -141,5 +145,41 @@ describe("writeStreamHashed", () => {
     };
     expect(error.code).toBe("EEXIST");
     expect(await readFile(target, "utf8")).toBe("keep");
+  });
+});
+
+describe("readLocalFile", () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  beforeEach(async () => {
+    dir = await tempFolder("am-read-local-");
+  });
+  afterEach(() => dir.remove());
+
+  it("reads full MiBs as handed-over pool buffers and the tail as a view, byte-exact", async () => {
+    const data = randomBytes(2 * COPY_CHUNK_BYTES + 5);
+    const path = join(dir.path, "f.bin");
+    await writeFile(path, data);
+    const chunks = (await readLocalFile(path).toArray()) as Buffer[];
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(chunks.map((chunk) => [chunk.length, takeOver(chunk)])).toEqual([
+      [COPY_CHUNK_BYTES, true],
+      [COPY_CHUNK_BYTES, true],
+      [5, false],
+    ]);
+  });
+
+  it("fails with ENOENT for a missing file and leaves no descriptor open after a read or a destroy", async () => {
+    const fds = openFds();
+    await expect(readLocalFile(join(dir.path, "missing.bin")).toArray()).rejects.toMatchObject({
+      code: "ENOENT",
+    });
+    const path = join(dir.path, "g.bin");
+    await writeFile(path, randomBytes(3 * COPY_CHUNK_BYTES));
+    await readLocalFile(path).toArray();
+    const stream = readLocalFile(path);
+    await new Promise((resolve) => stream.once("data", resolve));
+    stream.destroy();
+    await new Promise((resolve) => stream.once("close", resolve));
+    expect(openFds()).toBe(fds);
   });
 });
