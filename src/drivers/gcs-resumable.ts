@@ -4,8 +4,8 @@
  * credentials, the object's metadata and `ifGenerationMatch`); each chunk then goes out as one PUT on a
  * keep-alive socket while the next one is read (and hashed, upstream) from the source, so the client's
  * work overlaps the server's. The SDK's upload stream waits for each chunk's answer before it reads on,
- * and cost 4.4–4.9 s of client CPU per GiB where this path costs 3.8–4.2 s, most of it sha256 and the
- * garbage of the manager's read stream (bench/README, "Results, 2026-11-27 08:11–08:55 UTC").
+ * and cost 4.4–4.9 s of client CPU per GiB; this path with the manager's pooled reads (taken over by
+ * chunk-reader.ts, given back below) costs 1.3–1.4 s (bench/README, "Results, 2026-11-27 09:32").
  *
  * What the SDK's upload did and this one does too: chunks of `chunkSize` (a multiple of 256 KiB), a
  * chunk the server kept only part of is continued from the byte it reports, a failed chunk is retried
