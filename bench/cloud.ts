@@ -167,13 +167,21 @@ type Side = (
   round: number,
 ) => Promise<{ up: number; down: number; rssMiB?: number; [diagnostic: string]: unknown }>;
 
-function oursSide(
-  manager: FileSystemArtifactManager,
-  name: string,
-  path: string,
-  work: string,
-  settle: Settle,
-): Side {
+/** What every tool's side of one data set needs. */
+interface SideContext {
+  target: BenchTarget;
+  /** Our manager on the target: the library's side, and deletes after the CLI's. */
+  manager: FileSystemArtifactManager;
+  /** `big` or `small`: part of every artifact, remote folder and download folder name. */
+  name: string;
+  /** The local data set. */
+  path: string;
+  /** The benchmark's folder, for downloads. */
+  work: string;
+  settle: Settle;
+}
+
+function oursSide({ manager, name, path, work, settle }: SideContext): Side {
   return async (round) => {
     await settle();
     const log = await timed(() => manager.logFiles(`${name}-r${round}`, path));
@@ -199,14 +207,7 @@ function oursSide(
  * environment. Includes Node's start and loading the cloud SDK (what a shell user waits for), and none
  * of the long-lived process's history (its garbage-collector state; bench/README).
  */
-function cliSide(
-  target: BenchTarget,
-  manager: FileSystemArtifactManager,
-  name: string,
-  path: string,
-  work: string,
-  settle: Settle,
-): Side {
+function cliSide({ target, manager, name, path, work, settle }: SideContext): Side {
   const env = { ...process.env, ...target.cliEnv };
   const cli = (args: string[]) =>
     run(process.execPath, [CLI_BIN, ...args, "--store", target.url, "--quiet"], { env, maxBuffer: 1 << 24 });
@@ -223,7 +224,7 @@ function cliSide(
   };
 }
 
-function rcloneSide(target: BenchTarget, name: string, path: string, work: string, settle: Settle): Side {
+function rcloneSide({ target, name, path, work, settle }: SideContext): Side {
   const env = { ...process.env };
   delete env.AWS_CA_BUNDLE;
   const rclone = (args: string[]) => run("rclone", [...args, ...RCLONE_FLAGS], { env, maxBuffer: 1 << 24 });
@@ -273,10 +274,10 @@ async function benchTarget(
     const rate = (s: number) =>
       files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
     const name = files === 1 ? "big" : "small";
-    const settle = settler(work, bytes);
-    const sides: [string, Side][] = [["ours", oursSide(manager, name, path, work, settle)]];
-    if (CLI) sides.push(["ours (CLI)", cliSide(target, manager, name, path, work, settle)]);
-    if (RCLONE) sides.push(["rclone copy", rcloneSide(target, name, path, work, settle)]);
+    const context: SideContext = { target, manager, name, path, work, settle: settler(work, bytes) };
+    const sides: [string, Side][] = [["ours", oursSide(context)]];
+    if (CLI) sides.push(["ours (CLI)", cliSide(context)]);
+    if (RCLONE) sides.push(["rclone copy", rcloneSide(context)]);
     const results = new Map<string, { up: number[]; down: number[]; rss: number }>();
     for (let round = 0; round < REPEAT; round++) {
       // Rotate which tool goes first, so none always meets a cold (or tired) server.

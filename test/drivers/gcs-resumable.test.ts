@@ -3,9 +3,7 @@
  * a loopback forwarder that records each chunk and can cut, shorten or damage one.
  */
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handOver, POOL_BUFFER_BYTES, returnBuffers, takeBuffer } from "../../src/storage/buffer-pool.js";
@@ -13,6 +11,7 @@ import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 import { codeOf } from "../fixtures/driver-codes.js";
 import { streamOfPieces } from "../fixtures/pieces.js";
+import { forward, listenOnLoopback } from "../servers/forwarder.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
 
 const KiB = 1024;
@@ -73,19 +72,9 @@ beforeAll(async () => {
       body[0] = (body[0] as number) ^ 0xff;
     }
     headers["content-length"] = String(body.length);
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.once("error", () => res.destroy());
-    upstream.end(body);
+    forward(target, req, res, { headers, body });
   });
-  forwarder.listen(0, "127.0.0.1");
-  await once(forwarder, "listening");
-  endpoint = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}`;
+  endpoint = await listenOnLoopback(forwarder);
 });
 
 afterAll(async () => {

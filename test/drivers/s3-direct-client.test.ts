@@ -1,8 +1,6 @@
 /** Direct reads and small writes of the S3 driver: when they are used, and that they do what the SDK does. */
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveS3Config } from "../../src/drivers/s3-config.js";
 import { encodeObjectKey } from "../../src/drivers/s3-direct-client.js";
@@ -11,6 +9,7 @@ import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 import { codeOf } from "../fixtures/driver-codes.js";
 import { type CloudStore, s3Store } from "../servers/cloud-stores.js";
+import { forward, listenOnLoopback } from "../servers/forwarder.js";
 
 /** A request radosgw received through the recording forwarder. */
 interface Seen {
@@ -28,8 +27,7 @@ const seen: Seen[] = [];
 beforeAll(async () => {
   store = await s3Store();
   const target = new URL(store.storageOptions.endpoint as string);
-  // A loopback forwarder in front of radosgw that records each request. The Host header goes on as
-  // the client sent it, which is what the client signed.
+  // A loopback forwarder in front of radosgw that records each request.
   forwarder = createServer((req, res) => {
     seen.push({
       method: req.method ?? "",
@@ -38,25 +36,16 @@ beforeAll(async () => {
       sdk: req.headers["amz-sdk-invocation-id"] !== undefined,
       range: req.headers.range,
     });
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        const headers = { ...answer.headers };
+    forward(target, req, res, {
+      answerHeaders: (answer) => {
         // Keys with `chunked` in their name come back framed in chunks, as a proxy may re-frame them.
-        if (req.url?.includes("chunked") && req.method === "GET") {
-          delete headers["content-length"];
-          headers["transfer-encoding"] = "chunked";
-        }
-        res.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(res);
+        if (!req.url?.includes("chunked") || req.method !== "GET") return answer;
+        const { "content-length": _, ...headers } = answer;
+        return { ...headers, "transfer-encoding": "chunked" };
       },
-    );
-    upstream.once("error", () => res.destroy());
-    req.pipe(upstream);
+    });
   });
-  forwarder.listen(0, "127.0.0.1");
-  await once(forwarder, "listening");
-  endpoint = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}`;
+  endpoint = await listenOnLoopback(forwarder);
 });
 
 afterAll(async () => {
