@@ -46,7 +46,7 @@ export class GcsDriver implements StorageDriver {
   readonly bucket: Bucket;
   /** Direct media downloads; null where the SDK's download stack is needed (see gcs-media.ts). */
   readonly #media: GcsMediaReader | null;
-  /** Streamed writes with chunks of our own; null behind a proxy (see gcs-resumable.ts). */
+  /** Streamed writes with chunks of our own; null where the SDK's upload stream is kept (`directUploads`). */
   readonly uploader: GcsResumableUploader | null;
   #bucketChecked = false;
 
