@@ -18,7 +18,8 @@ if [ "${1:-}" = "--remove" ]; then
   mountpoint="${3:-/mnt/benchfs}"
   device="$(findmnt -n -o SOURCE "$mountpoint")"
   umount "$mountpoint"
-  case "$device" in /dev/loop*) losetup -d "$device" ;; esac
+  # A loop device mounted with `mount -o loop` detaches itself on umount; one from `losetup` does not.
+  case "$device" in /dev/loop*) losetup -d "$device" 2>/dev/null || true ;; esac
   rm -f "$image"
   echo "removed $mountpoint and $image"
   exit 0
