@@ -131,9 +131,18 @@ export class GcsResumableUploader {
     const end = start + chunk.length;
     let from = start;
     let failures = 0;
+    // After a failed attempt, the session is asked what it has before the chunk goes again.
+    let ask = false;
     for (;;) {
       let answer: Answer;
       try {
+        if (ask) {
+          await sleep(backoff(failures), signal);
+          const status = await this.#status(uri, total, signal);
+          if (status.object) return status.object;
+          from = checkPersisted(status.persisted, start, end);
+          ask = false;
+        }
         const body = skipBytes(chunk.buffers, from - start);
         const range = end === from ? `bytes */${total ?? "*"}` : `bytes ${from}-${end - 1}/${total ?? "*"}`;
         answer = await this.#put(
@@ -143,11 +152,11 @@ export class GcsResumableUploader {
           signal,
         );
       } catch (error) {
-        if (signal?.aborted || !isNetworkFailure(error) || ++failures >= CHUNK_ATTEMPTS) throw error;
-        await sleep(backoff(failures), signal);
-        const status = await this.#status(uri, total, signal);
-        if (status.object) return status.object;
-        from = checkPersisted(status.persisted, start, end);
+        // A network failure or a retryable status, of the chunk or of the status query.
+        const status = (error as { code?: unknown }).code;
+        const retryable = isNetworkFailure(error) || (typeof status === "number" && retryableStatus(status));
+        if (signal?.aborted || !retryable || ++failures >= CHUNK_ATTEMPTS) throw error;
+        ask = true;
         continue;
       }
       if (answer.status === 200 || answer.status === 201) return parseObject(answer.body);
@@ -161,10 +170,7 @@ export class GcsResumableUploader {
         continue;
       }
       if (!retryableStatus(answer.status) || ++failures >= CHUNK_ATTEMPTS) throw answerError(answer);
-      await sleep(backoff(failures), signal);
-      const status = await this.#status(uri, total, signal);
-      if (status.object) return status.object;
-      from = checkPersisted(status.persisted, start, end);
+      ask = true;
     }
   }
 

@@ -32,6 +32,8 @@ let forwarder: Server;
 let endpoint: string;
 const seen: Seen[] = [];
 let mischief: Mischief | undefined;
+/** The next status query (an empty PUT asking what the session has) answers 503. */
+let busyQuery = false;
 
 beforeAll(async () => {
   fake = await startGcsFake({ buckets: ["up"] });
@@ -47,6 +49,12 @@ beforeAll(async () => {
       range: req.headers["content-range"],
       sdk: req.headers["x-goog-api-client"] !== undefined,
     });
+    if (busyQuery && req.method === "PUT" && body.length === 0) {
+      busyQuery = false;
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: 503, message: "Backend Error" } }));
+      return;
+    }
     const trick = isChunk ? mischief : undefined;
     if (trick) mischief = undefined;
     if (trick === "cut") {
@@ -157,6 +165,24 @@ describe("gcs streamed writes with chunks of our own", () => {
       `bytes 0-${CHUNK - 1}/*`,
       `bytes ${CHUNK}-${2 * CHUNK - 1}/*`,
       `bytes ${2 * CHUNK}-${3 * CHUNK - 1}/${3 * CHUNK}`,
+    ]);
+    await driver.close?.();
+  });
+
+  it("ask again when the status query after a cut chunk fails too", async () => {
+    const driver = await driverOn();
+    const data = randomBytes(CHUNK + 9);
+    const from = seen.length;
+    mischief = "cut";
+    busyQuery = true;
+    await driver.write("cut-busy.bin", streamOf(data));
+    expect((await readAll(driver, "cut-busy.bin")).equals(data)).toBe(true);
+    expect(chunkRanges(from)).toEqual([
+      `bytes 0-${CHUNK - 1}/*`,
+      "bytes */*",
+      "bytes */*",
+      `bytes 0-${CHUNK - 1}/*`,
+      `bytes ${CHUNK}-${CHUNK + 8}/${CHUNK + 9}`,
     ]);
     await driver.close?.();
   });
