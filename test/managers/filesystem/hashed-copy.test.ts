@@ -26,13 +26,14 @@ function unevenChunks(data: Buffer): Buffer[] {
   return chunks;
 }
 
-describe("writeStreamHashed", () => {
-  let dir: { path: string; remove: () => Promise<void> };
-  beforeEach(async () => {
-    dir = await tempFolder("am-hashed-copy-");
-  });
-  afterEach(() => dir.remove());
+/** A fresh folder for every test of this file. */
+let dir: { path: string; remove: () => Promise<void> };
+beforeEach(async () => {
+  dir = await tempFolder("am-hashed-copy-");
+});
+afterEach(() => dir.remove());
 
+describe("writeStreamHashed", () => {
   it("writes uneven chunks byte-exact, across buffer boundaries, with size and sha256", async () => {
     const data = randomBytes(3 * COPY_CHUNK_BYTES + 12_345);
     const target = join(dir.path, "out.bin");
@@ -149,12 +150,6 @@ describe("writeStreamHashed", () => {
 });
 
 describe("readLocalFile", () => {
-  let dir: { path: string; remove: () => Promise<void> };
-  beforeEach(async () => {
-    dir = await tempFolder("am-read-local-");
-  });
-  afterEach(() => dir.remove());
-
   it("reads full MiBs as handed-over pool buffers and the tail as a view, byte-exact", async () => {
     const data = randomBytes(2 * COPY_CHUNK_BYTES + 5);
     const path = join(dir.path, "f.bin");
