@@ -43,7 +43,7 @@ export class GcsMediaReader {
   async open(bucket: string, name: string, options: ReadOptions): Promise<Readable> {
     const url = `${this.#service.baseUrl}/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}?alt=media`;
     const headers: Record<string, string> = {
-      ...(await this.#authHeaders(url)),
+      ...(await gcsAuthHeaders(this.#service, url)),
       "Cache-Control": "no-store",
     };
     const { range } = options;
@@ -64,10 +64,6 @@ export class GcsMediaReader {
   close(): void {
     this.#http.close();
     this.#getter.close();
-  }
-
-  #authHeaders(url: string): Promise<Record<string, string>> {
-    return gcsAuthHeaders(this.#service, url);
   }
 }
 
