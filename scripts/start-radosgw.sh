@@ -47,6 +47,10 @@ osd pool default min size = 1
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
+# The OSD is put in the CRUSH map below, before it starts. Left on, its own start-up commands for that
+# sometimes reached the mon with an empty fsid ("wrong fsid") and ceph-osd exited.
+osd crush update on start = false
+osd class update on start = false
 osd pool default pg autoscale mode = off
 osd pool default pg num = 8
 osd pool default pgp num = 8
