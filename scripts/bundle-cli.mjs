@@ -10,6 +10,7 @@
  * Run by `npm run build` after tsc.
  */
 import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const OUT = "dist/cli-bundle";
@@ -27,6 +28,8 @@ await build({
   // ES module builds first (the AWS SDK's `module`): a CommonJS build imported dynamically would only
   // have a default export in the bundle, where Node gives named ones too.
   mainFields: ["module", "main"],
+  // node-fetch 2 (the GCS SDK's) imports whatwg-url only as a fallback for a Node without `URL`.
+  alias: { "whatwg-url": fileURLToPath(new URL("./whatwg-url-shim.mjs", import.meta.url)) },
   // A native addon (prebuilt binaries as optional dependencies): loaded from node_modules at run time.
   external: ["@node-rs/crc32"],
   // CommonJS dependencies call `require`, which an ES module does not have.
