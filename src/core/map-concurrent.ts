@@ -5,6 +5,12 @@ import { ArtifactError, throwIfAborted } from "../errors.js";
 /** Default number of files transferred at once by the managers. */
 export const DEFAULT_TRANSFER_CONCURRENCY = 16;
 
+/**
+ * Default number of small files (64 KiB or less) transferred at once to or from an object store: their
+ * time is mostly round trips, not bytes, so more of them in flight keep the store busy.
+ */
+export const DEFAULT_SMALL_FILE_CONCURRENCY = 64;
+
 /** Default number of metadata reads (records, listings) run at once by listing commands. */
 export const DEFAULT_LISTING_CONCURRENCY = 8;
 

@@ -5,7 +5,11 @@
  */
 
 import { ByteBudget } from "../core/byte-budget.js";
-import { DEFAULT_TRANSFER_CONCURRENCY, mapConcurrent } from "../core/map-concurrent.js";
+import {
+  DEFAULT_SMALL_FILE_CONCURRENCY,
+  DEFAULT_TRANSFER_CONCURRENCY,
+  mapConcurrent,
+} from "../core/map-concurrent.js";
 import {
   COLLECTION_PATTERN,
   validateAlias,
@@ -13,6 +17,7 @@ import {
   validateCollection,
 } from "../core/names.js";
 import { validateOperationOptions } from "../core/operation-options.js";
+import { positiveOption } from "../core/positive-option.js";
 import { validateMetadata } from "../core/record.js";
 import type {
   Artifact,
@@ -57,6 +62,13 @@ export interface FileSystemArtifactManagerOptions extends ArtifactManagerOptions
   /** Files transferred at once. @default DEFAULT_TRANSFER_CONCURRENCY (16) */
   concurrency?: number;
   /**
+   * Files of 64 KiB or less transferred at once to or from an object store, in place of `concurrency`
+   * (a local store uses `concurrency`). Their time is mostly round trips: at 20-50 ms per request, 16
+   * at once make only 300-800 files/s. Their bytes in memory stay small (64 × 64 KiB = 4 MiB).
+   * @default DEFAULT_SMALL_FILE_CONCURRENCY (64)
+   */
+  smallFileConcurrency?: number;
+  /**
    * Most bytes that this manager's uploads to an object store hold in memory at once, over all its
    * logs: each file reserves min(its size, what one write of the driver buffers, e.g. S3
    * `partSize` × (`queueSize` + 1)) before it starts; a file needing more than the cap goes alone.
@@ -71,6 +83,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
   /** The store URL. */
   readonly url: string;
   readonly #concurrency: number;
+  readonly #smallFileConcurrency: number;
   readonly #uploadBudget: ByteBudget;
   readonly #options: FileSystemArtifactManagerOptions;
   #driver: Promise<StorageDriver> | undefined;
@@ -81,22 +94,21 @@ export class FileSystemArtifactManager extends ArtifactManager {
     if (url === undefined)
       throw new ArtifactError("INVALID_ARGUMENT", "pass the store `url` (or a `driver`)");
     if (!options.driver) backendOfUrl(url);
-    const concurrency = options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY;
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-      throw new ArtifactError(
-        "INVALID_ARGUMENT",
-        `Expected the \`concurrency\` option to be a positive integer, got \`${concurrency}\``,
-      );
-    }
-    const maxBytes = options.maxUploadBytesInFlight ?? DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT;
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-      throw new ArtifactError(
-        "INVALID_ARGUMENT",
-        `Expected the \`maxUploadBytesInFlight\` option to be a positive integer (bytes), got \`${maxBytes}\``,
-      );
-    }
+    const concurrency = positiveOption("concurrency", options.concurrency, DEFAULT_TRANSFER_CONCURRENCY);
+    const smallFileConcurrency = positiveOption(
+      "smallFileConcurrency",
+      options.smallFileConcurrency,
+      DEFAULT_SMALL_FILE_CONCURRENCY,
+    );
+    const maxBytes = positiveOption(
+      "maxUploadBytesInFlight",
+      options.maxUploadBytesInFlight,
+      DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT,
+      "bytes",
+    );
     this.url = url;
     this.#concurrency = concurrency;
+    this.#smallFileConcurrency = smallFileConcurrency;
     this.#uploadBudget = new ByteBudget(maxBytes);
     this.#options = options;
     if (options.driver) this.#driver = Promise.resolve(options.driver);
@@ -130,6 +142,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       signal: options.signal,
       onProgress: options.onProgress,
       concurrency: this.#concurrency,
+      smallFileConcurrency: this.#smallFileConcurrency,
       uploadBudget: this.#uploadBudget,
     });
   }
@@ -148,6 +161,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       signal: options.signal,
       onProgress: options.onProgress,
       concurrency: this.#concurrency,
+      smallFileConcurrency: this.#smallFileConcurrency,
     });
   }
 
@@ -199,6 +213,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       signal: options.signal,
       onProgress: options.onProgress,
       concurrency: this.#concurrency,
+      smallFileConcurrency: this.#smallFileConcurrency,
     });
   }
 

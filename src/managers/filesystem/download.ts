@@ -12,12 +12,13 @@ import type { Artifact, ProgressListener, VersionSelector } from "../../core/typ
 import type { StorageDriver } from "../../storage/driver.js";
 import { createStaging, publish, targetIsEmpty } from "../download-staging.js";
 import { versionPrefix } from "./layout.js";
+import type { FileConcurrency } from "./map-files.js";
 import { readVersionRecord } from "./read-version.js";
 import { resolveVersion } from "./resolve.js";
 import { downloadFiles } from "./transfer.js";
 
 /** Everything one download needs. */
-export interface DownloadInput {
+export interface DownloadInput extends FileConcurrency {
   driver: StorageDriver;
   collection: string;
   name: string;
@@ -27,7 +28,6 @@ export interface DownloadInput {
   paths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
-  concurrency: number;
 }
 
 /** Downloads a version into `to` and returns the resolved artifact. */

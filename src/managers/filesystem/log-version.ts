@@ -27,6 +27,7 @@ import {
   versionPrefix,
 } from "./layout.js";
 import type { LocalFile } from "./local-files.js";
+import type { FileConcurrency } from "./map-files.js";
 import { nextVersionNumber, scanArtifact } from "./scan.js";
 import { deletePrefix, uploadFiles } from "./transfer.js";
 
@@ -34,7 +35,7 @@ import { deletePrefix, uploadFiles } from "./transfer.js";
 const MAX_CLAIM_ATTEMPTS = 1000;
 
 /** Everything one log needs. */
-export interface LogVersionInput {
+export interface LogVersionInput extends FileConcurrency {
   driver: StorageDriver;
   collection: string;
   name: string;
@@ -43,7 +44,6 @@ export interface LogVersionInput {
   metadata?: Record<string, unknown> | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
-  concurrency: number;
   /** The manager's cap on upload bytes held in memory (shared by all its logs). */
   uploadBudget?: ByteBudget | undefined;
 }

@@ -20,13 +20,12 @@ import {
   writeStreamHashed,
 } from "./hashed-copy.js";
 import { checkFileUnchanged, checkUnchanged, type LocalFile } from "./local-files.js";
+import { type FileConcurrency, mapFiles } from "./map-files.js";
 
 /** Options of the transfers. */
-export interface TransferOptions {
+export interface TransferOptions extends FileConcurrency {
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
-  /** Files in flight at once. */
-  concurrency: number;
   /** Bytes uploads may hold in memory at once (see {@link uploadReservation}); none = no byte cap. */
   uploadBudget?: ByteBudget | undefined;
 }
@@ -76,8 +75,10 @@ export async function uploadFiles(
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
   onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
   const makeFolder = folderMaker();
-  const entries = await mapConcurrent(
+  const entries = await mapFiles(
+    driver,
     files,
+    (file) => file.size,
     async (file) => {
       const upload = () =>
         uploadOne(driver, file, prefix, makeFolder, signal, fileProgress(onProgress, file.path, file.size));
@@ -90,7 +91,7 @@ export async function uploadFiles(
       onProgress?.({ type: "file-done", path: file.path, size: result.size });
       return { path: file.path, size: result.size, sha256: result.sha256 };
     },
-    { concurrency: options.concurrency, signal },
+    options,
   );
   onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: sum(entries) });
   return entries;
@@ -174,8 +175,10 @@ export async function downloadFiles(
   const totalBytes = entries.reduce((total, entry) => total + entry.size, 0);
   onProgress?.({ type: "start", operation: "download", files: entries.length, totalBytes });
   const makeFolder = folderMaker();
-  const result = await mapConcurrent(
+  const result = await mapFiles(
+    driver,
     entries,
+    (entry) => entry.size,
     async (entry) => {
       const target = localTarget(folder, entry.path, prefix);
       await makeFolder(dirname(target));
@@ -185,7 +188,7 @@ export async function downloadFiles(
       onProgress?.({ type: "file-done", path: entry.path, size: got.size });
       return { path: entry.path, size: got.size, sha256: got.sha256 };
     },
-    { concurrency: options.concurrency, signal },
+    options,
   );
   onProgress?.({ type: "done", operation: "download", files: entries.length, bytes: sum(result) });
   return result;

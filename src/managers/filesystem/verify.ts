@@ -1,21 +1,20 @@
 /** verify: re-reads a version and compares it with its record. A mismatch is data, never an error. */
-import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { FileEntry, ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { hashStream, readLocalFile } from "./hashed-copy.js";
 import { versionPrefix } from "./layout.js";
+import { type FileConcurrency, mapFiles } from "./map-files.js";
 import { listVersionFiles, readVersionRecord } from "./read-version.js";
 import { resolveVersion } from "./resolve.js";
 
 /** Everything one verify needs. */
-export interface VerifyInput {
+export interface VerifyInput extends FileConcurrency {
   driver: StorageDriver;
   collection: string;
   name: string;
   version?: VersionSelector | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
-  concurrency: number;
 }
 
 /** Compares the stored files of a version with its record (legacy versions: hashed, reported readable). */
@@ -34,11 +33,13 @@ export async function verifyVersion(input: VerifyInput): Promise<VerifyResult> {
   const totalBytes = present.reduce((sum, file) => sum + file.size, 0);
   onProgress?.({ type: "start", operation: "verify", files: present.length, totalBytes });
   const prefix = versionPrefix(collection, name, resolved.n);
-  const changed = await mapConcurrent(
+  const changed = await mapFiles(
+    driver,
     present,
+    (file) => file.size,
     async (file) =>
       (await fileChanged(driver, prefix, file, storedSizes.get(file.path), input)) ? file.path : null,
-    { concurrency: input.concurrency, signal },
+    input,
   );
   onProgress?.({ type: "done", operation: "verify", files: present.length, bytes: totalBytes });
   const changedPaths = changed.filter((path): path is string => path !== null);

@@ -1,4 +1,5 @@
 /** Transfer options of the W&B manager, validated up front, and the collection → artifact type rule. */
+import { positiveOption } from "../../core/positive-option.js";
 import { ArtifactError } from "../../errors.js";
 import { MULTIPART_THRESHOLD } from "./multipart.js";
 import type { WandbRetryOptions } from "./retry.js";
@@ -46,16 +47,6 @@ export interface WandbTransferOptions {
 
 /** Validates the options and fills in defaults. */
 export function settingsFrom(options: WandbTransferOptions): WandbSessionSettings {
-  const positive = (name: keyof WandbTransferOptions, value: number | undefined, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < 1) {
-      throw new ArtifactError(
-        "INVALID_ARGUMENT",
-        `Expected the \`${name}\` option to be a positive integer, got \`${value}\``,
-      );
-    }
-    return value;
-  };
   for (const [name, value] of Object.entries(options.retry ?? {})) {
     if (value !== undefined && (typeof value !== "number" || !(value >= 0))) {
       throw new ArtifactError(
@@ -66,19 +57,19 @@ export function settingsFrom(options: WandbTransferOptions): WandbSessionSetting
   }
   return {
     retry: options.retry ?? {},
-    timeoutMs: positive("timeoutMs", options.timeoutMs, 30_000),
-    concurrency: positive("concurrency", options.concurrency, DEFAULT_WANDB_CONCURRENCY),
-    maxUploadBytesInFlight: positive(
+    timeoutMs: positiveOption("timeoutMs", options.timeoutMs, 30_000),
+    concurrency: positiveOption("concurrency", options.concurrency, DEFAULT_WANDB_CONCURRENCY),
+    maxUploadBytesInFlight: positiveOption(
       "maxUploadBytesInFlight",
       options.maxUploadBytesInFlight,
       DEFAULT_WANDB_MAX_UPLOAD_BYTES_IN_FLIGHT,
     ),
-    fileBatchSize: positive("fileBatchSize", options.fileBatchSize, 1000),
-    multipartThreshold: positive("multipartThreshold", options.multipartThreshold, MULTIPART_THRESHOLD),
+    fileBatchSize: positiveOption("fileBatchSize", options.fileBatchSize, 1000),
+    multipartThreshold: positiveOption("multipartThreshold", options.multipartThreshold, MULTIPART_THRESHOLD),
     multipartPartSize:
       options.multipartPartSize === undefined
         ? undefined
-        : positive("multipartPartSize", options.multipartPartSize, 1),
+        : positiveOption("multipartPartSize", options.multipartPartSize, 1),
     enableDigestDeduplication: options.enableDigestDeduplication ?? false,
     runName: options.runName,
     jobType: options.jobType ?? "artifact-manager",
