@@ -101,3 +101,32 @@ export async function gcsFakeTarget(): Promise<BenchTarget> {
     },
   };
 }
+
+/**
+ * `target` behind a proxy (bench/delay-proxy.ts, its own process) that delays every packet by `delayMs`
+ * each way: a round trip of 2 × `delayMs`, as between a machine and a cloud region. Every address of the
+ * server in the target (URL, storage options, CLI environment, rclone remote) points at the proxy.
+ */
+export async function delayedTarget(target: BenchTarget, delayMs: number): Promise<BenchTarget> {
+  const { stop, ...described } = target;
+  const port = /127\.0\.0\.1:(\d+)/.exec(JSON.stringify(described))?.[1];
+  if (port === undefined) throw new Error(`${target.name}: no 127.0.0.1 address to put a proxy in front of`);
+  const proxyPort = await getFreePort();
+  const proxy = spawn(
+    process.execPath,
+    ["--import", "tsx", "bench/delay-proxy.ts", String(proxyPort), port, String(delayMs)],
+    { stdio: "ignore" },
+  );
+  await waitForPort(proxyPort, 30_000, () => proxy.exitCode === null);
+  const moved = JSON.parse(
+    JSON.stringify(described).replaceAll(`127.0.0.1:${port}`, `127.0.0.1:${proxyPort}`),
+  ) as Omit<BenchTarget, "stop">;
+  return {
+    ...moved,
+    name: `${target.name} +${2 * delayMs} ms RTT`,
+    stop: async () => {
+      proxy.kill();
+      await stop();
+    },
+  };
+}

@@ -2,9 +2,12 @@
  * Cloud benchmark (not a test): log and download 1×1 GiB and 10,000×4 KiB with FileSystemArtifactManager
  * on radosgw, azurite and the GCS fake, next to `rclone copy` of the same data to the same server.
  *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no] [--cli no] [--repeat 3]
+ *     [--delay-ms 0] [--rclone-transfers 16]
  * Tools: ours (the library in this long-lived process), ours (CLI) (`artifacts log` / `get` of the built
  * CLI, a fresh process per step as rclone is; needs `npm run build`) and `rclone copy`.
  * `--rclone no` / `--cli no` leave those out; `--options '{"readConcurrency":4}'` adds storage options.
+ * `--delay-ms N` puts each server behind a proxy that delays every packet N ms each way (a 2N ms round
+ * trip, bench/delay-proxy.ts); `--rclone-transfers N` sets rclone's `--transfers` and `--checkers`.
  * After an untimed warm-up, each round runs every tool (rotating which goes first) into fresh names;
  * prints a Markdown table (median seconds and every round, rate at the median, our peak RSS).
  */
@@ -18,7 +21,13 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
 import { deletePrefix } from "../src/managers/filesystem/transfer.js";
-import { azuriteTarget, type BenchTarget, gcsFakeTarget, radosgwTarget } from "./cloud-servers.js";
+import {
+  azuriteTarget,
+  type BenchTarget,
+  delayedTarget,
+  gcsFakeTarget,
+  radosgwTarget,
+} from "./cloud-servers.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const run = promisify(execFile);
@@ -35,11 +44,13 @@ const CLI = arg("cli", "yes") !== "no";
 const CLI_BIN = join(process.cwd(), "dist", "cli-bundle", "bin.js");
 const REPEAT = Number(arg("repeat", "3"));
 const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown>;
+const DELAY_MS = Number(arg("delay-ms", "0"));
+const RCLONE_TRANSFERS = arg("rclone-transfers", "16");
 const RCLONE_FLAGS = [
   "--transfers",
-  "16",
+  RCLONE_TRANSFERS,
   "--checkers",
-  "16",
+  RCLONE_TRANSFERS,
   "--s3-upload-concurrency",
   "4",
   "--s3-chunk-size",
@@ -339,7 +350,14 @@ async function main(): Promise<void> {
     const data = await makeData(work);
     const starters = { s3: radosgwTarget, azure: azuriteTarget, gcs: gcsFakeTarget } as const;
     for (const key of ONLY as (keyof typeof starters)[]) {
-      const target = await starters[key]();
+      const server = await starters[key]();
+      const target =
+        DELAY_MS > 0
+          ? await delayedTarget(server, DELAY_MS).catch(async (error: unknown) => {
+              await server.stop();
+              throw error;
+            })
+          : server;
       try {
         const got = await benchTarget(target, data, work);
         rows.push(...got);
