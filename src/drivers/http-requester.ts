@@ -7,8 +7,12 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
-/** Sockets per driver: more than the manager's 16 files in flight, fewer than a server would refuse. */
-const MAX_SOCKETS = 64;
+/**
+ * Connections kept per driver and origin: more than the manager's files in flight (64 small and 16
+ * large at once by default), fewer than a server would refuse. The direct GETs keep as many idle ones,
+ * so that a transfer reuses its connections instead of opening (and handshaking) new ones.
+ */
+export const CONNECTIONS_PER_ORIGIN = 96;
 
 /** Most bytes of an error answer kept for its message. */
 const ERROR_BODY_LIMIT = 65_536;
@@ -24,7 +28,7 @@ export class HttpRequester {
   readonly #send: typeof httpRequest;
 
   constructor(secure: boolean) {
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
+    const options = { keepAlive: true, maxSockets: CONNECTIONS_PER_ORIGIN };
     this.#agent = secure ? new HttpsAgent(options) : new HttpAgent(options);
     this.#send = secure ? httpsRequest : httpRequest;
   }

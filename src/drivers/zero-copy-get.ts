@@ -12,6 +12,7 @@
 import { isIP, connect as netConnect } from "node:net";
 import type { Readable } from "node:stream";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import { CONNECTIONS_PER_ORIGIN } from "./http-requester.js";
 import { requestHead } from "./http1.js";
 import { Connection, type OnRead } from "./zero-copy-connection.js";
 
@@ -28,7 +29,7 @@ export type ZeroCopyAnswer =
 export interface ZeroCopyGetterOptions {
   /** Trusted CA certificates for `https:` (besides Node's, including NODE_EXTRA_CA_CERTS). */
   ca?: string | Buffer | Array<string | Buffer>;
-  /** Idle connections kept for reuse. @default 16 */
+  /** Idle connections kept for reuse. @default CONNECTIONS_PER_ORIGIN (96) */
   maxIdle?: number;
   /** Longest wait in ms for an answer's head before the connection is closed (ETIMEDOUT); 0: none. @default 60000 */
   headTimeoutMs?: number;
@@ -98,7 +99,8 @@ export class ZeroCopyGetter {
   }
 
   #release(connection: Connection): void {
-    if (this.#closed || this.#idle.length >= (this.#options.maxIdle ?? 16)) connection.destroy();
+    if (this.#closed || this.#idle.length >= (this.#options.maxIdle ?? CONNECTIONS_PER_ORIGIN))
+      connection.destroy();
     else this.#idle.push(connection);
   }
 }
