@@ -6,7 +6,7 @@
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
-import { fastCrc32cGenerator, loadNativeCrc32c } from "./gcs-crc32c.js";
+import { fastCrc32cGenerator, loadBestCrc32c } from "./gcs-crc32c.js";
 
 /** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
 export interface GcsDriverOptions {
@@ -24,9 +24,9 @@ export interface GcsDriverOptions {
    */
   downloadValidation?: boolean;
   /**
-   * Send a streamed write's chunks over HTTP ourselves (src/drivers/gcs-resumable.ts); the SDK still
-   * opens the session. `false`, a proxy in the environment, or `retryOptions` of your own keep the SDK's
-   * upload stream. @default true
+   * Send writes over HTTP ourselves: a streamed write's chunks (src/drivers/gcs-resumable.ts; the SDK
+   * still opens the session) and a small write's one multipart request (src/drivers/gcs-multipart.ts).
+   * `false`, a proxy in the environment, or `retryOptions` of your own keep the SDK's uploads. @default true
    */
   directUploads?: boolean;
   /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
@@ -56,7 +56,7 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
   const config: StorageOptions = {
     // Upload validation (and opt-in download validation) with a 4–20× faster crc32c than the SDK's.
-    crc32cGenerator: fastCrc32cGenerator((await loadNativeCrc32c()) ?? undefined),
+    crc32cGenerator: fastCrc32cGenerator(await loadBestCrc32c()),
     ...(withoutKeys(options, OWN_KEYS) as StorageOptions),
     ...(apiEndpoint === undefined ? {} : { apiEndpoint }),
   };

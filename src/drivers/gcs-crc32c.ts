@@ -82,6 +82,20 @@ export async function loadNativeCrc32c(): Promise<Crc32cFunction | null> {
   }
 }
 
+/** A CRC32C as GCS writes it (`crc32c` of an object, `x-goog-hash`): base64 of the big-endian value. */
+export function crc32cBase64(crc: number): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc >>> 0, 0);
+  return bytes.toString("base64");
+}
+
+/** Native CRC32C when `@node-rs/crc32` is installed, else the JavaScript one (loaded once). */
+let bestCrc32c: Promise<Crc32cFunction> | undefined;
+export function loadBestCrc32c(): Promise<Crc32cFunction> {
+  bestCrc32c ??= loadNativeCrc32c().then((native) => native ?? crc32c);
+  return bestCrc32c;
+}
+
 /** The SDK's validator interface over a CRC32C: base64 of the big-endian value, like GCS sends. */
 export class FastCrc32c implements CRC32CValidator {
   #crc = 0;
@@ -93,9 +107,7 @@ export class FastCrc32c implements CRC32CValidator {
   }
 
   toString(): string {
-    const out = Buffer.alloc(4);
-    out.writeUInt32BE(this.#crc, 0);
-    return out.toString("base64");
+    return crc32cBase64(this.#crc);
   }
 
   validate(value: string): boolean {

@@ -20,7 +20,7 @@ import { returnBuffers } from "../storage/buffer-pool.js";
 import { sleep } from "../storage/layers/retry.js";
 import { type Chunk, ChunkReader } from "./chunk-reader.js";
 import { isNetworkFailure } from "./cloud-common.js";
-import { type Crc32cFunction, crc32c, loadNativeCrc32c } from "./gcs-crc32c.js";
+import { crc32cBase64, loadBestCrc32c } from "./gcs-crc32c.js";
 import { gcsAuthHeaders, gcsStatusError, type StorageService } from "./gcs-media.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
 
@@ -49,8 +49,8 @@ export interface ResumableUploadOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** The object resource GCS answers the last chunk with (the fields read here). */
-interface UploadedObject {
+/** The object resource GCS answers an upload with (the fields read here). */
+export interface UploadedObject {
   generation?: string | number;
   crc32c?: string;
   size?: string | number;
@@ -60,7 +60,6 @@ interface UploadedObject {
 export class GcsResumableUploader {
   readonly #service: StorageService;
   readonly #requesters = new Map<boolean, HttpRequester>();
-  #crc32c: Promise<Crc32cFunction> | undefined;
 
   constructor(storage: Storage) {
     this.#service = storage as unknown as StorageService;
@@ -74,8 +73,7 @@ export class GcsResumableUploader {
   ): Promise<{ generation?: string }> {
     const { signal, chunkSize } = options;
     throwIfAborted(signal);
-    this.#crc32c ??= loadNativeCrc32c().then((native) => native ?? crc32c);
-    const crcOf = await this.#crc32c;
+    const crcOf = await loadBestCrc32c();
     const reader = new ChunkReader(source, chunkSize);
     let session: string | undefined;
     try {
@@ -272,7 +270,8 @@ function checkPersisted(persisted: number, start: number, end: number): number {
   return persisted;
 }
 
-function parseObject(body: string): UploadedObject {
+/** The object resource of an answer's body ({} when it is not JSON). */
+export function parseObject(body: string): UploadedObject {
   try {
     return JSON.parse(body) as UploadedObject;
   } catch {
@@ -284,18 +283,21 @@ function parseObject(body: string): UploadedObject {
  * The object's crc32c (base64, big-endian) against the bytes sent. A mismatch means the stored object
  * is not what was sent: it is deleted (that generation only) and the write fails, as the SDK does.
  */
-async function checkCrc32c(file: ResumableFile, object: UploadedObject, crc: number): Promise<void> {
+export async function checkCrc32c(
+  file: Pick<ResumableFile, "name" | "delete">,
+  object: UploadedObject,
+  crc: number,
+): Promise<void> {
   if (object.crc32c === undefined) return;
-  const sent = Buffer.alloc(4);
-  sent.writeUInt32BE(crc >>> 0, 0);
-  if (object.crc32c === sent.toString("base64")) return;
+  const sent = crc32cBase64(crc);
+  if (object.crc32c === sent) return;
   const generation = Number(object.generation);
   await file
     .delete(Number.isFinite(generation) ? { ifGenerationMatch: generation } : {})
     .catch(() => undefined);
   throw new ArtifactError(
     "CHECKSUM_MISMATCH",
-    `GCS stored '${file.name}' with crc32c ${object.crc32c}, but the bytes sent have ${sent.toString("base64")}; the object was deleted, write it again`,
+    `GCS stored '${file.name}' with crc32c ${object.crc32c}, but the bytes sent have ${sent}; the object was deleted, write it again`,
     { retryable: true, context: { backend: "gcs", operation: "write", key: file.name } },
   );
 }

@@ -70,6 +70,19 @@ export async function writeGcs(
   try {
     if (buffer !== null && buffer.length <= SINGLE_REQUEST_LIMIT) {
       // https://cloud.google.com/storage/docs/uploading-objects (multipart upload)
+      if (driver.multipartUploader !== null) {
+        const uploaded = await driver.multipartUploader.upload(file, buffer, {
+          contentType: common.contentType,
+          ifGenerationMatch: generation,
+          signal,
+        });
+        options.onBytes?.(buffer.length);
+        return {
+          key,
+          size: buffer.length,
+          ...(uploaded.generation === undefined ? {} : { etag: uploaded.generation }),
+        };
+      }
       await file.save(buffer, { ...common, resumable: false });
       options.onBytes?.(buffer.length);
       return { key, size: buffer.length, ...etagOf(file.metadata) };

@@ -23,6 +23,7 @@ import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
 import { GcsMediaReader } from "./gcs-media.js";
+import { GcsMultipartUploader } from "./gcs-multipart.js";
 import { GcsResumableUploader } from "./gcs-resumable.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
 import { proxyConfigured } from "./http-requester.js";
@@ -48,6 +49,8 @@ export class GcsDriver implements StorageDriver {
   readonly #media: GcsMediaReader | null;
   /** Streamed writes with chunks of our own; null where the SDK's upload stream is kept (`directUploads`). */
   readonly uploader: GcsResumableUploader | null;
+  /** Small writes in one request of our own; null where the SDK's `file.save` is kept (`directUploads`). */
+  readonly multipartUploader: GcsMultipartUploader | null;
   #bucketChecked = false;
 
   constructor(
@@ -67,8 +70,9 @@ export class GcsDriver implements StorageDriver {
     };
     this.#media =
       resolved.downloadValidation || proxyConfigured() ? null : new GcsMediaReader(resolved.storage);
-    this.uploader =
-      resolved.directUploads && !proxyConfigured() ? new GcsResumableUploader(resolved.storage) : null;
+    const direct = resolved.directUploads && !proxyConfigured();
+    this.uploader = direct ? new GcsResumableUploader(resolved.storage) : null;
+    this.multipartUploader = direct ? new GcsMultipartUploader(resolved.storage) : null;
   }
 
   /** The SDK file object of a driver key (optionally pinned to a generation precondition). */
@@ -160,5 +164,6 @@ export class GcsDriver implements StorageDriver {
   async close(): Promise<void> {
     this.#media?.close();
     this.uploader?.close();
+    this.multipartUploader?.close();
   }
 }

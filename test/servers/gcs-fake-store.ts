@@ -125,10 +125,18 @@ export class FakeGcsStore {
     bucket: string,
     name: string,
     body: StagedBody,
-    meta: { contentType?: string; metadata?: Record<string, string> },
+    meta: { contentType?: string; metadata?: Record<string, string>; crc32c?: string },
     ifGenerationMatch: string | null,
   ): Promise<FakeObject> {
     try {
+      // GCS's answer when the metadata's crc32c is not that of the bytes received; nothing is stored.
+      if (meta.crc32c !== undefined && meta.crc32c !== body.crc32c) {
+        throw new FakeGcsError(
+          400,
+          "invalid",
+          `Provided CRC32C "${meta.crc32c}" doesn't match calculated CRC32C "${body.crc32c}".`,
+        );
+      }
       this.checkPrecondition(bucket, name, ifGenerationMatch);
     } catch (error) {
       await unlink(body.file).catch(() => undefined);

@@ -14,6 +14,8 @@ interface UploadMeta {
   name?: string;
   contentType?: string;
   metadata?: Record<string, string>;
+  /** The client's crc32c of the bytes (base64): checked against what arrived, as GCS does. */
+  crc32c?: string;
 }
 
 /** An open resumable session. */
