@@ -10,6 +10,7 @@ import type { StorageDriver } from "../../src/storage/driver.js";
 import { codeOf } from "../fixtures/driver-codes.js";
 import { forward, listenOnLoopback } from "../servers/forwarder.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
+import { readBody } from "../servers/gcs-fake-uploads.js";
 
 /** A request the forwarder passed on. */
 interface Seen {
@@ -35,9 +36,7 @@ beforeAll(async () => {
   fake = await startGcsFake({ buckets: ["up"] });
   const target = new URL(fake.endpoint);
   forwarder = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body = Buffer.concat(chunks);
+    let body = await readBody(req);
     const url = req.url ?? "";
     seen.push({
       method: req.method ?? "",

@@ -13,6 +13,7 @@ import { codeOf } from "../fixtures/driver-codes.js";
 import { streamOfPieces } from "../fixtures/pieces.js";
 import { forward, listenOnLoopback } from "../servers/forwarder.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
+import { readBody } from "../servers/gcs-fake-uploads.js";
 
 const KiB = 1024;
 const CHUNK = 256 * KiB;
@@ -39,9 +40,7 @@ beforeAll(async () => {
   fake = await startGcsFake({ buckets: ["up"] });
   const target = new URL(fake.endpoint);
   forwarder = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body = Buffer.concat(chunks);
+    let body = await readBody(req);
     const headers = { ...req.headers };
     const isChunk = req.method === "PUT" && (req.url ?? "").includes("upload_id") && body.length > 0;
     seen.push({

@@ -1,6 +1,7 @@
 /** Shared helpers of the filesystem manager tests: temp stores, a Python scaffold runner, tree listing. */
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,4 +35,17 @@ export async function listTree(root: string): Promise<string[]> {
     .filter((entry) => entry.isFile())
     .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join("/"))
     .sort();
+}
+
+/** Makes the folder `parent/name` with `count` random files `f0.bin`, `f1.bin`… of `size` bytes each. */
+export async function randomFiles(
+  parent: string,
+  name: string,
+  count: number,
+  size: number,
+): Promise<string> {
+  const path = join(parent, name);
+  await mkdir(path);
+  for (let i = 0; i < count; i++) await writeFile(join(path, `f${i}.bin`), randomBytes(size));
+  return path;
 }

@@ -3,14 +3,12 @@
  * files of 64 KiB or less at once, and `concurrency` larger ones. A real memory driver, wrapped to count
  * the file writes and reads in flight (a read lasts until its stream closes).
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import type { StorageDriver } from "../../../src/storage/driver.js";
-import { tempFolder } from "./helpers.js";
+import { randomFiles, tempFolder } from "./helpers.js";
 
 /** Peak numbers of the version's file writes and reads in flight at once. */
 interface Peaks {
@@ -71,12 +69,8 @@ describe("smallFileConcurrency", () => {
   });
   afterEach(() => dir.remove());
 
-  async function folder(count: number, size: number): Promise<string> {
-    const path = join(dir.path, `files-${count}x${size}`);
-    await mkdir(path);
-    for (let i = 0; i < count; i++) await writeFile(join(path, `f${i}.bin`), randomBytes(size));
-    return path;
-  }
+  const folder = (count: number, size: number) =>
+    randomFiles(dir.path, `files-${count}x${size}`, count, size);
 
   it("logs, downloads and verifies small files that many at once", async () => {
     const { driver, peaks } = countingDriver();

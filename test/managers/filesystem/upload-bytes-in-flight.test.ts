@@ -4,13 +4,13 @@
  * could hold at once (min(body size, writeBufferBytes) per write of a file).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import type { StorageDriver } from "../../../src/storage/driver.js";
-import { tempFolder } from "./helpers.js";
+import { randomFiles, tempFolder } from "./helpers.js";
 
 const KiB = 1024;
 
@@ -74,13 +74,7 @@ describe("maxUploadBytesInFlight", () => {
   });
   afterEach(() => dir.remove());
 
-  /** A folder of `count` random files of `size` bytes. */
-  async function folder(name: string, count: number, size: number): Promise<string> {
-    const path = join(dir.path, name);
-    await mkdir(path);
-    for (let i = 0; i < count; i++) await writeFile(join(path, `f${i}.bin`), randomBytes(size));
-    return path;
-  }
+  const folder = (name: string, count: number, size: number) => randomFiles(dir.path, name, count, size);
 
   it("without a tight cap, the measured writes do overlap well past it (the measure can see a breach)", async () => {
     const { driver, stats } = recordingDriver(1024 * KiB);
