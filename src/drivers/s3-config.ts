@@ -70,6 +70,12 @@ export interface ResolvedS3Config {
 }
 
 /** Builds the `S3Client` config from `storageOptions` and the environment. */
+/**
+ * Sockets of the SDK's HTTP agent, for the manager's requests in flight: 64 small files and 16 large
+ * ones of `queueSize` (4) parts each. The SDK's default is 50, past which requests wait for a socket.
+ */
+const SDK_MAX_SOCKETS = 128;
+
 export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config {
   const endpoint =
     stringOption(options, "endpoint") ??
@@ -101,6 +107,10 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
     ...(accessKeyId !== undefined && secretAccessKey !== undefined
       ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
       : {}),
+    requestHandler: {
+      httpAgent: { maxSockets: SDK_MAX_SOCKETS },
+      httpsAgent: { maxSockets: SDK_MAX_SOCKETS },
+    },
     ...clientOptions,
   };
   if (client.region === undefined && endpoint !== undefined) client.region = "us-east-1";

@@ -99,3 +99,22 @@ describe("resolveS3Config: followRegionRedirects", () => {
     );
   });
 });
+
+describe("resolveS3Config: the SDK's sockets", () => {
+  it("gives the SDK's agent 128 sockets (its default is 50), for 64 small and 16 large files in flight", async () => {
+    const sdk = new S3Client(resolveS3Config(S3_KEYS).client);
+    try {
+      const handler = sdk.config.requestHandler as unknown as {
+        configProvider: Promise<{ httpsAgent: { maxSockets: number } }>;
+      };
+      expect((await handler.configProvider).httpsAgent.maxSockets).toBe(128);
+    } finally {
+      sdk.destroy();
+    }
+  });
+
+  it("keeps a requestHandler from storageOptions", () => {
+    const requestHandler = { httpsAgent: { maxSockets: 7 } };
+    expect(resolveS3Config({ ...S3_KEYS, requestHandler }).client.requestHandler).toBe(requestHandler);
+  });
+});
