@@ -69,13 +69,13 @@ export interface ResolvedS3Config {
   directRequests: boolean;
 }
 
-/** Builds the `S3Client` config from `storageOptions` and the environment. */
 /**
  * Sockets of the SDK's HTTP agent, for the manager's requests in flight: 64 small files and 16 large
  * ones of `queueSize` (4) parts each. The SDK's default is 50, past which requests wait for a socket.
  */
 const SDK_MAX_SOCKETS = 128;
 
+/** Builds the `S3Client` config from `storageOptions` and the environment. */
 export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config {
   const endpoint =
     stringOption(options, "endpoint") ??

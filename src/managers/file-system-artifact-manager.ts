@@ -62,9 +62,10 @@ export interface FileSystemArtifactManagerOptions extends ArtifactManagerOptions
   /** Files transferred at once. @default DEFAULT_TRANSFER_CONCURRENCY (16) */
   concurrency?: number;
   /**
-   * Files of 64 KiB or less transferred at once to or from an object store, in place of `concurrency`
-   * (a local store uses `concurrency`). Their time is mostly round trips: at 20-50 ms per request, 16
-   * at once make only 300-800 files/s. Their bytes in memory stay small (64 × 64 KiB = 4 MiB).
+   * Files of 64 KiB or less transferred at once to or from an object store, in a queue of their own
+   * next to the `concurrency` larger ones (a local store runs all files at `concurrency`). Their time is
+   * mostly round trips: at 20-50 ms per request, 16 at once make only 300-800 files/s. Their bytes in
+   * memory stay small (64 × 64 KiB = 4 MiB).
    * @default DEFAULT_SMALL_FILE_CONCURRENCY (64)
    */
   smallFileConcurrency?: number;
