@@ -137,6 +137,10 @@ function packageVersion(): string {
 
 /** The entry point of the `artifacts` binary: runs `process.argv` and exits with its code. */
 export async function runCli(): Promise<never> {
+  // The AWS SDK's notice that its releases after January 2027 need Node 22 (8 lines on stderr, every
+  // s3:// command on Node 20) is for whoever pins the SDK, not for the CLI's user; it would also break
+  // `--json`, whose errors are one line on stderr. A value the user set wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // `artifacts ls | head -1`: the reader went away; stop quietly instead of crashing on EPIPE.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(0);

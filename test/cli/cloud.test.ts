@@ -22,8 +22,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** log → log → versions → get → verify → diff through the binary, on `store` with `env`. */
-async function roundTrip(store: CloudStore, env: Record<string, string>) {
+/**
+ * log → log → versions → get → verify → diff through the binary, on `store` with `env`. Nothing but the
+ * results may reach stderr (with `--json`, an error is its one line there).
+ */
+async function roundTrip(store: CloudStore, env: Record<string, string | undefined>) {
   const cli = (...args: string[]) =>
     runCli([...args, "--json"], { cwd: dir, env: { ARTIFACTS_STORE: store.url, ...env } });
   const last = async (...args: string[]) => {
@@ -74,7 +77,8 @@ describe("artifacts CLI on cloud stores", () => {
     }
   });
 
-  it("s3:// with AWS_ENDPOINT_URL and AWS_* keys (radosgw)", async () => {
+  // The SDK's Node-version notice (8 lines on Node 20) is not the CLI user's to act on: the CLI hides it.
+  it("s3:// with AWS_ENDPOINT_URL and AWS_* keys (radosgw), without the SDK's Node-version notice", async () => {
     const store = await s3Store();
     try {
       const options = store.storageOptions as Record<string, string>;
@@ -83,6 +87,7 @@ describe("artifacts CLI on cloud stores", () => {
         AWS_ACCESS_KEY_ID: String(options.accessKeyId),
         AWS_SECRET_ACCESS_KEY: String(options.secretAccessKey),
         AWS_REGION: "us-east-1",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
       });
     } finally {
       await store.cleanup();
