@@ -26,21 +26,28 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
     opts: DriverCallOptions | undefined,
     call: (o: DriverCallOptions) => Promise<T>,
   ): Promise<T> => {
-    const timer = AbortSignal.timeout(ms);
-    const combined = opts?.signal ? AbortSignal.any([opts.signal, timer]) : timer;
     // A read stream outlives its opening: it keeps the caller's signal, and only the opening is raced.
-    const signal = operation === "read" ? opts?.signal : combined;
+    // Other calls get a signal that also fires at the deadline (an AbortSignal.any only when the caller
+    // has a signal too: AbortSignal.timeout and .any per call were ~8 % of the CPU of 10,000 small reads).
+    const controller = operation === "read" ? undefined : new AbortController();
+    let signal = opts?.signal;
+    if (controller) signal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
     // Some SDK calls ignore the signal (GCS metadata calls): race them so the caller is released anyway.
-    let onTimer = (): void => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const expired = new Promise<never>((_, reject) => {
-      onTimer = () => reject(timer.reason);
-      timer.addEventListener("abort", onTimer, { once: true });
+      timer = setTimeout(() => {
+        timedOut = true;
+        const reason = new DOMException("The operation was aborted due to timeout", "TimeoutError");
+        controller?.abort(reason);
+        reject(reason);
+      }, ms);
     });
     const pending = call({ ...opts, ...(signal ? { signal } : {}) });
     try {
       return await Promise.race([pending, expired]);
     } catch (error) {
-      if (!timer.aborted || opts?.signal?.aborted) throw error;
+      if (!timedOut || opts?.signal?.aborted) throw error;
       // A stream that opens after its deadline is nobody's: close it.
       pending.then(
         (value) => (value as { destroy?: () => void } | null | undefined)?.destroy?.(),
@@ -52,7 +59,7 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
         { retryable: true, context: { backend: driver.backend, operation, key }, cause: error },
       );
     } finally {
-      timer.removeEventListener("abort", onTimer);
+      clearTimeout(timer);
       expired.catch(() => undefined);
       pending.catch(() => undefined);
     }

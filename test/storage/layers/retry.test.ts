@@ -195,6 +195,38 @@ describe("timeout layer", () => {
     expect((error as ArtifactError).retryable).toBe(true);
   });
 
+  it("aborts a call's signal at the deadline, and gives a read only the caller's signal", async () => {
+    const inner = createMemoryDriver();
+    await inner.write("k", "value");
+    const seen: (AbortSignal | undefined)[] = [];
+    const driver: StorageDriver = Object.create(inner);
+    driver.delete = (_key, opts) => {
+      seen.push(opts?.signal);
+      return new Promise((_, reject) =>
+        opts?.signal?.addEventListener("abort", () => reject(opts.signal?.reason)),
+      );
+    };
+    let opened: { destroyed: boolean } | undefined;
+    driver.read = async (key, opts) => {
+      seen.push(opts?.signal);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const stream = await inner.read(key, opts);
+      opened = stream;
+      return stream;
+    };
+    const layered = withTimeout(driver, { timeoutMs: 20 });
+    const deleted = await layered.delete("k").catch((e: unknown) => e);
+    expect(isArtifactError(deleted, "TIMEOUT")).toBe(true);
+    expect(seen[0]?.aborted).toBe(true);
+    const caller = new AbortController();
+    const read = await layered.read("k", { signal: caller.signal }).catch((e: unknown) => e);
+    expect(isArtifactError(read, "TIMEOUT")).toBe(true);
+    // The stream outlives its opening: no deadline in its signal. One that opens too late is closed.
+    expect(seen[1]).toBe(caller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(opened?.destroyed).toBe(true);
+  });
+
   it("keeps the caller's abort reason unwrapped and leaves fast calls alone", async () => {
     const inner = createMemoryDriver();
     await inner.write("k", "v");
