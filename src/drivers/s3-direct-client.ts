@@ -1,8 +1,8 @@
 /**
- * GetObject and small PutObject straight over HTTP on S3-compatible servers, signed by the SDK's own
- * signer with the SDK's own (memoized, refreshed) credentials, at the URL the SDK's endpoint rules
- * give for the bucket. The SDK's per-request stack (endpoint resolution, a cloned middleware stack,
- * serde, its HTTP handler) costs 1-1.9 ms of client CPU per small object here, against 0.3-0.6 ms
+ * GetObject and small PutObject straight over HTTP on S3-compatible servers, signed as the SDK signs
+ * them (s3-sigv4.ts) with the SDK's own (memoized, refreshed) credentials, at the URL the SDK's endpoint
+ * rules give for the bucket. The SDK's per-request stack (endpoint resolution, a cloned middleware
+ * stack, serde, its HTTP handler) costs 1-1.9 ms of client CPU per small object here, against 0.3-0.6 ms
  * for this path: small-file downloads keep up with the server, and small uploads go 1.2-1.6x faster
  * (bench/README, 2026-11-27). GETs go on a zero-copy GET (zero-copy-get.ts): the body's bytes land
  * in the download's own buffers.
@@ -22,6 +22,13 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { ReadOptions } from "../storage/driver.js";
 import { rangeHeader } from "./cloud-common.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
+import {
+  EMPTY_PAYLOAD_SHA256,
+  escapeUri,
+  type SigV4Credentials,
+  SigV4Signer,
+  sha256Hex,
+} from "./s3-sigv4.js";
 import { ZeroCopyGetter } from "./zero-copy-get.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
@@ -29,7 +36,7 @@ type S3Sdk = typeof import("@aws-sdk/client-s3");
 /** The key of the one GetObject the SDK serializes (never sends) to learn the bucket's URL. */
 const PROBE_KEY = "artifact-manager-probe";
 
-/** A request in the SDK's `HttpRequest` shape: what its serializer builds and its signer signs. */
+/** A request in the SDK's `HttpRequest` shape: what its serializer builds. */
 interface SdkHttpRequest {
   protocol: string;
   hostname: string;
@@ -46,21 +53,10 @@ interface Serialized extends SdkHttpRequest {
 
 /** The parts of the SDK's resolved client config this path uses. */
 interface SigningConfig {
-  signer: (authScheme?: unknown) => Promise<RequestSigner>;
+  /** The client's credential provider (memoized, refreshed before expiry by the SDK). */
+  credentials: () => Promise<SigV4Credentials>;
+  region: () => Promise<string>;
   systemClockOffset?: number;
-}
-
-interface RequestSigner {
-  sign(
-    request: SignableRequest,
-    options: { signingDate: Date; signingRegion?: string; signingService?: string },
-  ): Promise<{ headers: Record<string, string> }>;
-}
-
-interface SignableRequest extends SdkHttpRequest {
-  method: string;
-  /** Signed with its sha256 as the payload hash. */
-  body?: Buffer;
 }
 
 /** Conditions and type of a small PutObject. */
@@ -82,6 +78,7 @@ export interface S3StatusError extends Error {
 export class S3DirectClient {
   readonly #http: HttpRequester;
   readonly #getter: ZeroCopyGetter;
+  readonly #signer = new SigV4Signer();
 
   /** `protocol://host[:port]` of the bucket's URL. */
   readonly origin: string;
@@ -90,9 +87,10 @@ export class S3DirectClient {
 
   private constructor(
     /** The probe GetObject the SDK serialized: where and how its requests go. */
-    readonly probe: Serialized & { authScheme: NonNullable<Serialized["authScheme"]> },
-    readonly signer: RequestSigner,
+    readonly probe: Serialized,
     readonly config: SigningConfig,
+    /** Region and service of the signatures (the endpoint rules' auth scheme, else the client's region). */
+    readonly scope: { region: string; service: string },
   ) {
     const port = probe.port === undefined ? "" : `:${probe.port}`;
     this.origin = `${probe.protocol}//${probe.hostname}${port}`;
@@ -112,8 +110,9 @@ export class S3DirectClient {
     if (authScheme?.name !== "sigv4" || authScheme.signingName !== "s3") return null;
     if (!probe.path.endsWith(`/${PROBE_KEY}`) || probe.headers.host === undefined) return null;
     const config = client.config as unknown as SigningConfig;
-    if (typeof config.signer !== "function") return null;
-    return new S3DirectClient({ ...probe, authScheme }, await config.signer(authScheme), config);
+    if (typeof config.credentials !== "function" || typeof config.region !== "function") return null;
+    const region = authScheme.signingRegion ?? (await config.region());
+    return new S3DirectClient(probe, config, { region, service: authScheme.signingName });
   }
 
   /**
@@ -157,29 +156,23 @@ export class S3DirectClient {
     extra: Record<string, string>,
     body?: Buffer,
   ): Promise<{ url: string; headers: Record<string, string> }> {
-    const { protocol, hostname, port, query: probeQuery, headers: probeHeaders, authScheme } = this.probe;
+    const { query: probeQuery, headers: probeHeaders } = this.probe;
     const path = this.bucketPath + encodeObjectKey(objectKey);
-    const headers = { host: probeHeaders.host as string, ...extra };
     // The SDK names the operation in `x-id` (GetObject in the probe).
     const query =
       "x-id" in probeQuery
         ? { ...probeQuery, "x-id": `${method === "PUT" ? "Put" : "Get"}Object` }
         : probeQuery;
-    const request = {
-      method,
-      protocol,
-      hostname,
-      ...(port === undefined ? {} : { port }),
-      path,
-      query,
-      headers,
-    };
-    const signed = await this.signer.sign(body === undefined ? request : { ...request, body }, {
-      signingDate: new Date(Date.now() + (this.config.systemClockOffset ?? 0)),
-      ...(authScheme.signingRegion ? { signingRegion: authScheme.signingRegion } : {}),
-      ...(authScheme.signingName ? { signingService: authScheme.signingName } : {}),
-    });
-    return { url: `${this.origin}${path}${queryString(query)}`, headers: signed.headers };
+    const headers = this.#signer.sign(
+      { method, path, query, headers: { host: probeHeaders.host as string, ...extra } },
+      {
+        credentials: await this.config.credentials(),
+        ...this.scope,
+        payloadHash: body === undefined ? EMPTY_PAYLOAD_SHA256 : sha256Hex(body),
+        date: new Date(Date.now() + (this.config.systemClockOffset ?? 0)),
+      },
+    );
+    return { url: `${this.origin}${path}${queryString(query)}`, headers };
   }
 
   close(): void {
@@ -230,15 +223,7 @@ async function serializeGetObject(sdk: S3Sdk, client: S3Client, bucket: string):
 
 /** A key as the SDK puts it in a path: each `/`-separated segment percent-encoded, `!'()*` too. */
 export function encodeObjectKey(key: string): string {
-  return key
-    .split("/")
-    .map((segment) =>
-      encodeURIComponent(segment).replace(
-        /[!'()*]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
-    )
-    .join("/");
+  return key.split("/").map(escapeUri).join("/");
 }
 
 function queryString(query: Record<string, string | string[] | null>): string {
