@@ -5,11 +5,15 @@
  */
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
+import { markWholeBody } from "../storage/body.js";
 import { handOver, POOL_BUFFER_BYTES, takeBuffer } from "../storage/buffer-pool.js";
 import { connectionClosed, contentLength, decodeChunked, parseHead, protocolError } from "./http1.js";
 import type { ZeroCopyAnswer } from "./zero-copy-get.js";
 
-/** Bodies up to this size are read into one buffer of their own size, not a 1 MiB pool buffer. */
+/**
+ * Bodies up to this size are read into one buffer of their own size, not a 1 MiB pool buffer, and their
+ * answer is given once the whole body arrived (a stream that cannot fail any more, storage/body.ts).
+ */
 const SMALL_BODY_BYTES = 64 * 1024;
 /** Largest response head (status line and headers) accepted. */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -58,6 +62,8 @@ export class Connection {
   #keepAlive = true;
   // body
   #body: Body | undefined;
+  /** The answer of a small body, given once the body is whole. */
+  #heldAnswer: Extract<ZeroCopyAnswer, { kind: "body" }> | undefined;
   #target: Buffer | undefined;
   #used = 0;
   #remaining = 0;
@@ -188,14 +194,18 @@ export class Connection {
       return false;
     }
     this.#state = "body";
-    // The body's stalls are the reader's business (the retry layer's idle watchdog).
-    this.#socket.setTimeout(0);
+    const small = length <= SMALL_BODY_BYTES;
+    // A big body's stalls are the reader's business (the retry layer's idle watchdog); a small one is
+    // awaited here, under the head's time limit.
+    if (!small) this.#socket.setTimeout(0);
     this.#remaining = length;
-    this.#target = length <= SMALL_BODY_BYTES ? Buffer.allocUnsafe(length) : takeBuffer();
+    this.#target = small ? Buffer.allocUnsafe(length) : takeBuffer();
     this.#used = rest.copy(this.#target);
     this.#remaining -= this.#used;
     this.#body = new Body(this);
-    this.#settle({ kind: "body", status, headers, body: this.#body });
+    const answer = { kind: "body", status, headers, body: this.#body } as const;
+    if (small) this.#heldAnswer = answer;
+    else this.#settle(answer);
     return this.#afterBodyBytes();
   }
 
@@ -218,6 +228,12 @@ export class Connection {
     const whole = this.#used === POOL_BUFFER_BYTES;
     if (this.#used > 0) body.push(whole ? handOver(target) : target.subarray(0, this.#used));
     body.push(null);
+    const held = this.#heldAnswer;
+    if (held !== undefined) {
+      this.#heldAnswer = undefined;
+      markWholeBody(body);
+      this.#settle(held);
+    }
     this.#finish();
     return true;
   }
@@ -300,10 +316,13 @@ export class Connection {
     const state = this.#state;
     const exchange = this.#exchange;
     const body = this.#body;
+    const held = this.#heldAnswer !== undefined;
     this.#clearExchange();
     this.#body = undefined;
+    this.#heldAnswer = undefined;
     this.destroy();
-    if (exchange !== undefined && (state === "head" || state === "error-body")) {
+    // A small body not yet whole has not been given: its answer fails instead.
+    if (exchange !== undefined && (state === "head" || state === "error-body" || held)) {
       if (state === "head" && exchange.received === 0 && error instanceof Error) {
         Object.assign(error, { beforeAnswer: true });
       }

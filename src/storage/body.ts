@@ -51,6 +51,23 @@ export async function* abortable(stream: Readable, signal: AbortSignal | undefin
   }
 }
 
+/** Read streams that already hold their whole body (see {@link markWholeBody}). */
+const wholeBodies = new WeakSet<Readable>();
+
+/**
+ * Marks a read stream that holds its whole body: every byte and its end already pushed, its connection
+ * let go. Nothing of it can fail in transit any more, so the retry layer hands it over as it is instead
+ * of through a resumable stream of its own (a small object's answer arrives whole with its head).
+ */
+export function markWholeBody(stream: Readable): void {
+  wholeBodies.add(stream);
+}
+
+/** Whether `stream` was marked by {@link markWholeBody} and is not destroyed. */
+export function isWholeBody(stream: Readable): boolean {
+  return wholeBodies.has(stream) && !stream.destroyed;
+}
+
 /** Reads a whole stream into a buffer (small objects only: records, aliases, claims). */
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

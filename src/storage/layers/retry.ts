@@ -5,6 +5,7 @@
  */
 import { finished, PassThrough, type Readable } from "node:stream";
 import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
+import { isWholeBody } from "../body.js";
 import type {
   DriverCallOptions,
   ListEntry,
@@ -134,6 +135,8 @@ async function resumableRead(
     return retry(() => driver.read(key, { ...opts, range }), opts);
   };
   const first = await (opts.range === undefined ? retry(() => driver.read(key, opts), opts) : open(start));
+  // A body that arrived whole cannot fail in transit: no resumable stream (and no watchdog) for it.
+  if (isWholeBody(first)) return first;
   const out = new PassThrough();
   void pump({ first, out, start, open, ...limits, signal: opts.signal });
   return out;

@@ -3,7 +3,7 @@ import { finished } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
 import { ArtifactError, isArtifactError } from "../../../src/errors.js";
-import { readAll } from "../../../src/storage/body.js";
+import { markWholeBody, readAll } from "../../../src/storage/body.js";
 import type { StorageDriver } from "../../../src/storage/driver.js";
 import { withRetry } from "../../../src/storage/layers/retry.js";
 import { withTimeout } from "../../../src/storage/layers/timeout.js";
@@ -180,6 +180,35 @@ describe("retry layer", () => {
     expect(Buffer.compare(Buffer.concat(chunks), data)).toBe(0);
     expect(pauses).toBe(3);
     expect(opens).toBe(1);
+  });
+});
+
+describe("retry layer, whole bodies", () => {
+  it("hands over a body that arrived whole as it is, and wraps any other in a resumable stream", async () => {
+    const inner = createMemoryDriver();
+    await inner.write("k", "value");
+    const driver: StorageDriver = Object.create(inner);
+    let mark = true;
+    driver.read = async (key, opts) => {
+      const stream = await inner.read(key, opts);
+      if (mark) markWholeBody(stream);
+      return stream;
+    };
+    const given: Readable[] = [];
+    const spying: StorageDriver = Object.create(driver);
+    spying.read = async (key, opts) => {
+      const stream = await driver.read(key, opts);
+      given.push(stream);
+      return stream;
+    };
+    const layered = withRetry(spying);
+    const whole = await layered.read("k");
+    expect(whole).toBe(given[0]);
+    expect((await readAll(whole)).toString()).toBe("value");
+    mark = false;
+    const wrapped = await layered.read("k");
+    expect(wrapped).not.toBe(given[1]);
+    expect((await readAll(wrapped)).toString()).toBe("value");
   });
 });
 
