@@ -336,6 +336,15 @@ async function withoutJournal(dir: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  // radosgw's memstore keeps every deleted byte until its garbage collection (hours later): past ~10 GiB
+  // in all, the OSD (12 GiB memstore, ~1.7× that in RSS) fills this VM's memory and every write stalls.
+  const tools = 1 + (CLI ? 1 : 0) + (RCLONE ? 1 : 0);
+  const s3MiB = REPEAT * tools * (BIG_MIB + (SMALL * 4) / 1024) + 64;
+  if (ONLY.includes("s3") && s3MiB > 10 * 1024) {
+    throw new Error(
+      `the S3 rounds would store ${(s3MiB / 1024).toFixed(1)} GiB on radosgw, which frees nothing before the run ends; keep it under 10 GiB (--repeat 3 with three tools and 1 GiB), or run s3 separately`,
+    );
+  }
   if (CLI && !existsSync(CLI_BIN)) {
     throw new Error(`${CLI_BIN} is missing: run \`npm run build\` first, or pass --cli no`);
   }
