@@ -3,7 +3,7 @@
  * beside the thread that receives the bytes and hands them to the disk, not in turn with it. The bytes
  * are not copied: pool buffers live in shared memory (storage/buffer-pool.ts), and the worker reads the
  * same memory the socket filled. One worker per process, started on first use, holding the process
- * open only while it owes an answer. Where a worker cannot start, hashing stays on this thread.
+ * open only while a hash is in progress. Where a worker cannot start, hashing stays on this thread.
  */
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
@@ -32,8 +32,6 @@ Promise.all([import("node:worker_threads"), import("node:crypto")]).then(([{ par
 
 /** An incremental sha256 whose updates may run on another thread. */
 export interface BufferHash {
-  /** True when the updates run on the hashing worker (they then need buffers in shared memory). */
-  readonly offThread: boolean;
   /**
    * Hashes `length` bytes at the start of `buffer`, after every earlier update. Resolves once they are
    * hashed: until then the caller must not change or reuse `buffer`.
@@ -52,29 +50,24 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-/**
- * The process's hashing worker, and the replies each hash still waits for (in order). It holds the
- * process open only while replies are due, so a hash that is never finished cannot keep a process alive.
- */
+/** The process's hashing worker, and the replies each hash still waits for (in order). */
 class HashWorker {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, Waiter[]>();
   #nextId = 1;
-  /** Replies the worker still owes (every message but `drop` gets one). */
-  #due = 0;
+  #active = 0;
   #failure: unknown;
 
   constructor() {
     // None of this process's flags (loaders, --input-type, profilers): the code above needs none.
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     this.#worker.unref();
-    this.#worker.on("message", (reply: Reply) => {
-      if (--this.#due === 0) this.#worker.unref();
+    this.#worker.on("message", (reply: Reply) =>
       this.#waiting
         .get(reply.id)
         ?.shift()
-        ?.resolve(reply.type === "digest" ? reply.hex : "");
-    });
+        ?.resolve(reply.type === "digest" ? reply.hex : ""),
+    );
     this.#worker.on("error", (error) => this.#failAll(error));
     this.#worker.on("exit", (code) => this.#failAll(new Error(`the hashing worker exited (code ${code})`)));
   }
@@ -88,17 +81,21 @@ class HashWorker {
     const id = this.#nextId++;
     const waiters: Waiter[] = [];
     this.#waiting.set(id, waiters);
+    if (this.#active++ === 0) this.#worker.ref();
     let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      if (--this.#active === 0) this.#worker.unref();
+    };
     const ask = (message: Record<string, unknown>): Promise<string> => {
       if (this.#failure !== undefined) return Promise.reject(this.#failure);
       return new Promise<string>((resolve, reject) => {
         waiters.push({ resolve, reject });
-        if (this.#due++ === 0) this.#worker.ref();
         this.#worker.postMessage({ id, ...message });
       });
     };
     return {
-      offThread: true,
       update: async (buffer, length) => {
         if (!(buffer.buffer instanceof SharedArrayBuffer)) {
           throw new TypeError("an off-thread hash needs a buffer in shared memory (a pool buffer)");
@@ -109,24 +106,23 @@ class HashWorker {
         try {
           return await ask({ type: "digest" });
         } finally {
-          closed = true;
           this.#waiting.delete(id);
+          close();
         }
       },
       drop: () => {
         if (closed) return;
-        closed = true;
         if (this.#failure === undefined) this.#worker.postMessage({ id, type: "drop" });
         // Replies still due (updates already sent) find no waiters once the entry is gone.
         for (const waiter of waiters.splice(0)) waiter.resolve("");
         this.#waiting.delete(id);
+        close();
       },
     };
   }
 
   #failAll(error: unknown): void {
     this.#failure ??= error;
-    this.#due = 0;
     for (const waiters of this.#waiting.values())
       for (const waiter of waiters.splice(0)) waiter.reject(error);
     this.#waiting.clear();
@@ -152,7 +148,6 @@ export function offThreadHash(): BufferHash | null {
 export function onThreadHash(): BufferHash {
   const hash: Hash = createHash("sha256");
   return {
-    offThread: false,
     update: async (buffer, length) => {
       hash.update(buffer.subarray(0, length));
     },

@@ -3,7 +3,7 @@
  * alternating buffers (read the next chunk while the previous one is written); small files are read
  * in one call. Streams are hashed by a pass-through generator.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { finished, Readable } from "node:stream";
@@ -16,7 +16,7 @@ import {
   takeBuffer,
   takeOver,
 } from "../../storage/buffer-pool.js";
-import { type BufferHash, offThreadHash, onThreadHash } from "./hash-worker.js";
+import { offThreadHash, onThreadHash } from "./hash-worker.js";
 
 /** Files up to this size are read and written in one call. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
@@ -137,57 +137,28 @@ async function writeFully(
   }
 }
 
-/**
- * A pass-through that hashes and counts every chunk; await `result()` once the stream is consumed. From
- * {@link OFF_THREAD_HASH_BYTES} (by `sizeHint`) the chunks are hashed on the hashing worker, each before
- * it is passed on (a consumer may give a pool buffer back to the pool once it is sent); a chunk outside
- * shared memory is copied into a pool buffer for it.
- */
+/** A pass-through that hashes and counts every chunk; read `result()` once the stream is consumed. */
 export function hashingStream(
   source: Readable,
   options: HashedCopyOptions = {},
-  sizeHint = 0,
-): { stream: Readable; result: () => Promise<HashedBytes> } {
-  const hash = (sizeHint >= OFF_THREAD_HASH_BYTES ? offThreadHash() : null) ?? onThreadHash();
+): { stream: Readable; result: () => HashedBytes } {
+  const hash: Hash = createHash("sha256");
   let size = 0;
-  let done = false;
   async function* pass(): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of abortable(source, options.signal)) {
-        const buffer = chunk as Buffer;
-        await hashChunk(hash, buffer);
-        size += buffer.length;
-        options.onBytes?.(size);
-        yield buffer;
-      }
-      done = true;
-    } finally {
-      if (!done) hash.drop();
+    for await (const chunk of abortable(source, options.signal)) {
+      const buffer = chunk as Buffer;
+      hash.update(buffer);
+      size += buffer.length;
+      options.onBytes?.(size);
+      yield buffer;
     }
   }
-  let digest: Promise<string> | undefined;
-  const result = async () => {
-    digest ??= hash.digest();
-    return { size, sha256: await digest };
+  let digest: string | undefined;
+  const result = () => {
+    digest ??= hash.digest("hex");
+    return { size, sha256: digest };
   };
   return { stream: Readable.from(pass(), { objectMode: false }), result };
-}
-
-/** Hashes one chunk, through a pool buffer when it is not in shared memory (for the hashing worker). */
-async function hashChunk(hash: BufferHash, chunk: Buffer): Promise<void> {
-  if (!hash.offThread || chunk.buffer instanceof SharedArrayBuffer) {
-    await hash.update(chunk, chunk.length);
-    return;
-  }
-  for (let offset = 0; offset < chunk.length; offset += POOL_BUFFER_BYTES) {
-    const buffer = takeBuffer();
-    try {
-      const length = chunk.copy(buffer, 0, offset, offset + POOL_BUFFER_BYTES);
-      await hash.update(buffer, length);
-    } finally {
-      returnBuffers([buffer]);
-    }
-  }
 }
 
 /** Chunk buffers a download may fill before it pauses its source (8 MiB). */
@@ -335,7 +306,7 @@ export async function hashStream(source: Readable, options: HashedCopyOptions = 
   for await (const _ of hashing.stream) {
     // consumed for the hash
   }
-  return await hashing.result();
+  return hashing.result();
 }
 
 /**

@@ -126,15 +126,14 @@ async function uploadOne(
     onBytes?.(tiny.length);
     return { size: tiny.length, sha256: createHash("sha256").update(tiny).digest("hex") };
   }
-  const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes }, file.size);
+  const hashing = hashingStream(readLocalFile(file.source), { signal, onBytes });
   // A read error of the local file surfaces through the body stream (driver errors pass through).
   await driver
     .write(prefix + file.path, hashing.stream, { size: file.size, ...(signal ? { signal } : {}) })
     .catch((error: unknown) => {
-      hashing.stream.destroy(); // a driver that failed may leave it unread: its hash is dropped
       throw mapLocalFileError(error, "reading", file.source);
     });
-  const sent = await hashing.result();
+  const sent = hashing.result();
   await checkFileUnchanged(file, sent.size, driver.backend);
   return sent;
 }

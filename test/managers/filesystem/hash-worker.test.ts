@@ -73,7 +73,7 @@ describe("hashing worker", () => {
     expect(await next?.digest()).toBe(sha(data));
   });
 
-  it("keeps a process alive while the worker owes an answer, and not after (nor for a hash left unfinished)", async () => {
+  it("keeps a process alive while a hash is in progress, and not after", async () => {
     await ensureBuilt();
     const module = join(ROOT, "dist/managers/filesystem/hash-worker.js");
     const pool = join(ROOT, "dist/storage/buffer-pool.js");
@@ -88,12 +88,7 @@ describe("hashing worker", () => {
       // The second hash starts when the worker is up and idle: then nothing but its answers keeps this
       // process going until the digest.
       await once();
-      setTimeout(async () => {
-        console.log(await once());
-        // A hash never finished (a caller that lost it) holds nothing open either.
-        const leaked = offThreadHash();
-        await leaked.update(buffer, buffer.length);
-      }, 300);
+      setTimeout(() => once().then((hex) => console.log(hex)), 300);
     `;
     const started = performance.now();
     const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {

@@ -8,7 +8,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   COPY_CHUNK_BYTES,
   type HashedCopyOptions,
-  hashingStream,
   OFF_THREAD_HASH_BYTES,
   readLocalFile,
   writeStreamHashed as writeHashed,
@@ -17,7 +16,6 @@ import { handOver, returnBuffers, takeBuffer, takeOver } from "../../../src/stor
 import { tempFolder } from "./helpers.js";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 /** Chunks of uneven sizes (1 byte to 100 KiB), as a network delivers them. */
 function unevenChunks(data: Buffer): Buffer[] {
@@ -193,39 +191,5 @@ describe("readLocalFile", () => {
     stream.destroy();
     await new Promise((resolve) => stream.once("close", resolve));
     expect(openFds()).toBe(fds);
-  });
-});
-
-describe("hashingStream", () => {
-  for (const [where, sizeHint] of [
-    ["on this thread", 0],
-    ["on the hashing worker", OFF_THREAD_HASH_BYTES],
-  ] as const) {
-    it(`hashes a local file's pool buffers and other chunks alike, ${where}`, async () => {
-      const data = randomBytes(3 * COPY_CHUNK_BYTES + 77);
-      const path = join(dir.path, "up.bin");
-      await writeFile(path, data);
-      const fromFile = hashingStream(readLocalFile(path), {}, sizeHint);
-      const passed = Buffer.concat((await fromFile.stream.toArray()) as Buffer[]);
-      expect(passed.equals(data)).toBe(true);
-      expect(await fromFile.result()).toEqual({ size: data.length, sha256: sha(data) });
-      // Chunks outside shared memory (any other stream), bigger than a pool buffer too.
-      const plain = hashingStream(
-        Readable.from(unevenChunks(data).concat([Buffer.from(data)])),
-        {},
-        sizeHint,
-      );
-      await plain.stream.toArray();
-      expect((await plain.result()).sha256).toBe(sha(Buffer.concat([data, data])));
-    });
-  }
-
-  it("passes on each pool buffer only once the worker hashed it (a consumer may reuse it at once)", async () => {
-    const data = randomBytes(4 * COPY_CHUNK_BYTES);
-    const path = join(dir.path, "reuse.bin");
-    await writeFile(path, data);
-    const hashing = hashingStream(readLocalFile(path), {}, OFF_THREAD_HASH_BYTES);
-    for await (const chunk of hashing.stream) (chunk as Buffer).fill(0); // scribbles over what it got
-    expect((await hashing.result()).sha256).toBe(sha(data));
   });
 });
