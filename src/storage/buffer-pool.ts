@@ -17,13 +17,9 @@ const POOL: Buffer[] = [];
 /** Buffers emitted as stream chunks whose bytes the producer will never touch again. */
 const HANDED_OVER = new WeakSet<Buffer>();
 
-/**
- * A 1 MiB buffer from the pool, or a new one. Its contents are arbitrary. Pool buffers live in shared
- * memory, so that a worker thread can hash what a download wrote there without a copy
- * (managers/filesystem/hash-worker.ts).
- */
+/** A 1 MiB buffer from the pool, or a new one. Its contents are arbitrary. */
 export function takeBuffer(): Buffer {
-  return POOL.pop() ?? Buffer.from(new SharedArrayBuffer(POOL_BUFFER_BYTES));
+  return POOL.pop() ?? Buffer.allocUnsafeSlow(POOL_BUFFER_BYTES);
 }
 
 /** Returns buffers to the pool; the caller must not use them afterwards. */

@@ -16,7 +16,6 @@ import {
   takeBuffer,
   takeOver,
 } from "../../storage/buffer-pool.js";
-import { offThreadHash, onThreadHash } from "./hash-worker.js";
 
 /** Files up to this size are read and written in one call. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
@@ -164,37 +163,25 @@ export function hashingStream(
 /** Chunk buffers a download may fill before it pauses its source (8 MiB). */
 const DOWNLOAD_QUEUE_BUFFERS = 8;
 
-/** Downloads from this size on are hashed on the hashing worker (hash-worker.ts). */
-export const OFF_THREAD_HASH_BYTES = 16 * 1024 * 1024;
-
-/** A pool buffer waiting for the disk, the bytes it holds, and its hash update. */
-interface QueuedBuffer {
-  buffer: Buffer;
-  length: number;
-  hashed: Promise<void>;
-}
-
 /**
  * Streams `source` into a new local file `target` (fails if it exists), hashing on the way.
  *
  * A direct sink rather than a generator, `pipeline` and write stream (bench/README: 1 GiB from azurite
- * 2.3-6.7 s before, 2.4-3.0 s after): each network chunk is copied into a pooled 1 MiB buffer, so the
- * chunk is dropped at once (a pool buffer handed over by a zero-copy read is kept as it is). Each full
- * buffer is hashed, and written one per call while the next chunks arrive; it returns to the pool once
- * both are done. Downloads of {@link OFF_THREAD_HASH_BYTES} or more (by `sizeHint`) are hashed on the
- * hashing worker, beside this thread rather than in turn with it. The source is paused while
+ * 2.3-6.7 s before, 2.4-3.0 s after): each network chunk is hashed in its `data` event and copied into
+ * a pooled 1 MiB buffer, so the chunk is dropped at once (a pool buffer handed over by a zero-copy read
+ * is written as it is); full buffers are written one per call while
+ * the next chunks arrive, then return to the pool. The source is paused while
  * {@link DOWNLOAD_QUEUE_BUFFERS} full buffers wait, so memory stays flat when the disk is slower.
  */
 export async function writeStreamHashed(
   source: Readable,
   target: string,
   options: HashedCopyOptions = {},
-  sizeHint = 0,
 ): Promise<HashedBytes> {
   const { signal, onBytes } = options;
   throwIfAborted(signal);
   const output = await open(target, "wx");
-  const hash = (sizeHint >= OFF_THREAD_HASH_BYTES ? offThreadHash() : null) ?? onThreadHash();
+  const hash = createHash("sha256");
   let size = 0;
   const owned: Buffer[] = [];
   const take = () => {
@@ -203,15 +190,10 @@ export async function writeStreamHashed(
     return buffer;
   };
   let writing: Promise<void> | undefined;
-  let digest: string | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const queue: QueuedBuffer[] = [];
-      const enqueue = (buffer: Buffer, length: number) => {
-        const hashed = hash.update(buffer, length);
-        hashed.catch(() => undefined); // awaited with the buffer's write
-        queue.push({ buffer, length, hashed });
-      };
+      // Buffers waiting for the disk, each with the bytes it holds (only the last one is partial).
+      const queue: Array<{ buffer: Buffer; length: number }> = [];
       let current = take();
       let used = 0;
       let position = 0;
@@ -232,7 +214,7 @@ export async function writeStreamHashed(
       const flush = () => {
         if (writing !== undefined || settled) return;
         if (ended && used > 0) {
-          enqueue(current, used);
+          queue.push({ buffer: current, length: used });
           used = 0;
         }
         if (queue.length === 0) {
@@ -241,8 +223,8 @@ export async function writeStreamHashed(
         }
         // One buffer per call: on this VM's ext4, writes of 2 MiB and more per call (also as writev)
         // were erratic, 0.2 to 2.7 s per GiB, where 1 MiB writes took 0.2 s every time (bench/README).
-        const { buffer, length, hashed } = queue.shift() as QueuedBuffer;
-        writing = Promise.all([writeFully(output, buffer, length, position), hashed]).then(() => {
+        const { buffer, length } = queue.shift() as { buffer: Buffer; length: number };
+        writing = writeFully(output, buffer, length, position).then(() => {
           position += length;
           writing = undefined;
           owned.splice(owned.indexOf(buffer), 1);
@@ -252,24 +234,25 @@ export async function writeStreamHashed(
         }, settle);
       };
       const onData = (chunk: Buffer) => {
+        hash.update(chunk);
         size += chunk.length;
         onBytes?.(size);
         if (takeOver(chunk)) {
           // A pool buffer the network read filled (zero-copy GET): written as it is, no copy.
           if (used > 0) {
-            enqueue(current, used);
+            queue.push({ buffer: current, length: used });
             current = take();
             used = 0;
           }
           owned.push(chunk);
-          enqueue(chunk, chunk.length);
+          queue.push({ buffer: chunk, length: chunk.length });
         } else {
           for (let offset = 0; offset < chunk.length; ) {
             const copied = chunk.copy(current, used, offset);
             used += copied;
             offset += copied;
             if (used === current.length) {
-              enqueue(current, used);
+              queue.push({ buffer: current, length: used });
               current = take();
               used = 0;
             }
@@ -289,15 +272,13 @@ export async function writeStreamHashed(
       });
       source.on("data", onData);
     });
-    digest = await hash.digest();
   } finally {
     // A write still running after a failure finishes before the file closes and its buffers return.
     await writing?.catch(() => undefined);
-    if (digest === undefined) hash.drop();
     await output.close();
     returnBuffers(owned);
   }
-  return { size, sha256: digest };
+  return { size, sha256: hash.digest("hex") };
 }
 
 /** The sha256 of a stream (verify), without writing it anywhere. */
