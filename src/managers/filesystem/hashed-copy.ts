@@ -16,7 +16,6 @@ import {
   takeBuffer,
   takeOver,
 } from "../../storage/buffer-pool.js";
-import { isWholePoolBuffer, offThreadHash } from "./hash-worker.js";
 
 /** Files up to this size are read and written in one call. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
@@ -164,9 +163,6 @@ export function hashingStream(
 /** Chunk buffers a download may fill before it pauses its source (8 MiB). */
 const DOWNLOAD_QUEUE_BUFFERS = 8;
 
-/** Downloads from this size on are hashed on the hashing worker (hash-worker.ts). */
-export const OFF_THREAD_HASH_BYTES = 16 * 1024 * 1024;
-
 /**
  * Streams `source` into a new local file `target` (fails if it exists), hashing on the way.
  *
@@ -174,25 +170,18 @@ export const OFF_THREAD_HASH_BYTES = 16 * 1024 * 1024;
  * 2.3-6.7 s before, 2.4-3.0 s after): each network chunk is hashed in its `data` event and copied into
  * a pooled 1 MiB buffer, so the chunk is dropped at once (a pool buffer handed over by a zero-copy read
  * is written as it is); full buffers are written one per call while
- * the next chunks arrive, then return to the pool. Downloads of {@link OFF_THREAD_HASH_BYTES} or more
- * (by `sizeHint`) are hashed on the hashing worker instead, each buffer once it is written (it goes
- * there and back without a copy). The source is paused while {@link DOWNLOAD_QUEUE_BUFFERS} full
- * buffers wait for the disk or the worker, so memory stays flat when either is slower.
+ * the next chunks arrive, then return to the pool. The source is paused while
+ * {@link DOWNLOAD_QUEUE_BUFFERS} full buffers wait, so memory stays flat when the disk is slower.
  */
 export async function writeStreamHashed(
   source: Readable,
   target: string,
   options: HashedCopyOptions = {},
-  sizeHint = 0,
 ): Promise<HashedBytes> {
   const { signal, onBytes } = options;
   throwIfAborted(signal);
   const output = await open(target, "wx");
-  const worker = sizeHint >= OFF_THREAD_HASH_BYTES ? offThreadHash() : null;
-  const hash = worker === null ? createHash("sha256") : undefined;
-  /** The worker's answer to the last buffer sent (it answers in order). */
-  let hashed: Promise<void> = Promise.resolve();
-  let digest: string | undefined;
+  const hash = createHash("sha256");
   let size = 0;
   const owned: Buffer[] = [];
   const take = () => {
@@ -210,23 +199,6 @@ export async function writeStreamHashed(
       let position = 0;
       let ended = false;
       let settled = false;
-      /** Buffers at the worker: they count with the queue against DOWNLOAD_QUEUE_BUFFERS. */
-      let atWorker = 0;
-      const backlog = () => queue.length + atWorker;
-      const afterWrite = (buffer: Buffer, length: number) => {
-        owned.splice(owned.indexOf(buffer), 1);
-        if (worker === null) {
-          returnBuffers([buffer]);
-          return;
-        }
-        atWorker++;
-        const movable = isWholePoolBuffer(buffer) ? buffer : copied(buffer, length);
-        hashed = worker.update(movable, length).then((back) => {
-          atWorker--;
-          returnBuffers([back]);
-          if (!ended && source.isPaused() && backlog() < DOWNLOAD_QUEUE_BUFFERS) source.resume();
-        }, settle);
-      };
       const settle = (error?: unknown) => {
         if (settled) return;
         settled = true;
@@ -255,13 +227,14 @@ export async function writeStreamHashed(
         writing = writeFully(output, buffer, length, position).then(() => {
           position += length;
           writing = undefined;
-          afterWrite(buffer, length);
-          if (!ended && source.isPaused() && backlog() < DOWNLOAD_QUEUE_BUFFERS) source.resume();
+          owned.splice(owned.indexOf(buffer), 1);
+          returnBuffers([buffer]);
+          if (!ended && source.isPaused()) source.resume();
           flush();
         }, settle);
       };
       const onData = (chunk: Buffer) => {
-        hash?.update(chunk);
+        hash.update(chunk);
         size += chunk.length;
         onBytes?.(size);
         if (takeOver(chunk)) {
@@ -286,7 +259,7 @@ export async function writeStreamHashed(
           }
         }
         if (writing === undefined) flush();
-        if (backlog() >= DOWNLOAD_QUEUE_BUFFERS) source.pause();
+        else if (queue.length >= DOWNLOAD_QUEUE_BUFFERS) source.pause();
       };
       const onAbort = () => settle(signal?.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -299,26 +272,13 @@ export async function writeStreamHashed(
       });
       source.on("data", onData);
     });
-    if (worker === null) digest = (hash as Hash).digest("hex");
-    else {
-      await hashed;
-      digest = await worker.digest();
-    }
   } finally {
     // A write still running after a failure finishes before the file closes and its buffers return.
     await writing?.catch(() => undefined);
-    if (digest === undefined) worker?.drop();
     await output.close();
     returnBuffers(owned);
   }
-  return { size, sha256: digest };
-}
-
-/** A copy of a buffer's first `length` bytes in a pool buffer (for the hashing worker). */
-function copied(buffer: Buffer, length: number): Buffer {
-  const pool = takeBuffer();
-  buffer.copy(pool, 0, 0, length);
-  return pool;
+  return { size, sha256: hash.digest("hex") };
 }
 
 /** The sha256 of a stream (verify), without writing it anywhere. */

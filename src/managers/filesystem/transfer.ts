@@ -235,7 +235,7 @@ async function fetchOne(
     if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options, sizeHint);
     const stream = await driver.read(key, options.signal ? { signal: options.signal } : {});
     if (sizeHint <= TINY_FILE_BYTES) return await writeTinyHashed(stream, target, options);
-    return await writeStreamHashed(stream, target, options, sizeHint);
+    return await writeStreamHashed(stream, target, options);
   } catch (error) {
     const missing =
       errnoOf(error) === "ENOENT" || (error instanceof ArtifactError && error.code === "NOT_FOUND");

@@ -7,10 +7,8 @@ import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   COPY_CHUNK_BYTES,
-  type HashedCopyOptions,
-  OFF_THREAD_HASH_BYTES,
   readLocalFile,
-  writeStreamHashed as writeHashed,
+  writeStreamHashed,
 } from "../../../src/managers/filesystem/hashed-copy.js";
 import { handOver, returnBuffers, takeBuffer, takeOver } from "../../../src/storage/buffer-pool.js";
 import { tempFolder } from "./helpers.js";
@@ -35,139 +33,121 @@ beforeEach(async () => {
 });
 afterEach(() => dir.remove());
 
-// Small downloads hash on this thread, big ones (by their size hint) on the hashing worker.
-for (const [where, sizeHint] of [
-  ["on this thread", 0],
-  ["on the hashing worker", OFF_THREAD_HASH_BYTES],
-] as const) {
-  describe(`writeStreamHashed, hashing ${where}`, () => {
-    const writeStreamHashed = (source: Readable, target: string, options: HashedCopyOptions = {}) =>
-      writeHashed(source, target, options, sizeHint);
-
-    it("writes uneven chunks byte-exact, across buffer boundaries, with size and sha256", async () => {
-      const data = randomBytes(3 * COPY_CHUNK_BYTES + 12_345);
-      const target = join(dir.path, "out.bin");
-      const seen: number[] = [];
-      const got = await writeStreamHashed(Readable.from(unevenChunks(data)), target, {
-        onBytes: (bytes) => seen.push(bytes),
-      });
-      expect((await readFile(target)).equals(data)).toBe(true);
-      expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
-      expect(seen.at(-1)).toBe(data.length);
+describe("writeStreamHashed", () => {
+  it("writes uneven chunks byte-exact, across buffer boundaries, with size and sha256", async () => {
+    const data = randomBytes(3 * COPY_CHUNK_BYTES + 12_345);
+    const target = join(dir.path, "out.bin");
+    const seen: number[] = [];
+    const got = await writeStreamHashed(Readable.from(unevenChunks(data)), target, {
+      onBytes: (bytes) => seen.push(bytes),
     });
-
-    it("writes handed-over pool buffers without copying them, also after a partial buffer", async () => {
-      const data = randomBytes(4 * COPY_CHUNK_BYTES + 300);
-      // 100 bytes, two handed-over whole buffers, 200 bytes, two more handed over: as a zero-copy read
-      // that was resumed after a partial answer would deliver them.
-      const handed: Buffer[] = [];
-      const pooled = (at: number) => {
-        const buffer = takeBuffer();
-        data.copy(buffer, 0, at, at + COPY_CHUNK_BYTES);
-        handed.push(buffer);
-        return handOver(buffer);
-      };
-      const chunks = [
-        data.subarray(0, 100),
-        pooled(100),
-        pooled(100 + COPY_CHUNK_BYTES),
-        data.subarray(100 + 2 * COPY_CHUNK_BYTES, 300 + 2 * COPY_CHUNK_BYTES),
-        pooled(300 + 2 * COPY_CHUNK_BYTES),
-        pooled(300 + 3 * COPY_CHUNK_BYTES),
-      ];
-      const target = join(dir.path, "handed.bin");
-      const got = await writeStreamHashed(Readable.from(chunks), target);
-      expect((await readFile(target)).equals(data)).toBe(true);
-      expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
-      // The sink took them over: they are no longer marked as handed over, and went back to the pool.
-      expect(handed.map((buffer) => takeOver(buffer))).toEqual([false, false, false, false]);
-      if (sizeHint === 0) {
-        const reused = [takeBuffer(), takeBuffer(), takeBuffer(), takeBuffer()];
-        expect(reused.filter((buffer) => handed.includes(buffer)).length).toBeGreaterThan(0);
-        returnBuffers(reused);
-      } else {
-        // Their memory went to the worker (these objects are empty now) and came back in new ones.
-        expect(handed.map((buffer) => buffer.length)).toEqual([0, 0, 0, 0]);
-      }
-    });
-
-    it("an empty stream makes an empty file", async () => {
-      const target = join(dir.path, "empty.bin");
-      const got = await writeStreamHashed(Readable.from([]), target);
-      expect((await readFile(target)).length).toBe(0);
-      expect(got.sha256).toBe(createHash("sha256").digest("hex"));
-    });
-
-    it("pauses a source that outruns the disk after at most 8 buffers queued", async () => {
-      const data = randomBytes(40 * COPY_CHUNK_BYTES);
-      // Everything is buffered up front, so the stream delivers it in one synchronous burst unless paused.
-      const source = new Readable({ read() {}, highWaterMark: data.length });
-      for (const chunk of unevenChunks(data)) source.push(chunk);
-      source.push(null);
-      let deliveredAtFirstPause: number | undefined;
-      const pause = source.pause.bind(source);
-      source.pause = () => {
-        // What the stream still holds was not delivered yet.
-        deliveredAtFirstPause ??= data.length - source.readableLength;
-        return pause();
-      };
-      const target = join(dir.path, "burst.bin");
-      await writeStreamHashed(source, target);
-      expect(deliveredAtFirstPause).toBeDefined();
-      expect(deliveredAtFirstPause).toBeLessThanOrEqual(11 * COPY_CHUNK_BYTES);
-      expect((await readFile(target)).equals(data)).toBe(true);
-    });
-
-    it("a source failing mid-way rejects with its error and closes the file", async () => {
-      const before = openFds();
-      const failure = new Error("connection reset");
-      async function* failing(): AsyncGenerator<Buffer> {
-        yield randomBytes(2 * COPY_CHUNK_BYTES);
-        throw failure;
-      }
-      const error = await writeStreamHashed(Readable.from(failing()), join(dir.path, "x.bin")).catch(
-        (e) => e,
-      );
-      expect(error).toBe(failure);
-      expect(openFds()).toBe(before);
-    });
-
-    it("a source closed early without an error rejects (premature close), never a short file as success", async () => {
-      const source = new Readable({ read() {} });
-      source.push(randomBytes(1000));
-      setTimeout(() => source.destroy(), 10);
-      const error = (await writeStreamHashed(source, join(dir.path, "short.bin")).catch((e) => e)) as {
-        code?: string;
-      };
-      expect(error.code).toBe("ERR_STREAM_PREMATURE_CLOSE");
-    });
-
-    it("an abort mid-way rejects with the signal's reason and destroys the source", async () => {
-      const controller = new AbortController();
-      const source = new Readable({ read() {} });
-      source.push(randomBytes(COPY_CHUNK_BYTES + 1));
-      const reason = new Error("stop");
-      setTimeout(() => controller.abort(reason), 10);
-      const error = await writeStreamHashed(source, join(dir.path, "aborted.bin"), {
-        signal: controller.signal,
-      }).catch((e) => e);
-      expect(error).toBe(reason);
-      expect(source.destroyed).toBe(true);
-    });
-
-    it("never overwrites an existing file", async () => {
-      const target = join(dir.path, "exists.bin");
-      await writeFile(target, "keep");
-      const error = (await writeStreamHashed(Readable.from([Buffer.from("new")]), target).catch(
-        (e) => e,
-      )) as {
-        code?: string;
-      };
-      expect(error.code).toBe("EEXIST");
-      expect(await readFile(target, "utf8")).toBe("keep");
-    });
+    expect((await readFile(target)).equals(data)).toBe(true);
+    expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
+    expect(seen.at(-1)).toBe(data.length);
   });
-}
+
+  it("writes handed-over pool buffers without copying them, also after a partial buffer", async () => {
+    const data = randomBytes(4 * COPY_CHUNK_BYTES + 300);
+    // 100 bytes, two handed-over whole buffers, 200 bytes, two more handed over: as a zero-copy read
+    // that was resumed after a partial answer would deliver them.
+    const handed: Buffer[] = [];
+    const pooled = (at: number) => {
+      const buffer = takeBuffer();
+      data.copy(buffer, 0, at, at + COPY_CHUNK_BYTES);
+      handed.push(buffer);
+      return handOver(buffer);
+    };
+    const chunks = [
+      data.subarray(0, 100),
+      pooled(100),
+      pooled(100 + COPY_CHUNK_BYTES),
+      data.subarray(100 + 2 * COPY_CHUNK_BYTES, 300 + 2 * COPY_CHUNK_BYTES),
+      pooled(300 + 2 * COPY_CHUNK_BYTES),
+      pooled(300 + 3 * COPY_CHUNK_BYTES),
+    ];
+    const target = join(dir.path, "handed.bin");
+    const got = await writeStreamHashed(Readable.from(chunks), target);
+    expect((await readFile(target)).equals(data)).toBe(true);
+    expect(got).toEqual({ size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
+    // The sink took them over: they are no longer marked as handed over, and went back to the pool.
+    expect(handed.map((buffer) => takeOver(buffer))).toEqual([false, false, false, false]);
+    const reused = [takeBuffer(), takeBuffer(), takeBuffer(), takeBuffer()];
+    expect(reused.filter((buffer) => handed.includes(buffer)).length).toBeGreaterThan(0);
+    returnBuffers(reused);
+  });
+
+  it("an empty stream makes an empty file", async () => {
+    const target = join(dir.path, "empty.bin");
+    const got = await writeStreamHashed(Readable.from([]), target);
+    expect((await readFile(target)).length).toBe(0);
+    expect(got.sha256).toBe(createHash("sha256").digest("hex"));
+  });
+
+  it("pauses a source that outruns the disk after at most 8 buffers queued", async () => {
+    const data = randomBytes(40 * COPY_CHUNK_BYTES);
+    // Everything is buffered up front, so the stream delivers it in one synchronous burst unless paused.
+    const source = new Readable({ read() {}, highWaterMark: data.length });
+    for (const chunk of unevenChunks(data)) source.push(chunk);
+    source.push(null);
+    let deliveredAtFirstPause: number | undefined;
+    const pause = source.pause.bind(source);
+    source.pause = () => {
+      // What the stream still holds was not delivered yet.
+      deliveredAtFirstPause ??= data.length - source.readableLength;
+      return pause();
+    };
+    const target = join(dir.path, "burst.bin");
+    await writeStreamHashed(source, target);
+    expect(deliveredAtFirstPause).toBeDefined();
+    expect(deliveredAtFirstPause).toBeLessThanOrEqual(11 * COPY_CHUNK_BYTES);
+    expect((await readFile(target)).equals(data)).toBe(true);
+  });
+
+  it("a source failing mid-way rejects with its error and closes the file", async () => {
+    const before = openFds();
+    const failure = new Error("connection reset");
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield randomBytes(2 * COPY_CHUNK_BYTES);
+      throw failure;
+    }
+    const error = await writeStreamHashed(Readable.from(failing()), join(dir.path, "x.bin")).catch((e) => e);
+    expect(error).toBe(failure);
+    expect(openFds()).toBe(before);
+  });
+
+  it("a source closed early without an error rejects (premature close), never a short file as success", async () => {
+    const source = new Readable({ read() {} });
+    source.push(randomBytes(1000));
+    setTimeout(() => source.destroy(), 10);
+    const error = (await writeStreamHashed(source, join(dir.path, "short.bin")).catch((e) => e)) as {
+      code?: string;
+    };
+    expect(error.code).toBe("ERR_STREAM_PREMATURE_CLOSE");
+  });
+
+  it("an abort mid-way rejects with the signal's reason and destroys the source", async () => {
+    const controller = new AbortController();
+    const source = new Readable({ read() {} });
+    source.push(randomBytes(COPY_CHUNK_BYTES + 1));
+    const reason = new Error("stop");
+    setTimeout(() => controller.abort(reason), 10);
+    const error = await writeStreamHashed(source, join(dir.path, "aborted.bin"), {
+      signal: controller.signal,
+    }).catch((e) => e);
+    expect(error).toBe(reason);
+    expect(source.destroyed).toBe(true);
+  });
+
+  it("never overwrites an existing file", async () => {
+    const target = join(dir.path, "exists.bin");
+    await writeFile(target, "keep");
+    const error = (await writeStreamHashed(Readable.from([Buffer.from("new")]), target).catch((e) => e)) as {
+      code?: string;
+    };
+    expect(error.code).toBe("EEXIST");
+    expect(await readFile(target, "utf8")).toBe("keep");
+  });
+});
 
 describe("readLocalFile", () => {
   it("reads full MiBs as handed-over pool buffers and the tail as a view, byte-exact", async () => {
