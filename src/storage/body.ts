@@ -57,7 +57,8 @@ const wholeBodies = new WeakSet<Readable>();
 /**
  * Marks a read stream that holds its whole body: every byte and its end already pushed, its connection
  * let go. Nothing of it can fail in transit any more, so the retry layer hands it over as it is instead
- * of through a resumable stream of its own (a small object's answer arrives whole with its head).
+ * of through a resumable stream of its own (the zero-copy GET gives a small object's answer only once
+ * its whole body arrived).
  */
 export function markWholeBody(stream: Readable): void {
   wholeBodies.add(stream);
