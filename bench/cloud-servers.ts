@@ -3,6 +3,8 @@
  * not counted against the client), with the store URL, storage options and rclone remote of each.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   BlobServiceClient,
@@ -23,6 +25,8 @@ export interface BenchTarget {
   cliEnv: Record<string, string>;
   /** rclone remote of the same bucket, e.g. `:s3,…:bucket` (append `/path`). */
   rcloneRemote: string;
+  /** The server's processes (their CPU time is reported per step). */
+  serverPids: () => Promise<number[]>;
   stop: () => Promise<void>;
 }
 
@@ -55,6 +59,12 @@ export async function radosgwTarget(): Promise<BenchTarget> {
       AWS_REGION: "us-east-1",
     },
     rcloneRemote: `:s3,provider=Ceph,endpoint='${rgw.endpoint}',access_key_id=test,secret_access_key=testsecret,force_path_style=true:${BUCKET}`,
+    serverPids: async () => {
+      const files = (await readdir(join(rgw.dir, "run"))).filter((name) => name.endsWith(".pid"));
+      return await Promise.all(
+        files.map(async (name) => Number(await readFile(join(rgw.dir, "run", name), "utf8"))),
+      );
+    },
     stop: () => stopRadosgw(rgw.dir),
   };
 }
@@ -77,6 +87,7 @@ export async function azuriteTarget(): Promise<BenchTarget> {
     storageOptions: { connectionString: azurite.connectionString },
     cliEnv: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
     rcloneRemote: `:azureblob,sas_url='${azurite.endpoint}/${BUCKET}?${sas}':${BUCKET}`,
+    serverPids: async () => [azurite.pid],
     stop: () => stopAzurite(azurite.pid),
   };
 }
@@ -96,6 +107,7 @@ export async function gcsFakeTarget(): Promise<BenchTarget> {
     storageOptions: { apiEndpoint: endpoint },
     cliEnv: { STORAGE_EMULATOR_HOST: endpoint },
     rcloneRemote: `:gcs,endpoint='${endpoint}/storage/v1/',anonymous=true:${BUCKET}`,
+    serverPids: async () => (child.pid === undefined ? [] : [child.pid]),
     stop: async () => {
       child.kill();
     },
@@ -108,7 +120,7 @@ export async function gcsFakeTarget(): Promise<BenchTarget> {
  * server in the target (URL, storage options, CLI environment, rclone remote) points at the proxy.
  */
 export async function delayedTarget(target: BenchTarget, delayMs: number): Promise<BenchTarget> {
-  const { stop, ...described } = target;
+  const { stop, serverPids, ...described } = target;
   const port = /127\.0\.0\.1:(\d+)/.exec(JSON.stringify(described))?.[1];
   if (port === undefined) throw new Error(`${target.name}: no 127.0.0.1 address to put a proxy in front of`);
   const proxyPort = await getFreePort();
@@ -120,10 +132,11 @@ export async function delayedTarget(target: BenchTarget, delayMs: number): Promi
   await waitForPort(proxyPort, 30_000, () => proxy.exitCode === null);
   const moved = JSON.parse(
     JSON.stringify(described).replaceAll(`127.0.0.1:${port}`, `127.0.0.1:${proxyPort}`),
-  ) as Omit<BenchTarget, "stop">;
+  ) as Omit<BenchTarget, "stop" | "serverPids">;
   return {
     ...moved,
     name: `${target.name} +${2 * delayMs} ms RTT`,
+    serverPids,
     stop: async () => {
       proxy.kill();
       await stop();

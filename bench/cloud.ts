@@ -2,14 +2,17 @@
  * Cloud benchmark (not a test): log and download 1×1 GiB and 10,000×4 KiB with FileSystemArtifactManager
  * on radosgw, azurite and the GCS fake, next to `rclone copy` of the same data to the same server.
  *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no] [--cli no] [--repeat 3]
- *     [--delay-ms 0] [--rclone-transfers 16]
+ *     [--delay-ms 0] [--rclone-transfers 16] [--fresh-server azure]
  * Tools: ours (the library in this long-lived process), ours (CLI) (`artifacts log` / `get` of the built
  * CLI, a fresh process per step as rclone is; needs `npm run build`) and `rclone copy`.
  * `--rclone no` / `--cli no` leave those out; `--options '{"readConcurrency":4}'` adds storage options.
  * `--delay-ms N` puts each server behind a proxy that delays every packet N ms each way (a 2N ms round
  * trip, bench/delay-proxy.ts); `--rclone-transfers N` sets rclone's `--transfers` and `--checkers`.
  * After an untimed warm-up, each round runs every tool (rotating which goes first) into fresh names;
- * prints a Markdown table (median seconds and every round, rate at the median, our peak RSS).
+ * prints a Markdown table (median seconds and every round, rate at the median, the server's CPU seconds
+ * in the median round, our peak RSS). `--fresh-server LIST` (default `azure`; `none` for none) starts
+ * those servers anew, with a warm-up, before every tool's turn (its upload and download): azurite keeps
+ * deleted blobs in memory, so whichever tool came later met a bigger, slower server.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -46,6 +49,7 @@ const REPEAT = Number(arg("repeat", "3"));
 const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown>;
 const DELAY_MS = Number(arg("delay-ms", "0"));
 const RCLONE_TRANSFERS = arg("rclone-transfers", "16");
+const FRESH_SERVER = arg("fresh-server", "azure").split(",");
 const RCLONE_FLAGS = [
   "--transfers",
   RCLONE_TRANSFERS,
@@ -64,6 +68,8 @@ interface Row {
   tool: string;
   /** Seconds of each round, in run order. */
   seconds: number[];
+  /** The server's CPU seconds (user + system, all its processes) in each round. */
+  serverCpuS: number[];
   /** Rate of the median round. */
   rate: string;
   rssMiB?: number;
@@ -99,6 +105,8 @@ new PerformanceObserver((list) => {
 /** What one timed step cost our process: CPU seconds (user + system, all threads) and GC pauses. */
 interface StepCost {
   seconds: number;
+  /** CPU seconds the server's processes used meanwhile. */
+  serverCpuS: number;
   rssMiB: number;
   cpuS: number;
   sysS: number;
@@ -107,14 +115,18 @@ interface StepCost {
   pageFaults: number;
 }
 
-/** Runs `fn`, returning seconds, the peak RSS (MiB) sampled every 50 ms, our CPU time and GC pauses. */
-async function timed(fn: () => Promise<unknown>): Promise<StepCost> {
+/**
+ * Runs `fn`, returning seconds, the peak RSS (MiB) sampled every 50 ms, our CPU time, GC pauses and the
+ * CPU time of the server's processes `serverPids`.
+ */
+async function timed(fn: () => Promise<unknown>, serverPids: readonly number[]): Promise<StepCost> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
   const gcBefore = { ...gcSeen };
   const faults = process.resourceUsage().minorPageFault;
+  const server = await cpuSeconds(serverPids);
   const cpu = process.cpuUsage();
   const start = performance.now();
   try {
@@ -126,6 +138,7 @@ async function timed(fn: () => Promise<unknown>): Promise<StepCost> {
   const used = process.cpuUsage(cpu);
   return {
     seconds,
+    serverCpuS: round2((await cpuSeconds(serverPids)) - server),
     rssMiB: Math.round(peak / 1048576),
     cpuS: round2((used.user + used.system) / 1e6),
     sysS: round2(used.system / 1e6),
@@ -136,6 +149,21 @@ async function timed(fn: () => Promise<unknown>): Promise<StepCost> {
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** User + system CPU seconds of the processes `pids` so far (`/proc/PID/stat`; a process gone counts 0). */
+async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** `getconf CLK_TCK`: 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
 
 /** Untimed preparation before every timed operation (see {@link settler}). */
 type Settle = () => Promise<void>;
@@ -173,14 +201,22 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** What one tool's turn (an upload and a download of one data set) measured. */
+interface TurnResult {
+  up: StepCost;
+  down: StepCost;
+  /** Our process's peak RSS and CPU: only for the library, which runs in this process. */
+  ours?: { rssMiB: number; up: Partial<StepCost>; down: Partial<StepCost> };
+}
+
 /** One tool's upload and download of one data set, round `round` (fresh names every round). */
-type Side = (
-  round: number,
-) => Promise<{ up: number; down: number; rssMiB?: number; [diagnostic: string]: unknown }>;
+type Side = (context: SideContext, round: number) => Promise<TurnResult>;
 
 /** What every tool's side of one data set needs. */
 interface SideContext {
   target: BenchTarget;
+  /** The processes of the target's server, whose CPU time each step reports. */
+  serverPids: readonly number[];
   /** Our manager on the target: the library's side, and deletes after the CLI's. */
   manager: FileSystemArtifactManager;
   /** `big` or `small`: part of every artifact, remote folder and download folder name. */
@@ -192,66 +228,58 @@ interface SideContext {
   settle: Settle;
 }
 
-function oursSide({ manager, name, path, work, settle }: SideContext): Side {
-  return async (round) => {
-    await settle();
-    const log = await timed(() => manager.logFiles(`${name}-r${round}`, path));
-    await settle();
-    const to = join(work, `ours-${name}-${round}`);
-    const get = await timed(() => manager.downloadArtifact(`${name}-r${round}`, { to }));
-    await rm(to, { recursive: true, force: true });
-    // Untimed: radosgw's memstore holds 3 GiB, so every round's data goes before the next one.
-    await deletePrefix(await manager.getDriver(), `default/${name}-r${round}/`);
-    const cost = ({ seconds: _, rssMiB: __, ...rest }: StepCost) => rest;
-    return {
-      up: log.seconds,
-      down: get.seconds,
-      rssMiB: Math.max(log.rssMiB, get.rssMiB),
-      ourUp: cost(log),
-      ourDown: cost(get),
-    };
+const oursSide: Side = async ({ manager, name, path, work, settle, serverPids }, round) => {
+  await settle();
+  const log = await timed(() => manager.logFiles(`${name}-r${round}`, path), serverPids);
+  await settle();
+  const to = join(work, `ours-${name}-${round}`);
+  const get = await timed(() => manager.downloadArtifact(`${name}-r${round}`, { to }), serverPids);
+  await rm(to, { recursive: true, force: true });
+  // Untimed: radosgw's memstore holds 3 GiB, so every round's data goes before the next one.
+  await deletePrefix(await manager.getDriver(), `default/${name}-r${round}/`);
+  const own = ({ seconds: _, rssMiB: __, serverCpuS: ___, ...rest }: StepCost) => rest;
+  return {
+    up: log,
+    down: get,
+    ours: { rssMiB: Math.max(log.rssMiB, get.rssMiB), up: own(log), down: own(get) },
   };
-}
+};
 
 /**
  * Our CLI, one fresh process per step like rclone: `artifacts log` and `artifacts get`, configured by
  * environment. Includes Node's start and loading the cloud SDK (what a shell user waits for), and none
  * of the long-lived process's history (its garbage-collector state; bench/README).
  */
-function cliSide({ target, manager, name, path, work, settle }: SideContext): Side {
+const cliSide: Side = async ({ target, manager, name, path, work, settle, serverPids }, round) => {
   const env = { ...process.env, ...target.cliEnv };
   const cli = (args: string[]) =>
     run(process.execPath, [CLI_BIN, ...args, "--store", target.url, "--quiet"], { env, maxBuffer: 1 << 24 });
-  return async (round) => {
-    const artifact = `${name}-cli-r${round}`;
-    await settle();
-    const up = await timed(() => cli(["log", path, artifact]));
-    const to = join(work, `cli-${name}-${round}`);
-    await settle();
-    const down = await timed(() => cli(["get", artifact, "--to", to]));
-    await rm(to, { recursive: true, force: true });
-    await deletePrefix(await manager.getDriver(), `default/${artifact}/`);
-    return { up: up.seconds, down: down.seconds };
-  };
-}
+  const artifact = `${name}-cli-r${round}`;
+  await settle();
+  const up = await timed(() => cli(["log", path, artifact]), serverPids);
+  const to = join(work, `cli-${name}-${round}`);
+  await settle();
+  const down = await timed(() => cli(["get", artifact, "--to", to]), serverPids);
+  await rm(to, { recursive: true, force: true });
+  await deletePrefix(await manager.getDriver(), `default/${artifact}/`);
+  return { up, down };
+};
 
-function rcloneSide({ target, name, path, work, settle }: SideContext): Side {
+const rcloneSide: Side = async ({ target, name, path, work, settle, serverPids }, round) => {
   const env = { ...process.env };
   delete env.AWS_CA_BUNDLE;
   const rclone = (args: string[]) => run("rclone", [...args, ...RCLONE_FLAGS], { env, maxBuffer: 1 << 24 });
-  return async (round) => {
-    // A fresh remote folder every round: `rclone copy` skips files that are already there.
-    const remote = `${target.rcloneRemote}/rclone-${name}-r${round}`;
-    await settle();
-    const up = await timed(() => rclone(["copy", path, remote]));
-    const dst = join(work, `rclone-${name}-${round}`);
-    await settle();
-    const down = await timed(() => rclone(["copy", remote, dst]));
-    await rm(dst, { recursive: true, force: true });
-    await run("rclone", ["purge", remote], { env });
-    return { up: up.seconds, down: down.seconds };
-  };
-}
+  // A fresh remote folder every round: `rclone copy` skips files that are already there.
+  const remote = `${target.rcloneRemote}/rclone-${name}-r${round}`;
+  await settle();
+  const up = await timed(() => rclone(["copy", path, remote]), serverPids);
+  const dst = join(work, `rclone-${name}-${round}`);
+  await settle();
+  const down = await timed(() => rclone(["copy", remote, dst]), serverPids);
+  await rm(dst, { recursive: true, force: true });
+  await run("rclone", ["purge", remote], { env });
+  return { up, down };
+};
 
 /** Untimed: wakes the server (radosgw's first upload is ~2× slower than the next ones) and the client. */
 async function warmUp(manager: FileSystemArtifactManager, work: string): Promise<void> {
@@ -265,60 +293,99 @@ async function warmUp(manager: FileSystemArtifactManager, work: string): Promise
   await rm(dir, { recursive: true, force: true });
 }
 
+/** A started server with our manager on it, warmed up. */
+interface Server {
+  target: BenchTarget;
+  manager: FileSystemArtifactManager;
+  serverPids: readonly number[];
+  stop(): Promise<void>;
+}
+
+async function startServer(start: () => Promise<BenchTarget>, work: string): Promise<Server> {
+  const target = await start();
+  try {
+    const manager = new FileSystemArtifactManager({
+      url: target.url,
+      storageOptions: { ...target.storageOptions, ...EXTRA_OPTIONS },
+    });
+    await warmUp(manager, work);
+    const serverPids = await target.serverPids();
+    const stop = async () => {
+      await (await manager.getDriver()).close?.();
+      await target.stop();
+    };
+    return { target, manager, serverPids, stop };
+  } catch (error) {
+    await target.stop();
+    throw error;
+  }
+}
+
+/** Runs every data set on the server `start` starts; `fresh`: a new server before every tool's turn. */
 async function benchTarget(
-  target: BenchTarget,
+  start: () => Promise<BenchTarget>,
+  fresh: boolean,
   data: { big: string; small: string },
   work: string,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  const manager = new FileSystemArtifactManager({
-    url: target.url,
-    storageOptions: { ...target.storageOptions, ...EXTRA_OPTIONS },
-  });
-  await warmUp(manager, work);
-  const sets = [
-    [`1×${BIG_MIB} MiB`, data.big, BIG_MIB * 1048576, 1],
-    [`${SMALL}×4 KiB`, data.small, SMALL * 4096, SMALL],
-  ] as const;
-  // `--small 0` / `--big-mib 0` leave a set out.
-  for (const [label, path, bytes, files] of sets.filter(([, , b, f]) => b > 0 && f > 0)) {
-    const rate = (s: number) =>
-      files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
-    const name = files === 1 ? "big" : "small";
-    const context: SideContext = { target, manager, name, path, work, settle: settler(work, bytes) };
-    const sides: [string, Side][] = [["ours", oursSide(context)]];
-    if (CLI) sides.push(["ours (CLI)", cliSide(context)]);
-    if (RCLONE) sides.push(["rclone copy", rcloneSide(context)]);
-    const results = new Map<string, { up: number[]; down: number[]; rss: number }>();
-    for (let round = 0; round < REPEAT; round++) {
-      // Rotate which tool goes first, so none always meets a cold (or tired) server.
-      const order = sides.map((_, i) => sides[(i + round) % sides.length] as [string, Side]);
-      for (const [tool, side] of order) {
-        const got = await side(round);
-        process.stderr.write(`${target.name} ${label} ${tool} round ${round}: ${JSON.stringify(got)}\n`);
-        const acc = results.get(tool) ?? { up: [], down: [], rss: 0 };
-        acc.up.push(got.up);
-        acc.down.push(got.down);
-        acc.rss = Math.max(acc.rss, got.rssMiB ?? 0);
-        results.set(tool, acc);
+  let server = await startServer(start, work);
+  try {
+    const sets = [
+      [`1×${BIG_MIB} MiB`, data.big, BIG_MIB * 1048576, 1],
+      [`${SMALL}×4 KiB`, data.small, SMALL * 4096, SMALL],
+    ] as const;
+    // `--small 0` / `--big-mib 0` leave a set out.
+    for (const [label, path, bytes, files] of sets.filter(([, , b, f]) => b > 0 && f > 0)) {
+      const rate = (s: number) =>
+        files === 1 ? `${Math.round(bytes / 1048576 / s)} MiB/s` : `${Math.round(files / s)} files/s`;
+      const name = files === 1 ? "big" : "small";
+      const settle = settler(work, bytes);
+      const sides: [string, Side][] = [["ours", oursSide]];
+      if (CLI) sides.push(["ours (CLI)", cliSide]);
+      if (RCLONE) sides.push(["rclone copy", rcloneSide]);
+      const results = new Map<string, { up: StepCost[]; down: StepCost[]; rss: number }>();
+      for (let round = 0; round < REPEAT; round++) {
+        // Rotate which tool goes first, so none always meets a cold (or tired) server.
+        const order = sides.map((_, i) => sides[(i + round) % sides.length] as [string, Side]);
+        for (const [tool, side] of order) {
+          if (fresh) {
+            await server.stop();
+            server = await startServer(start, work);
+          }
+          const got = await side({ ...server, name, path, work, settle }, round);
+          const brief = (step: StepCost) => ({ s: round2(step.seconds), serverCpuS: step.serverCpuS });
+          const line = { up: brief(got.up), down: brief(got.down), ours: got.ours };
+          process.stderr.write(
+            `${server.target.name} ${label} ${tool} round ${round}: ${JSON.stringify(line)}\n`,
+          );
+          const acc = results.get(tool) ?? { up: [], down: [], rss: 0 };
+          acc.up.push(got.up);
+          acc.down.push(got.down);
+          acc.rss = Math.max(acc.rss, got.ours?.rssMiB ?? 0);
+          results.set(tool, acc);
+        }
+      }
+      for (const [tool, acc] of results) {
+        for (const op of ["upload", "download"] as const) {
+          const steps = op === "upload" ? acc.up : acc.down;
+          const seconds = steps.map((step) => step.seconds);
+          rows.push({
+            target: server.target.name,
+            data: label,
+            op,
+            tool,
+            seconds,
+            serverCpuS: steps.map((step) => step.serverCpuS),
+            rate: rate(median(seconds)),
+            ...(tool === "ours" ? { rssMiB: acc.rss } : {}),
+          });
+        }
       }
     }
-    for (const [tool, acc] of results) {
-      for (const op of ["upload", "download"] as const) {
-        const seconds = op === "upload" ? acc.up : acc.down;
-        rows.push({
-          target: target.name,
-          data: label,
-          op,
-          tool,
-          seconds,
-          rate: rate(median(seconds)),
-          ...(tool === "ours" ? { rssMiB: acc.rss } : {}),
-        });
-      }
-    }
+  } finally {
+    await server.stop();
   }
-  await (await manager.getDriver()).close?.();
   return rows;
 }
 
@@ -339,7 +406,8 @@ async function main(): Promise<void> {
   // radosgw's memstore keeps every deleted byte until its garbage collection (hours later): past ~10 GiB
   // in all, the OSD (12 GiB memstore, ~1.7× that in RSS) fills this VM's memory and every write stalls.
   const tools = 1 + (CLI ? 1 : 0) + (RCLONE ? 1 : 0);
-  const s3MiB = REPEAT * tools * (BIG_MIB + (SMALL * 4) / 1024) + 64;
+  const turns = FRESH_SERVER.includes("s3") ? 1 : REPEAT * tools;
+  const s3MiB = turns * (BIG_MIB + (SMALL * 4) / 1024) + 64;
   if (ONLY.includes("s3") && s3MiB > 10 * 1024) {
     throw new Error(
       `the S3 rounds would store ${(s3MiB / 1024).toFixed(1)} GiB on radosgw, which frees nothing before the run ends; keep it under 10 GiB (--repeat 3 with three tools and 1 GiB), or run s3 separately`,
@@ -359,32 +427,29 @@ async function main(): Promise<void> {
     const data = await makeData(work);
     const starters = { s3: radosgwTarget, azure: azuriteTarget, gcs: gcsFakeTarget } as const;
     for (const key of ONLY as (keyof typeof starters)[]) {
-      const server = await starters[key]();
-      const target =
-        DELAY_MS > 0
-          ? await delayedTarget(server, DELAY_MS).catch(async (error: unknown) => {
-              await server.stop();
-              throw error;
-            })
-          : server;
-      try {
-        const got = await benchTarget(target, data, work);
-        rows.push(...got);
-        for (const r of got) process.stderr.write(`${JSON.stringify(r)}\n`);
-      } finally {
-        await target.stop();
-      }
+      const start = async () => {
+        const server = await starters[key]();
+        if (DELAY_MS <= 0) return server;
+        return await delayedTarget(server, DELAY_MS).catch(async (error: unknown) => {
+          await server.stop();
+          throw error;
+        });
+      };
+      const got = await benchTarget(start, FRESH_SERVER.includes(key), data, work);
+      rows.push(...got);
+      for (const r of got) process.stderr.write(`${JSON.stringify(r)}\n`);
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   process.stdout.write(
-    "| server | data | op | tool | median s (rounds) | rate at median | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+    "| server | data | op | tool | median s (rounds) | rate at median | server CPU s at median | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
   );
   for (const r of rows) {
     const rounds = r.seconds.map((s) => s.toFixed(1)).join(", ");
+    const serverCpu = r.serverCpuS[r.seconds.indexOf(median(r.seconds))] ?? Number.NaN;
     process.stdout.write(
-      `| ${r.target} | ${r.data} | ${r.op} | ${r.tool} | ${median(r.seconds).toFixed(1)} (${rounds}) | ${r.rate} | ${r.rssMiB ?? "–"} |\n`,
+      `| ${r.target} | ${r.data} | ${r.op} | ${r.tool} | ${median(r.seconds).toFixed(1)} (${rounds}) | ${r.rate} | ${serverCpu.toFixed(1)} | ${r.rssMiB ?? "–"} |\n`,
     );
   }
 }
