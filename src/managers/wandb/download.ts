@@ -116,8 +116,9 @@ async function fetchVerified(
   const totalBytes = file.entry.size ?? 0;
   const onBytes = (bytes: number) =>
     request.onProgress?.({ type: "file", path: file.path, bytes, totalBytes });
+  const limit = { maxBytes: file.entry.size, what: `'${file.path}' of ${request.name}` };
   const get = (url: string) =>
-    withRetry(() => getToFile(url, dest, { signal: request.signal, onBytes }), {
+    withRetry(() => getToFile(url, dest, { signal: request.signal, onBytes, ...limit }), {
       ...session.settings.retry,
       signal: request.signal,
     });

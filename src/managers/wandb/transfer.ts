@@ -46,14 +46,32 @@ export async function putFile(url: string, options: PutOptions): Promise<Incomin
 export async function getToFile(
   url: string,
   dest: string | undefined,
-  options: { signal?: AbortSignal | undefined; onBytes?: (received: number) => void } = {},
+  options: {
+    signal?: AbortSignal | undefined;
+    onBytes?: (received: number) => void;
+    /** Fails with `CHECKSUM_MISMATCH` as soon as more bytes than this arrive (the manifest's size). */
+    maxBytes?: number | undefined;
+    /** What is downloaded, for that error (default: the URL's path). */
+    what?: string | undefined;
+  } = {},
 ): Promise<{ md5: string; size: number }> {
   const hash = createHash("md5");
   let size = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
       size += chunk.length;
+      if (options.maxBytes !== undefined && size > options.maxBytes) {
+        // A storage answer longer than the file must not fill the disk before the size check at the end.
+        const what = options.what ?? new URL(url).pathname;
+        const message = `W&B storage sent more than the ${options.maxBytes} bytes of ${what}; stopped reading`;
+        done(
+          new ArtifactError("CHECKSUM_MISMATCH", message, {
+            context: { backend: "wandb", operation: "GET" },
+          }),
+        );
+        return;
+      }
+      hash.update(chunk);
       options.onBytes?.(size);
       done(null, chunk);
     },

@@ -42,7 +42,7 @@ export async function verifyVersion(
       const url = urls.get(path);
       if (url === undefined) return void result.missing.push(path);
       try {
-        const got = await withRetry(() => getToFile(url, undefined, { signal }), {
+        const got = await withRetry(() => getToFile(url, undefined, { signal, maxBytes: entry.size }), {
           ...session.settings.retry,
           signal,
         });
@@ -51,8 +51,11 @@ export async function verifyVersion(
           result.changed.push(path);
         }
       } catch (error) {
-        if (!isArtifactError(error, "NOT_FOUND") && !isArtifactError(error, "PERMISSION_DENIED")) throw error;
-        result.missing.push(path);
+        // more bytes than the manifest's size: changed (the read stopped there)
+        if (isArtifactError(error, "CHECKSUM_MISMATCH")) result.changed.push(path);
+        else if (isArtifactError(error, "NOT_FOUND") || isArtifactError(error, "PERMISSION_DENIED")) {
+          result.missing.push(path);
+        } else throw error;
       }
       onProgress?.({ type: "file-done", path, size: entry.size ?? 0 });
     },

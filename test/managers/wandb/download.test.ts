@@ -1,6 +1,7 @@
 /**
  * W&B downloads into a folder that already holds files: a file/folder clash is INVALID_ARGUMENT naming
- * the path with nothing moved (the shared staging/merge of every backend).
+ * the path with nothing moved (the shared staging/merge of every backend). And a storage answer longer
+ * than the manifest's size stops being read at that size.
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -58,5 +59,31 @@ describe("W&B download into a folder with files", () => {
     expect((await readdir(to)).sort()).toEqual(["a.txt", "b", "keep.txt", "z.txt"]);
     expect((await readdir(join(to, "b"))).sort()).toEqual(["c.txt", "other.txt"]);
     expect(await readFile(join(to, "a.txt"), "utf8")).toBe("a");
+  });
+});
+
+describe("W&B download of a file that storage sends too much of", () => {
+  it("stops reading at the manifest's size: CHECKSUM_MISMATCH naming the file, nothing moved; verify says changed", async () => {
+    const mm = fx.manager({ project: "too-long" });
+    await mm.logFiles("long", await folder({ "small.txt": "abc" }));
+    const md5 = (await mm.getVersion("long")).files[0]?.md5;
+    const blobs = [...fx.emulator.state.blobs].filter(([key]) => key.endsWith(`/${md5}`));
+    expect(blobs).toHaveLength(1);
+    for (const [, blob] of blobs) blob.bytes = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    const to = await folder({ "keep.txt": "keep" });
+    let most = 0;
+    const error = await mm
+      .downloadArtifact("long", {
+        to,
+        onProgress: (event) => {
+          if (event.type === "file") most = Math.max(most, event.bytes);
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CHECKSUM_MISMATCH" });
+    expect((error as Error).message).toContain("more than the 3 bytes of 'small.txt' of long");
+    expect(most).toBeLessThanOrEqual(3);
+    expect(await readdir(to)).toEqual(["keep.txt"]);
+    expect(await mm.verify("long")).toMatchObject({ ok: false, changed: ["small.txt"] });
   });
 });
