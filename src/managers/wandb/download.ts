@@ -4,7 +4,8 @@
  * against the manifest, and only when all files are verified are they moved into the target with the
  * same rules as every backend (download-staging.ts): file/folder clashes are refused before anything
  * moves, so the target never holds a partial download.
- * With `paths`, only those manifest entries are fetched and checked.
+ * With `paths`, only those manifest entries are fetched and checked. Reference entries (`ref`) are
+ * fetched from where they point (references.ts) into the same staging folder.
  */
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +16,7 @@ import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { createStaging, publish, targetIsEmpty } from "../download-staging.js";
 import type { ManifestEntry } from "./manifest.js";
+import { locateReference, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -32,12 +34,12 @@ export interface DownloadVersionRequest {
   onProgress?: ProgressListener | undefined;
 }
 
-/** A manifest file to fetch: its manifest key, safe relative path, entry and URL. */
+/** A manifest file to fetch: its manifest key, safe relative path, entry and URL (none for a reference). */
 interface PlannedFile {
   key: string;
   path: string;
   entry: ManifestEntry;
-  url: string;
+  url: string | undefined;
 }
 
 /** Downloads, verifies and moves a version into `to`; returns the resolved version. */
@@ -48,6 +50,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
   const version = await resolveVersion(session, request, signal);
   const files = await planDownload(session, version, request);
   const staging = await createStaging(target, empty);
+  const references = new ReferenceReader(session.settings.referenceStorageOptions);
   try {
     const totalBytes = files.reduce((sum, f) => sum + (f.entry.size ?? 0), 0);
     onProgress?.({ type: "start", operation: "download", files: files.length, totalBytes });
@@ -60,7 +63,12 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     await mapConcurrent(
       files,
       async (file) => {
-        const size = await fetchVerified(session, { ...file, refresh }, join(staging, file.path), request);
+        const dest = join(staging, file.path);
+        const { url } = file;
+        const size =
+          url === undefined
+            ? await fetchReference(references, file, dest, request)
+            : await fetchVerified(session, { ...file, url, refresh }, dest, request);
         bytes += size; // not `bytes += await …`: that reads `bytes` before the await and loses updates
         onProgress?.({ type: "file-done", path: file.path, size: file.entry.size ?? 0 });
       },
@@ -71,13 +79,14 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     onProgress?.({ type: "done", operation: "download", files: files.length, bytes });
     return version;
   } finally {
+    await references.close();
     await rm(staging, { recursive: true, force: true });
   }
 }
 
 /**
- * Pairs the manifest entries (only `request.paths` when given) with download URLs; refuses unsafe
- * paths and reference entries among them.
+ * Pairs the manifest entries (only `request.paths` when given) with download URLs (references have
+ * none: they are fetched from where they point); refuses unsafe paths and unsupported references.
  */
 export async function planDownload(
   session: WandbSession,
@@ -96,7 +105,8 @@ export async function planDownload(
   const urls = await fetchFileUrls(session, version.id, signal);
   return picked.map(({ rawPath, entry, path }) => {
     if (entry.ref !== undefined) {
-      throw new ArtifactError("UNSUPPORTED", `'${path}' in ${version.version} is a reference (${entry.ref})`);
+      locateReference(entry.ref, `'${path}' in ${version.version}`); // UNSUPPORTED before any download
+      return { key: rawPath, path, entry, url: undefined };
     }
     const url = urls.get(rawPath);
     if (url === undefined) {
@@ -106,9 +116,26 @@ export async function planDownload(
   });
 }
 
+/** Fetches a reference entry from where it points, checked as W&B's SDK checks it (references.ts). */
+async function fetchReference(
+  references: ReferenceReader,
+  file: PlannedFile,
+  dest: string,
+  request: DownloadVersionRequest,
+): Promise<number> {
+  await mkdir(dirname(dest), { recursive: true });
+  const totalBytes = file.entry.size ?? 0;
+  const entry = { ...file.entry, ref: file.entry.ref ?? "" };
+  return await references.fetch(entry, dest, {
+    signal: request.signal,
+    onBytes: (bytes) => request.onProgress?.({ type: "file", path: file.path, bytes, totalBytes }),
+    what: `'${file.path}' of ${request.name}`,
+  });
+}
+
 async function fetchVerified(
   session: WandbSession,
-  file: PlannedFile & { refresh: () => Promise<Map<string, string>> },
+  file: PlannedFile & { url: string; refresh: () => Promise<Map<string, string>> },
   dest: string,
   request: DownloadVersionRequest,
 ): Promise<number> {

@@ -15,6 +15,8 @@ export interface ManifestEntry {
   size?: number;
   /** Reference URI: the bytes are not stored by W&B. */
   ref?: string;
+  /** Handler data of a reference, e.g. `versionID` (S3 version, GCS generation, Azure version). */
+  extra?: { versionID?: unknown; etag?: unknown; [key: string]: unknown };
 }
 
 /** A version-1 manifest. */

@@ -7,6 +7,7 @@ import { ArtifactError } from "../../errors.js";
 import type { WandbConfig } from "./config.js";
 import { GraphqlClient } from "./graphql-client.js";
 import { UPSERT_BUCKET, VIEWER } from "./queries.js";
+import type { ReferenceStorageOptions } from "./references.js";
 import type { WandbRetryOptions } from "./retry.js";
 
 /** Transfer and run settings of a session (validated by the manager). */
@@ -21,6 +22,7 @@ export interface WandbSessionSettings {
   enableDigestDeduplication: boolean;
   runName: string | undefined;
   jobType: string;
+  referenceStorageOptions: ReferenceStorageOptions;
 }
 
 /** One authenticated connection to a W&B project. */

@@ -2,6 +2,7 @@
 import { positiveOption } from "../../core/positive-option.js";
 import { ArtifactError } from "../../errors.js";
 import { MULTIPART_THRESHOLD } from "./multipart.js";
+import type { ReferenceStorageOptions } from "./references.js";
 import type { WandbRetryOptions } from "./retry.js";
 import type { WandbSessionSettings } from "./session.js";
 
@@ -43,6 +44,12 @@ export interface WandbTransferOptions {
   runName?: string;
   /** Job type of that run. @default "artifact-manager" */
   jobType?: string;
+  /**
+   * Storage options of the buckets that reference entries (`ref`) point into, by backend, as a store's
+   * `storageOptions` (e.g. `{ s3: { endpoint: "http://127.0.0.1:9000" } }`). @default the environment's
+   * configuration of each SDK, as for a store
+   */
+  referenceStorageOptions?: ReferenceStorageOptions;
 }
 
 /** Validates the options and fills in defaults. */
@@ -73,6 +80,7 @@ export function settingsFrom(options: WandbTransferOptions): WandbSessionSetting
     enableDigestDeduplication: options.enableDigestDeduplication ?? false,
     runName: options.runName,
     jobType: options.jobType ?? "artifact-manager",
+    referenceStorageOptions: options.referenceStorageOptions ?? {},
   };
 }
 

@@ -42,18 +42,39 @@ export async function putFile(url: string, options: PutOptions): Promise<Incomin
   return send(url, "PUT", headers, signal, async (req) => pipeline(source, counter, req, signalOf(signal)));
 }
 
+/** What a download reports and how far it may go. */
+export interface SaveOptions {
+  signal?: AbortSignal | undefined;
+  onBytes?: (received: number) => void;
+  /** Fails with `CHECKSUM_MISMATCH` as soon as more bytes than this arrive (the manifest's size). */
+  maxBytes?: number | undefined;
+  /** What is downloaded, for that error. */
+  what?: string | undefined;
+}
+
 /** GETs `url` into `dest` (or only hashes it when `dest` is undefined): base64 md5 and size. */
 export async function getToFile(
   url: string,
   dest: string | undefined,
-  options: {
-    signal?: AbortSignal | undefined;
-    onBytes?: (received: number) => void;
-    /** Fails with `CHECKSUM_MISMATCH` as soon as more bytes than this arrive (the manifest's size). */
-    maxBytes?: number | undefined;
-    /** What is downloaded, for that error (default: the URL's path). */
-    what?: string | undefined;
-  } = {},
+  options: SaveOptions = {},
+): Promise<{ md5: string; size: number }> {
+  let got: { md5: string; size: number } | undefined;
+  const what = options.what ?? new URL(url).pathname;
+  await send(url, "GET", {}, options.signal, undefined, async (res) => {
+    got = await saveStream(res, dest, { ...options, what });
+  });
+  if (got === undefined) throw new ArtifactError("UNEXPECTED", `W&B storage GET ${what} gave no answer body`);
+  return got;
+}
+
+/**
+ * Streams `source` into `dest` (or only hashes it when `dest` is undefined): base64 md5 and size,
+ * stopping with `CHECKSUM_MISMATCH` past `maxBytes`.
+ */
+export async function saveStream(
+  source: NodeJS.ReadableStream,
+  dest: string | undefined,
+  options: SaveOptions = {},
 ): Promise<{ md5: string; size: number }> {
   const hash = createHash("md5");
   let size = 0;
@@ -61,9 +82,8 @@ export async function getToFile(
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
       if (options.maxBytes !== undefined && size > options.maxBytes) {
-        // A storage answer longer than the file must not fill the disk before the size check at the end.
-        const what = options.what ?? new URL(url).pathname;
-        const message = `W&B storage sent more than the ${options.maxBytes} bytes of ${what}; stopped reading`;
+        // An answer longer than the file must not fill the disk before the size check at the end.
+        const message = `more than the ${options.maxBytes} bytes of ${options.what ?? "a file"} arrived; stopped reading`;
         done(
           new ArtifactError("CHECKSUM_MISMATCH", message, {
             context: { backend: "wandb", operation: "GET" },
@@ -76,16 +96,14 @@ export async function getToFile(
       done(null, chunk);
     },
   });
-  await send(url, "GET", {}, options.signal, undefined, async (res) => {
-    const file = dest === undefined ? undefined : createWriteStream(dest);
-    try {
-      await pipeline(res, tap, file ?? discard, signalOf(options.signal));
-    } catch (error) {
-      // let the file close first, so a caller that removes its folder never races a late open
-      if (file && !file.closed) await once(file, "close").catch(() => {});
-      throw error;
-    }
-  });
+  const file = dest === undefined ? undefined : createWriteStream(dest);
+  try {
+    await pipeline(source, tap, file ?? discard, signalOf(options.signal));
+  } catch (error) {
+    // let the file close first, so a caller that removes its folder never races a late open
+    if (file && !file.closed) await once(file, "close").catch(() => {});
+    throw error;
+  }
   return { md5: hash.digest("base64"), size };
 }
 

@@ -1,12 +1,15 @@
 /**
  * Re-reads every stored file of a version and compares it with the manifest (size and base64 md5),
- * hashing the bytes as they stream in without writing them anywhere. Mismatches are data, not errors.
+ * hashing the bytes as they stream in without writing them anywhere; reference entries are read where
+ * they point and checked as a download checks them (references.ts). Mismatches are data, not errors.
  */
 
 import { compareCodePoints } from "../../core/compare.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
-import { isArtifactError } from "../../errors.js";
+import { ArtifactError, isArtifactError } from "../../errors.js";
+import type { ManifestEntry } from "./manifest.js";
+import { locateReference, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -31,36 +34,51 @@ export async function verifyVersion(
   const manifest = await fetchManifest(session, version, signal);
   const urls = await fetchFileUrls(session, version.id, signal);
   const entries = Object.entries(manifest.contents);
+  for (const [path, entry] of entries) {
+    if (entry.ref !== undefined) locateReference(entry.ref, `'${path}' in ${version.version}`); // UNSUPPORTED first
+  }
   const result: VerifyResult = { ok: true, missing: [], extra: [], changed: [] };
   result.extra = [...urls.keys()].filter((path) => !(path in manifest.contents));
   const totalBytes = entries.reduce((sum, [, e]) => sum + (e.size ?? 0), 0);
   onProgress?.({ type: "start", operation: "verify", files: entries.length, totalBytes });
   let bytes = 0;
-  await mapConcurrent(
-    entries,
-    async ([path, entry]) => {
-      const url = urls.get(path);
-      if (url === undefined) return void result.missing.push(path);
-      try {
-        const got = await withRetry(() => getToFile(url, undefined, { signal, maxBytes: entry.size }), {
-          ...session.settings.retry,
-          signal,
-        });
-        bytes += got.size;
-        if (got.md5 !== entry.digest || (entry.size !== undefined && got.size !== entry.size)) {
-          result.changed.push(path);
+  const references = new ReferenceReader(session.settings.referenceStorageOptions);
+  /** Reads one entry: its size, or false when its bytes differ from the manifest. */
+  const check = async (path: string, entry: ManifestEntry): Promise<number | false> => {
+    const what = `'${path}' of ${request.name}`;
+    if (entry.ref !== undefined)
+      return await references.fetch({ ...entry, ref: entry.ref }, undefined, { signal, what });
+    const url = urls.get(path);
+    if (url === undefined) throw new ArtifactError("NOT_FOUND", `W&B has no download URL for ${what}`);
+    const got = await withRetry(() => getToFile(url, undefined, { signal, maxBytes: entry.size, what }), {
+      ...session.settings.retry,
+      signal,
+    });
+    const same = got.md5 === entry.digest && (entry.size === undefined || got.size === entry.size);
+    return same ? got.size : false;
+  };
+  try {
+    await mapConcurrent(
+      entries,
+      async ([path, entry]) => {
+        try {
+          const size = await check(path, entry);
+          if (size === false) result.changed.push(path);
+          else bytes += size;
+        } catch (error) {
+          // more bytes than the manifest's size (the read stopped there), a changed reference: changed
+          if (isArtifactError(error, "CHECKSUM_MISMATCH")) result.changed.push(path);
+          else if (isArtifactError(error, "NOT_FOUND") || isArtifactError(error, "PERMISSION_DENIED")) {
+            result.missing.push(path);
+          } else throw error;
         }
-      } catch (error) {
-        // more bytes than the manifest's size: changed (the read stopped there)
-        if (isArtifactError(error, "CHECKSUM_MISMATCH")) result.changed.push(path);
-        else if (isArtifactError(error, "NOT_FOUND") || isArtifactError(error, "PERMISSION_DENIED")) {
-          result.missing.push(path);
-        } else throw error;
-      }
-      onProgress?.({ type: "file-done", path, size: entry.size ?? 0 });
-    },
-    { concurrency: session.settings.concurrency, signal },
-  );
+        onProgress?.({ type: "file-done", path, size: entry.size ?? 0 });
+      },
+      { concurrency: session.settings.concurrency, signal },
+    );
+  } finally {
+    await references.close();
+  }
   for (const list of [result.missing, result.extra, result.changed]) list.sort(compareCodePoints);
   result.ok = result.missing.length + result.extra.length + result.changed.length === 0;
   onProgress?.({ type: "done", operation: "verify", files: entries.length, bytes });

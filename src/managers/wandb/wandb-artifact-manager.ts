@@ -117,10 +117,11 @@ export class WandbArtifactManager extends ArtifactManager {
       options.signal,
     );
     const manifest = await fetchManifest(this.#session, version, options.signal);
+    // A reference's digest is an ETag, a GCS md5 or its URI (references.ts), so it is not given as md5.
     const files = Object.entries(manifest.contents).map(([path, entry]) => ({
       path,
       size: entry.size ?? 0,
-      md5: entry.digest,
+      ...(entry.ref === undefined ? { md5: entry.digest } : {}),
     }));
     return {
       format: 1,

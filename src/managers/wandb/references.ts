@@ -1,0 +1,166 @@
+/**
+ * Reference entries of W&B manifests (`ref`): files W&B does not store, fetched from where they live
+ * and checked the way the W&B SDK's storage handlers check them: an S3 or Azure object by its ETag (and
+ * its bytes' md5 when the ETag is one), a GCS object by the md5 of its bytes, a local file (`file://`) by
+ * md5. A reference logged without checksums (its digest is the URI itself) is checked by size only.
+ * Buckets are read through this library's own cloud drivers, configured as a store on them is (the
+ * environment, or `referenceStorageOptions`). Other references (`http(s)://` pages, `wandb-artifact://`)
+ * are `UNSUPPORTED`.
+ */
+import { createReadStream } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ArtifactError, isArtifactError } from "../../errors.js";
+import { backendOfUrl, createDriver } from "../../storage/create-driver.js";
+import type { StorageDriver } from "../../storage/driver.js";
+import type { ManifestEntry } from "./manifest.js";
+import { type SaveOptions, saveStream } from "./transfer.js";
+
+/** Storage options of the buckets references point into, by backend (as `storageOptions` of a store). */
+export type ReferenceStorageOptions = Partial<Record<"s3" | "gcs" | "azure", Record<string, unknown>>>;
+
+/** Where a reference points: a bucket store and the object's key in it, or a local file. */
+type ReferenceLocation =
+  | { backend: "s3" | "gcs" | "azure"; store: string; key: string }
+  | { backend: "file"; file: string };
+
+/** An S3 ETag that is the md5 of the object's bytes (single-part uploads), in hex. */
+const MD5_HEX = /^[0-9a-f]{32}$/;
+
+/** Reads the references of one download or verify, one driver per bucket, closed by {@link close}. */
+export class ReferenceReader {
+  readonly #drivers = new Map<string, Promise<StorageDriver>>();
+
+  constructor(readonly storageOptions: ReferenceStorageOptions = {}) {}
+
+  /** Fetches `entry` (which has a `ref`) into `dest` (or only checks it), as `what`; returns its size. */
+  async fetch(
+    entry: ManifestEntry & { ref: string },
+    dest: string | undefined,
+    options: SaveOptions,
+  ): Promise<number> {
+    const location = locateReference(entry.ref, options.what);
+    const checksummed = entry.digest !== entry.ref;
+    const save = { ...options, maxBytes: entry.size };
+    let got: { md5: string; size: number };
+    if (location.backend === "file") {
+      const source = createReadStream(location.file);
+      got = await saveStream(source, dest, save).catch((error: unknown) => {
+        throw (error as NodeJS.ErrnoException).code === "ENOENT"
+          ? new ArtifactError(
+              "NOT_FOUND",
+              `${options.what} is a reference to the local file ${location.file}, which does not exist on this machine`,
+            )
+          : error;
+      });
+      if (checksummed && got.md5 !== entry.digest) throw mismatch(entry, options.what, `md5 ${got.md5}`);
+    } else {
+      const driver = await this.#driver(location.backend, location.store);
+      const read = { ...(options.signal ? { signal: options.signal } : {}) };
+      if (checksummed && location.backend !== "gcs") {
+        // S3 and Azure references carry the object's ETag: a changed object has another one.
+        const info = await driver.stat(location.key, read);
+        if (info === null) throw missing(entry, options.what);
+        const etag = unquote(info.etag ?? "");
+        if (etag !== entry.digest) throw mismatch(entry, options.what, `ETag ${etag}`);
+      }
+      const source = await driver.read(location.key, read).catch((error: unknown) => {
+        throw isArtifactError(error, "NOT_FOUND") ? missing(entry, options.what) : error;
+      });
+      got = await saveStream(source, dest, save);
+      // GCS references carry the md5 of the bytes (base64); a single-part S3 ETag is their md5 (hex).
+      if (checksummed && location.backend === "gcs" && got.md5 !== entry.digest) {
+        throw mismatch(entry, options.what, `md5 ${got.md5}`);
+      }
+      const md5Hex = Buffer.from(got.md5, "base64").toString("hex");
+      if (checksummed && location.backend === "s3" && MD5_HEX.test(entry.digest) && md5Hex !== entry.digest) {
+        throw mismatch(entry, options.what, `bytes with md5 ${md5Hex}`);
+      }
+    }
+    if (entry.size !== undefined && got.size !== entry.size) {
+      throw mismatch(entry, options.what, `${got.size} bytes (the manifest says ${entry.size})`);
+    }
+    return got.size;
+  }
+
+  /** Closes the drivers opened for references. */
+  async close(): Promise<void> {
+    const drivers = await Promise.allSettled(this.#drivers.values());
+    this.#drivers.clear();
+    await Promise.allSettled(drivers.map((d) => (d.status === "fulfilled" ? d.value.close?.() : undefined)));
+  }
+
+  #driver(backend: "s3" | "gcs" | "azure", store: string): Promise<StorageDriver> {
+    let driver = this.#drivers.get(store);
+    if (driver === undefined) {
+      driver = createDriver(store, this.storageOptions[backend] ?? {});
+      this.#drivers.set(store, driver);
+    }
+    return driver;
+  }
+}
+
+/** The bucket store and key (or local file) a reference URI names; `UNSUPPORTED` for other kinds. */
+export function locateReference(ref: string, what = "a file"): ReferenceLocation {
+  const url = URL.canParse(ref) ? new URL(ref) : undefined;
+  const scheme = url?.protocol.slice(0, -1).toLowerCase();
+  if (url !== undefined && scheme === "file") return { backend: "file", file: fileURLToPath(url) };
+  const bucket = /^(s3|gs):\/\/([^/]+)\/(.+)$/i.exec(ref);
+  if (bucket?.[1] !== undefined && bucket[2] !== undefined && bucket[3] !== undefined) {
+    const backend = bucket[1].toLowerCase() === "s3" ? "s3" : "gcs";
+    return { backend, store: `${bucket[1].toLowerCase()}://${bucket[2]}`, key: bucket[3] };
+  }
+  // Azure: https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH (W&B's AzureHandler).
+  const azure = /^(https:\/\/[^/]+)\/([^/?#]+)\/([^?#]+)$/i.exec(ref);
+  if (azure?.[1] !== undefined && azure[2] !== undefined && azure[3] !== undefined) {
+    const store = `${azure[1]}/${azure[2]}`;
+    if (isAzureStore(store)) return { backend: "azure", store, key: decoded(azure[3]) };
+  }
+  throw new ArtifactError(
+    "UNSUPPORTED",
+    `${what} is a reference to ${ref}; references to s3://, gs://, Azure Blob (https://ACCOUNT.blob.core.windows.net/…) and file:// are downloaded, others (http(s) pages, wandb-artifact://) not yet`,
+  );
+}
+
+function isAzureStore(store: string): boolean {
+  try {
+    return backendOfUrl(store) === "azure";
+  } catch {
+    return false;
+  }
+}
+
+/** A URL path's percent-escapes decoded; as it is when it has none that decode. */
+function decoded(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
+
+function mismatch(entry: ManifestEntry & { ref: string }, what = "a file", found: string): ArtifactError {
+  const version = entry.extra?.versionID;
+  const pinned =
+    typeof version === "string" || typeof version === "number"
+      ? ` W&B recorded its version ${version}; reading an older version of a referenced object is not supported.`
+      : "";
+  return new ArtifactError(
+    "CHECKSUM_MISMATCH",
+    `${what} is a reference to ${entry.ref}, which changed since it was logged: the manifest says ${entry.digest}, found ${found}.${pinned}`,
+    { context: { backend: "wandb", operation: "download", key: entry.ref } },
+  );
+}
+
+function missing(entry: ManifestEntry & { ref: string }, what = "a file"): ArtifactError {
+  return new ArtifactError(
+    "NOT_FOUND",
+    `${what} is a reference to ${entry.ref}, which does not exist (any more)`,
+    {
+      context: { backend: "wandb", operation: "download", key: entry.ref },
+    },
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * Reference entries of W&B manifests (`ref`), as the W&B SDK's `add_reference` records them, fetched
+ * from where they point: objects on radosgw (s3://), the GCS fake (gs://), azurite (an Azure https URL,
+ * reached through `referenceStorageOptions`) and a local file (file://); changed, deleted and
+ * unsupported references give clear errors and move nothing.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ManifestEntry } from "../../../src/managers/wandb/manifest.js";
+import type { ReferenceStorageOptions } from "../../../src/managers/wandb/references.js";
+import type { WandbArtifactManager } from "../../../src/managers/wandb/wandb-artifact-manager.js";
+import { createDriver } from "../../../src/storage/create-driver.js";
+import type { StorageDriver } from "../../../src/storage/driver.js";
+import { CLOUD_BACKENDS } from "../cloud/stores.js";
+import { type EmulatorFixture, startFixture } from "./fixtures.js";
+
+type Store = Awaited<ReturnType<(typeof CLOUD_BACKENDS)[number]["open"]>>;
+
+let fx: EmulatorFixture;
+let m: WandbArtifactManager;
+const stores: Store[] = [];
+const drivers: StorageDriver[] = [];
+/** Per backend: the store's driver and the reference URI of a key in it. */
+const buckets: { s3?: Bucket; gcs?: Bucket; azure?: Bucket } = {};
+interface Bucket {
+  driver: StorageDriver;
+  refOf: (key: string) => string;
+}
+const referenceStorageOptions: ReferenceStorageOptions = {};
+let n = 0;
+
+beforeAll(async () => {
+  fx = await startFixture();
+  for (const backend of CLOUD_BACKENDS) {
+    const store = await backend.open();
+    stores.push(store);
+    const driver = await createDriver(store.url, store.storageOptions);
+    drivers.push(driver);
+    const [scheme, rest] = store.url.split("://") as [string, string];
+    if (scheme === "s3" || scheme === "gs") {
+      const kind = scheme === "s3" ? "s3" : "gcs";
+      buckets[kind] = { driver, refOf: (key) => `${store.url}/${key}` };
+      referenceStorageOptions[kind] = store.storageOptions;
+    } else {
+      // az://CONTAINER/PREFIX → the Azure URL W&B's AzureHandler records; azurite via the connection string
+      buckets.azure = {
+        driver,
+        refOf: (key) => `https://devstoreaccount1.blob.core.windows.net/${rest}/${key}`,
+      };
+      referenceStorageOptions.azure = store.storageOptions;
+    }
+  }
+  m = fx.manager({ project: "references", referenceStorageOptions });
+}, 120_000);
+
+afterAll(async () => {
+  for (const driver of drivers) await driver.close?.();
+  for (const store of stores) {
+    await store.cleanup();
+    await store.close();
+  }
+  await fx?.close();
+});
+
+const md5 = (bytes: Buffer, encoding: "hex" | "base64") => createHash("md5").update(bytes).digest(encoding);
+const unquote = (etag: string | undefined) => (etag ?? "").replace(/^"(.*)"$/, "$1");
+
+/**
+ * Puts `bytes` at `key` in every bucket and a local file, and returns manifest entries referencing
+ * them the way the W&B SDK's handlers record them (S3 and Azure: the ETag; GCS: base64 md5 and the
+ * generation; file://: base64 md5).
+ */
+async function referenced(key: string, bytes: Buffer): Promise<Record<string, ManifestEntry>> {
+  const entries: Record<string, ManifestEntry> = {};
+  for (const [kind, bucket] of Object.entries(buckets)) {
+    await bucket.driver.write(key, bytes, { size: bytes.length });
+    const info = await bucket.driver.stat(key);
+    const ref = bucket.refOf(key);
+    const size = bytes.length;
+    if (kind === "gcs")
+      entries[`gcs/${key}`] = { ref, digest: md5(bytes, "base64"), size, extra: { versionID: info?.etag } };
+    else entries[`${kind}/${key}`] = { ref, digest: unquote(info?.etag), size, extra: { etag: info?.etag } };
+  }
+  const local = join(fx.dir, "local", key);
+  await mkdir(join(local, ".."), { recursive: true });
+  await writeFile(local, bytes);
+  entries[`local/${key}`] = {
+    ref: pathToFileURL(local).href,
+    digest: md5(bytes, "base64"),
+    size: bytes.length,
+  };
+  return entries;
+}
+
+/** Logs `name` with one stored file, then adds `entries` to its manifest (as `add_reference` would have). */
+async function logWithReferences(name: string, entries: Record<string, ManifestEntry>): Promise<void> {
+  const dir = join(fx.dir, `stored-${++n}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "stored.txt"), "stored by W&B");
+  await m.logFiles(name, dir);
+  const artifact = [...fx.emulator.state.artifacts.values()].find(
+    (a) => a.sequence.name === name && a.state === "COMMITTED",
+  );
+  if (artifact?.manifest?.bytes === undefined) throw new Error(`no committed manifest for ${name}`);
+  const manifest = JSON.parse(artifact.manifest.bytes.toString("utf8")) as {
+    contents: Record<string, unknown>;
+  };
+  Object.assign(manifest.contents, entries);
+  artifact.manifest.bytes = Buffer.from(JSON.stringify(manifest));
+}
+
+async function folder(): Promise<string> {
+  const dir = join(fx.dir, `to-${++n}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "keep.txt"), "keep");
+  return dir;
+}
+
+describe("W&B reference entries", () => {
+  it("downloads s3://, gs://, Azure and file:// references byte-exact next to the stored files; verify is ok", async () => {
+    const bytes = randomBytes(300_000);
+    const entries = await referenced("data/a.bin", bytes);
+    // A reference logged with checksum=False records its URI as the digest: checked by size only.
+    const unchecked = buckets.s3?.refOf("data/a.bin") ?? "";
+    entries["unchecked/data/a.bin"] = { ref: unchecked, digest: unchecked, size: bytes.length };
+    await logWithReferences("refs", entries);
+    const to = await folder();
+    await m.downloadArtifact("refs", { to });
+    expect((await readdir(to)).sort()).toEqual([
+      "azure",
+      "gcs",
+      "keep.txt",
+      "local",
+      "s3",
+      "stored.txt",
+      "unchecked",
+    ]);
+    for (const dir of ["s3", "gcs", "azure", "local", "unchecked"]) {
+      expect((await readFile(join(to, dir, "data", "a.bin"))).equals(bytes), dir).toBe(true);
+    }
+    expect(await readFile(join(to, "stored.txt"), "utf8")).toBe("stored by W&B");
+    expect(await m.verify("refs")).toEqual({ ok: true, missing: [], extra: [], changed: [] });
+    // getVersion lists references with their size; their digest is no md5 (an ETag, or the URI)
+    const files = (await m.getVersion("refs")).files;
+    expect(files.find((f) => f.path === "s3/data/a.bin")).toEqual({
+      path: "s3/data/a.bin",
+      size: bytes.length,
+    });
+    expect(files.find((f) => f.path === "stored.txt")?.md5).toMatch(/==$/);
+  });
+
+  it("a referenced object that changed since it was logged is CHECKSUM_MISMATCH naming it; nothing moves; verify: changed", async () => {
+    const entries = await referenced("data/b.bin", randomBytes(5000));
+    await logWithReferences("changing", entries);
+    const other = randomBytes(5000);
+    for (const bucket of Object.values(buckets))
+      await bucket.driver.write("data/b.bin", other, { size: other.length });
+    await writeFile(join(fx.dir, "local", "data", "b.bin"), other);
+    for (const path of Object.keys(entries)) {
+      const to = await folder();
+      const error = await m.downloadArtifact("changing", { to, paths: [path] }).catch((e: unknown) => e);
+      expect(error, path).toMatchObject({ code: "CHECKSUM_MISMATCH" });
+      expect((error as Error).message).toContain(
+        `'${path}' of changing is a reference to ${entries[path]?.ref}`,
+      );
+      expect((error as Error).message).toContain("changed since it was logged");
+      expect(await readdir(to)).toEqual(["keep.txt"]);
+    }
+    const gcs = (await m
+      .downloadArtifact("changing", { to: await folder(), paths: ["gcs/data/b.bin"] })
+      .catch((e) => e)) as Error;
+    expect(gcs.message).toContain("W&B recorded its version");
+    const result = await m.verify("changing");
+    expect(result).toMatchObject({ ok: false, missing: [], changed: Object.keys(entries).sort() });
+  });
+
+  it("a deleted referenced object is NOT_FOUND naming the reference; verify: missing", async () => {
+    const entries = await referenced("data/c.bin", randomBytes(100));
+    await logWithReferences("deleted", entries);
+    await buckets.s3?.driver.delete("data/c.bin");
+    const to = await folder();
+    const error = await m.downloadArtifact("deleted", { to }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "NOT_FOUND" });
+    expect((error as Error).message).toContain(buckets.s3?.refOf("data/c.bin"));
+    expect(await readdir(to)).toEqual(["keep.txt"]);
+    expect(await m.verify("deleted")).toMatchObject({ ok: false, missing: ["s3/data/c.bin"], changed: [] });
+  });
+
+  it("http(s) and wandb-artifact:// references are UNSUPPORTED before anything is downloaded", async () => {
+    for (const ref of ["https://example.com/data.csv", "wandb-artifact://QXJ0aWZhY3Q6MQ==/x.txt"]) {
+      const name = `unsupported-${++n}`;
+      await logWithReferences(name, { "web/x": { ref, digest: ref, size: 3 } });
+      const to = await folder();
+      const error = await m.downloadArtifact(name, { to }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "UNSUPPORTED" });
+      expect((error as Error).message).toContain(`'web/x' in v0 is a reference to ${ref}`);
+      expect(await readdir(to)).toEqual(["keep.txt"]);
+      await expect(m.verify(name)).rejects.toMatchObject({ code: "UNSUPPORTED" });
+    }
+  });
+});
