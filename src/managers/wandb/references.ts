@@ -2,17 +2,20 @@
  * Reference entries of W&B manifests (`ref`): files W&B does not store, fetched from where they live
  * and checked the way the W&B SDK's storage handlers check them: an S3 or Azure object by its ETag (and
  * its bytes' md5 when the ETag is one), a GCS object by the md5 of its bytes, a local file (`file://`) by
- * md5. A reference logged without checksums (its digest is the URI itself) is checked by size only.
- * Buckets are read through this library's own cloud drivers, configured as a store on them is (the
- * environment, or `referenceStorageOptions`). Other references (`http(s)://` pages, `wandb-artifact://`)
- * are `UNSUPPORTED`.
+ * md5, an `http(s)://` URL by the ETag its server sends (redirects followed). A reference logged
+ * without checksums (its digest is the URI itself) is checked by size only. Buckets are read through
+ * this library's own cloud drivers, configured as a store on them is (the environment, or
+ * `referenceStorageOptions`). `wandb-artifact://` references (files of other artifacts) are `UNSUPPORTED`.
  */
 import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { fileURLToPath } from "node:url";
 import { ArtifactError, isArtifactError } from "../../errors.js";
 import { backendOfUrl, createDriver } from "../../storage/create-driver.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import type { ManifestEntry } from "./manifest.js";
+import { errorForStatus, type WandbRetryOptions, withRetry } from "./retry.js";
 import { type SaveOptions, saveStream } from "./transfer.js";
 
 /** Storage options of the buckets references point into, by backend (as `storageOptions` of a store). */
@@ -21,7 +24,8 @@ export type ReferenceStorageOptions = Partial<Record<"s3" | "gcs" | "azure", Rec
 /** Where a reference points: a bucket store and the object's key in it, or a local file. */
 type ReferenceLocation =
   | { backend: "s3" | "gcs" | "azure"; store: string; key: string }
-  | { backend: "file"; file: string };
+  | { backend: "file"; file: string }
+  | { backend: "http"; url: string };
 
 /** An S3 ETag that is the md5 of the object's bytes (single-part uploads), in hex. */
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -30,7 +34,11 @@ const MD5_HEX = /^[0-9a-f]{32}$/;
 export class ReferenceReader {
   readonly #drivers = new Map<string, Promise<StorageDriver>>();
 
-  constructor(readonly storageOptions: ReferenceStorageOptions = {}) {}
+  constructor(
+    readonly storageOptions: ReferenceStorageOptions = {},
+    /** Retries of `http(s)://` references (bucket drivers have their own). */
+    readonly retry: WandbRetryOptions = {},
+  ) {}
 
   /** Fetches `entry` (which has a `ref`) into `dest` (or only checks it), as `what`; returns its size. */
   async fetch(
@@ -40,7 +48,7 @@ export class ReferenceReader {
   ): Promise<number> {
     const location = locateReference(entry.ref, options.what);
     const checksummed = entry.digest !== entry.ref;
-    const save = { ...options, maxBytes: entry.size };
+    const save = { ...options, maxBytes: entry.size, entry };
     let got: { md5: string; size: number };
     if (location.backend === "file") {
       const source = createReadStream(location.file);
@@ -53,6 +61,9 @@ export class ReferenceReader {
           : error;
       });
       if (checksummed && got.md5 !== entry.digest) throw mismatch(entry, options.what, `md5 ${got.md5}`);
+    } else if (location.backend === "http") {
+      const signal = options.signal;
+      got = await withRetry(() => fetchUrl(location.url, dest, save), { ...this.retry, signal });
     } else {
       const driver = await this.#driver(location.backend, location.store);
       const read = { ...(options.signal ? { signal: options.signal } : {}) };
@@ -99,7 +110,45 @@ export class ReferenceReader {
   }
 }
 
-/** The bucket store and key (or local file) a reference URI names; `UNSUPPORTED` for other kinds. */
+/**
+ * GETs an `http(s)://` reference (following redirects) into `dest`; its server's ETag, when it sends
+ * one, must be the digest the manifest recorded (the SDK's HTTPHandler records the ETag, else the URL).
+ */
+async function fetchUrl(
+  url: string,
+  dest: string | undefined,
+  save: SaveOptions & { entry: ManifestEntry & { ref: string } },
+): Promise<{ md5: string; size: number }> {
+  const { entry } = save;
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: "follow", ...(save.signal ? { signal: save.signal } : {}) });
+  } catch (cause) {
+    if (save.signal?.aborted) throw save.signal.reason;
+    const message = `GET ${url} (a reference of ${save.what}) failed: ${(cause as Error).message}`;
+    throw new ArtifactError("UNAVAILABLE", message, { retryable: true, cause });
+  }
+  if (!res.ok || res.body === null) {
+    await res.body?.cancel();
+    if (res.status === 404) throw missing(entry, save.what);
+    throw errorForStatus(
+      res.status,
+      `GET ${url} (a reference of ${save.what}) failed with HTTP ${res.status}`,
+      {
+        operation: "download",
+        key: url,
+      },
+    );
+  }
+  const etag = res.headers.get("etag");
+  if (entry.digest !== entry.ref && etag !== null && unquote(etag) !== unquote(entry.digest)) {
+    await res.body.cancel();
+    throw mismatch(entry, save.what, `ETag ${etag}`);
+  }
+  return await saveStream(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), dest, save);
+}
+
+/** The bucket store and key (or local file, or URL) a reference URI names; `UNSUPPORTED` for other kinds. */
 export function locateReference(ref: string, what = "a file"): ReferenceLocation {
   const url = URL.canParse(ref) ? new URL(ref) : undefined;
   const scheme = url?.protocol.slice(0, -1).toLowerCase();
@@ -115,9 +164,10 @@ export function locateReference(ref: string, what = "a file"): ReferenceLocation
     const store = `${azure[1]}/${azure[2]}`;
     if (isAzureStore(store)) return { backend: "azure", store, key: decoded(azure[3]) };
   }
+  if (url !== undefined && (scheme === "http" || scheme === "https")) return { backend: "http", url: ref };
   throw new ArtifactError(
     "UNSUPPORTED",
-    `${what} is a reference to ${ref}; references to s3://, gs://, Azure Blob (https://ACCOUNT.blob.core.windows.net/…) and file:// are downloaded, others (http(s) pages, wandb-artifact://) not yet`,
+    `${what} is a reference to ${ref}; references to s3://, gs://, Azure Blob, http(s):// and file:// are downloaded, others (wandb-artifact://: files of other artifacts) not yet`,
   );
 }
 

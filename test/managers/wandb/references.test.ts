@@ -1,11 +1,13 @@
 /**
  * Reference entries of W&B manifests (`ref`), as the W&B SDK's `add_reference` records them, fetched
  * from where they point: objects on radosgw (s3://), the GCS fake (gs://), azurite (an Azure https URL,
- * reached through `referenceStorageOptions`) and a local file (file://); changed, deleted and
- * unsupported references give clear errors and move nothing.
+ * reached through `referenceStorageOptions`), a local file (file://) and a local HTTP server (http://);
+ * changed, deleted and unsupported references give clear errors and move nothing.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -189,8 +191,41 @@ describe("W&B reference entries", () => {
     expect(await m.verify("deleted")).toMatchObject({ ok: false, missing: ["s3/data/c.bin"], changed: [] });
   });
 
-  it("http(s) and wandb-artifact:// references are UNSUPPORTED before anything is downloaded", async () => {
-    for (const ref of ["https://example.com/data.csv", "wandb-artifact://QXJ0aWZhY3Q6MQ==/x.txt"]) {
+  it("http:// references follow redirects and are checked by the ETag their server sends", async () => {
+    const bytes = randomBytes(70_000);
+    let etag = '"v1"';
+    const server = createServer((req, res) => {
+      if (req.url === "/moved") return void res.writeHead(302, { location: "/data.bin" }).end();
+      if (req.url !== "/data.bin") return void res.writeHead(404).end();
+      res.writeHead(200, { etag, "content-length": bytes.length }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await logWithReferences("web", {
+        "web/data.bin": { ref: `${base}/moved`, digest: '"v1"', size: bytes.length, extra: { etag: '"v1"' } },
+      });
+      const to = await folder();
+      await m.downloadArtifact("web", { to });
+      expect((await readFile(join(to, "web", "data.bin"))).equals(bytes)).toBe(true);
+      etag = '"v2"';
+      const error = await m.downloadArtifact("web", { to: await folder() }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "CHECKSUM_MISMATCH" });
+      expect((error as Error).message).toContain(`'web/data.bin' of web is a reference to ${base}/moved`);
+      expect(await m.verify("web")).toMatchObject({ ok: false, changed: ["web/data.bin"] });
+      await logWithReferences("web-gone", {
+        "gone.bin": { ref: `${base}/gone`, digest: `${base}/gone`, size: 1 },
+      });
+      await expect(m.downloadArtifact("web-gone", { to: await folder() })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("wandb-artifact:// references are UNSUPPORTED before anything is downloaded", async () => {
+    for (const ref of ["wandb-artifact://QXJ0aWZhY3Q6MQ==/x.txt"]) {
       const name = `unsupported-${++n}`;
       await logWithReferences(name, { "web/x": { ref, digest: ref, size: 3 } });
       const to = await folder();
