@@ -50,7 +50,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
   const version = await resolveVersion(session, request, signal);
   const files = await planDownload(session, version, request);
   const staging = await createStaging(target, empty);
-  const references = new ReferenceReader(session.settings.referenceStorageOptions, session.settings.retry);
+  const references = new ReferenceReader(session);
   try {
     const totalBytes = files.reduce((sum, f) => sum + (f.entry.size ?? 0), 0);
     onProgress?.({ type: "start", operation: "download", files: files.length, totalBytes });

@@ -81,6 +81,11 @@ export const ARTIFACT_BY_ID = `query ArtifactByID($id: ID!) {
   artifact(id: $id) { id state versionIndex digest }
 }`;
 
+/** A committed artifact by ID with its manifest URL: the target of a `wandb-artifact://` reference. */
+export const ARTIFACT_MANIFEST_BY_ID = `query ArtifactManifestByID($id: ID!) {
+  artifact(id: $id) { id state versionIndex currentManifest { file { directUrl } } }
+}`;
+
 /** Artifact types of a project (our collections), paged (section 4.4). */
 export const PROJECT_ARTIFACT_TYPES = `query ProjectArtifactTypes($entity: String!, $project: String!,
     $cursor: String, $perPage: Int) {
@@ -166,6 +171,7 @@ export const WANDB_DOCUMENTS: Readonly<Record<string, string>> = {
   COMPLETE_MULTIPART_UPLOAD,
   COMMIT_ARTIFACT,
   ARTIFACT_BY_ID,
+  ARTIFACT_MANIFEST_BY_ID,
   PROJECT_ARTIFACT_TYPES,
   TYPE_COLLECTIONS,
   COLLECTION_VERSIONS,

@@ -5,7 +5,8 @@
  * md5, an `http(s)://` URL by the ETag its server sends (redirects followed). A reference logged
  * without checksums (its digest is the URI itself) is checked by size only. Buckets are read through
  * this library's own cloud drivers, configured as a store on them is (the environment, or
- * `referenceStorageOptions`). `wandb-artifact://` references (files of other artifacts) are `UNSUPPORTED`.
+ * `referenceStorageOptions`). A `wandb-artifact://HEXID/PATH` reference (a file of another W&B artifact)
+ * is fetched as that artifact's entry (itself perhaps a reference), checked by its md5.
  */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
@@ -14,9 +15,11 @@ import { fileURLToPath } from "node:url";
 import { ArtifactError, isArtifactError } from "../../errors.js";
 import { backendOfUrl, createDriver } from "../../storage/create-driver.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import type { ManifestEntry } from "./manifest.js";
+import type { ManifestEntry, WandbManifest } from "./manifest.js";
+import { fetchFileUrls, fetchManifestById } from "./resolve.js";
 import { errorForStatus, type WandbRetryOptions, withRetry } from "./retry.js";
-import { type SaveOptions, saveStream } from "./transfer.js";
+import type { WandbSession } from "./session.js";
+import { getToFile, type SaveOptions, saveStream } from "./transfer.js";
 
 /** Storage options of the buckets references point into, by backend (as `storageOptions` of a store). */
 export type ReferenceStorageOptions = Partial<Record<"s3" | "gcs" | "azure", Record<string, unknown>>>;
@@ -25,7 +28,11 @@ export type ReferenceStorageOptions = Partial<Record<"s3" | "gcs" | "azure", Rec
 type ReferenceLocation =
   | { backend: "s3" | "gcs" | "azure"; store: string; key: string }
   | { backend: "file"; file: string }
-  | { backend: "http"; url: string };
+  | { backend: "http"; url: string }
+  | { backend: "artifact"; id: string; path: string };
+
+/** How many `wandb-artifact://` references may lead to one another before the chain is refused. */
+const MAX_ARTIFACT_HOPS = 8;
 
 /** An S3 ETag that is the md5 of the object's bytes (single-part uploads), in hex. */
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -34,19 +41,27 @@ const MD5_HEX = /^[0-9a-f]{32}$/;
 export class ReferenceReader {
   readonly #drivers = new Map<string, Promise<StorageDriver>>();
 
-  constructor(
-    readonly storageOptions: ReferenceStorageOptions = {},
-    /** Retries of `http(s)://` references (bucket drivers have their own). */
-    readonly retry: WandbRetryOptions = {},
-  ) {}
+  /** Manifests and file URLs of the artifacts `wandb-artifact://` references point into, by ID. */
+  readonly #artifacts = new Map<string, Promise<{ manifest: WandbManifest; urls: Map<string, string> }>>();
+  readonly #storageOptions: ReferenceStorageOptions;
+  /** Retries of `http(s)://` and artifact references (bucket drivers have their own). */
+  readonly #retry: WandbRetryOptions;
+
+  constructor(readonly session: WandbSession) {
+    this.#storageOptions = session.settings.referenceStorageOptions;
+    this.#retry = session.settings.retry;
+  }
 
   /** Fetches `entry` (which has a `ref`) into `dest` (or only checks it), as `what`; returns its size. */
   async fetch(
     entry: ManifestEntry & { ref: string },
     dest: string | undefined,
     options: SaveOptions,
+    hops = 0,
   ): Promise<number> {
     const location = locateReference(entry.ref, options.what);
+    if (location.backend === "artifact")
+      return await this.#fetchArtifactFile(entry, location, dest, options, hops);
     const checksummed = entry.digest !== entry.ref;
     const save = { ...options, maxBytes: entry.size, entry };
     let got: { md5: string; size: number };
@@ -63,7 +78,7 @@ export class ReferenceReader {
       if (checksummed && got.md5 !== entry.digest) throw mismatch(entry, options.what, `md5 ${got.md5}`);
     } else if (location.backend === "http") {
       const signal = options.signal;
-      got = await withRetry(() => fetchUrl(location.url, dest, save), { ...this.retry, signal });
+      got = await withRetry(() => fetchUrl(location.url, dest, save), { ...this.#retry, signal });
     } else {
       const driver = await this.#driver(location.backend, location.store);
       const read = { ...(options.signal ? { signal: options.signal } : {}) };
@@ -103,10 +118,58 @@ export class ReferenceReader {
   #driver(backend: "s3" | "gcs" | "azure", store: string): Promise<StorageDriver> {
     let driver = this.#drivers.get(store);
     if (driver === undefined) {
-      driver = createDriver(store, this.storageOptions[backend] ?? {});
+      driver = createDriver(store, this.#storageOptions[backend] ?? {});
       this.#drivers.set(store, driver);
     }
     return driver;
+  }
+
+  /** A `wandb-artifact://` reference: the entry `path` of artifact `id`, fetched as that artifact's file. */
+  async #fetchArtifactFile(
+    entry: ManifestEntry & { ref: string },
+    location: { id: string; path: string },
+    dest: string | undefined,
+    options: SaveOptions,
+    hops: number,
+  ): Promise<number> {
+    const what = options.what ?? "a file";
+    if (hops >= MAX_ARTIFACT_HOPS) {
+      throw new ArtifactError(
+        "UNEXPECTED",
+        `${what}: more than ${MAX_ARTIFACT_HOPS} wandb-artifact:// references in a row (${entry.ref})`,
+      );
+    }
+    const { signal } = options;
+    let artifact = this.#artifacts.get(location.id);
+    if (artifact === undefined) {
+      artifact = (async () => ({
+        manifest: await fetchManifestById(this.session, location.id, `${what} (${entry.ref})`, signal),
+        urls: await fetchFileUrls(this.session, location.id, signal),
+      }))();
+      this.#artifacts.set(location.id, artifact);
+    }
+    const { manifest, urls } = await artifact;
+    const target = manifest.contents[location.path];
+    if (target === undefined) {
+      throw new ArtifactError(
+        "NOT_FOUND",
+        `${what} is a reference to ${entry.ref}, a file that W&B artifact ${location.id} does not have`,
+      );
+    }
+    if (target.ref !== undefined)
+      return await this.fetch({ ...target, ref: target.ref }, dest, options, hops + 1);
+    const url = urls.get(location.path);
+    if (url === undefined) throw missing(entry, what);
+    const save = { ...options, maxBytes: target.size };
+    const got = await withRetry(() => getToFile(url, dest, save), { ...this.#retry, signal });
+    if (got.md5 !== target.digest || (target.size !== undefined && got.size !== target.size)) {
+      throw mismatch(
+        entry,
+        what,
+        `${got.size} bytes with md5 ${got.md5} where that artifact's manifest says ${target.digest}`,
+      );
+    }
+    return got.size;
   }
 }
 
@@ -165,9 +228,14 @@ export function locateReference(ref: string, what = "a file"): ReferenceLocation
     if (isAzureStore(store)) return { backend: "azure", store, key: decoded(azure[3]) };
   }
   if (url !== undefined && (scheme === "http" || scheme === "https")) return { backend: "http", url: ref };
+  // wandb-artifact://HEX/PATH: HEX is the artifact ID's base64-decoded bytes in hex (PROTOCOL.md 2.4).
+  const artifact = /^wandb-artifact:\/\/([0-9a-f]+)\/(.+)$/i.exec(ref);
+  if (artifact?.[1] !== undefined && artifact[2] !== undefined && artifact[1].length % 2 === 0) {
+    return { backend: "artifact", id: Buffer.from(artifact[1], "hex").toString("base64"), path: artifact[2] };
+  }
   throw new ArtifactError(
     "UNSUPPORTED",
-    `${what} is a reference to ${ref}; references to s3://, gs://, Azure Blob, http(s):// and file:// are downloaded, others (wandb-artifact://: files of other artifacts) not yet`,
+    `${what} is a reference to ${ref}; references to s3://, gs://, Azure Blob, http(s)://, file:// and wandb-artifact://HEXID/PATH are downloaded, others not`,
   );
 }
 

@@ -7,7 +7,7 @@ import type { VersionSelector } from "../../core/types.js";
 import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";
 import { parseManifest, type WandbManifest } from "./manifest.js";
-import { ARTIFACT_FILE_URLS, ARTIFACT_MEMBERSHIP } from "./queries.js";
+import { ARTIFACT_FILE_URLS, ARTIFACT_MANIFEST_BY_ID, ARTIFACT_MEMBERSHIP } from "./queries.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
 import { getText } from "./transfer.js";
@@ -117,6 +117,38 @@ export async function fetchManifest(
     throw new ArtifactError("UNEXPECTED", `W&B version ${version.version} has no manifest`);
   const text = await withRetry(() => getText(url, signal), { ...session.settings.retry, signal });
   return parseManifest(text, version.version);
+}
+
+/**
+ * The manifest of the committed artifact `id` (the target of a `wandb-artifact://` reference);
+ * `NOT_FOUND` naming `what` when there is none.
+ */
+export async function fetchManifestById(
+  session: WandbSession,
+  id: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<WandbManifest> {
+  type Answer = {
+    artifact: {
+      state: string;
+      versionIndex: number | null;
+      currentManifest: { file: { directUrl: string } } | null;
+    } | null;
+  };
+  const data = await session.client.request<Answer>(ARTIFACT_MANIFEST_BY_ID, { id }, { signal });
+  const url = data.artifact?.currentManifest?.file.directUrl;
+  if (data.artifact?.state !== "COMMITTED" || url === undefined) {
+    throw new ArtifactError(
+      "NOT_FOUND",
+      `${what} points into W&B artifact ${id}, which has no committed version`,
+      {
+        context: { backend: "wandb", operation: "resolve", key: id },
+      },
+    );
+  }
+  const text = await withRetry(() => getText(url, signal), { ...session.settings.retry, signal });
+  return parseManifest(text, `artifact ${id}`);
 }
 
 /** Download URLs of a version's files, by manifest path (pages of 1000). */

@@ -42,7 +42,7 @@ export async function verifyVersion(
   const totalBytes = entries.reduce((sum, [, e]) => sum + (e.size ?? 0), 0);
   onProgress?.({ type: "start", operation: "verify", files: entries.length, totalBytes });
   let bytes = 0;
-  const references = new ReferenceReader(session.settings.referenceStorageOptions, session.settings.retry);
+  const references = new ReferenceReader(session);
   /** Reads one entry: its size, or false when its bytes differ from the manifest. */
   const check = async (path: string, entry: ManifestEntry): Promise<number | false> => {
     const what = `'${path}' of ${request.name}`;

@@ -97,16 +97,23 @@ async function referenced(key: string, bytes: Buffer): Promise<Record<string, Ma
   return entries;
 }
 
+/** The committed emulator artifact of `name` (its latest version). */
+function committed(name: string) {
+  const artifacts = [...fx.emulator.state.artifacts.values()].filter(
+    (a) => a.sequence.name === name && a.state === "COMMITTED",
+  );
+  const artifact = artifacts.at(-1);
+  if (artifact?.manifest?.bytes === undefined) throw new Error(`no committed manifest for ${name}`);
+  return artifact as typeof artifact & { manifest: { bytes: Buffer } };
+}
+
 /** Logs `name` with one stored file, then adds `entries` to its manifest (as `add_reference` would have). */
 async function logWithReferences(name: string, entries: Record<string, ManifestEntry>): Promise<void> {
   const dir = join(fx.dir, `stored-${++n}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "stored.txt"), "stored by W&B");
   await m.logFiles(name, dir);
-  const artifact = [...fx.emulator.state.artifacts.values()].find(
-    (a) => a.sequence.name === name && a.state === "COMMITTED",
-  );
-  if (artifact?.manifest?.bytes === undefined) throw new Error(`no committed manifest for ${name}`);
+  const artifact = committed(name);
   const manifest = JSON.parse(artifact.manifest.bytes.toString("utf8")) as {
     contents: Record<string, unknown>;
   };
@@ -224,8 +231,44 @@ describe("W&B reference entries", () => {
     }
   });
 
-  it("wandb-artifact:// references are UNSUPPORTED before anything is downloaded", async () => {
-    for (const ref of ["wandb-artifact://QXJ0aWZhY3Q6MQ==/x.txt"]) {
+  it("wandb-artifact:// references fetch the other artifact's file (through references in a row); checked by its md5", async () => {
+    const dir = join(fx.dir, `dep-${++n}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "x.txt"), "a file of another artifact");
+    await m.logFiles("dependency", dir);
+    const dependency = committed("dependency");
+    const hex = Buffer.from(dependency.id, "base64").toString("hex");
+    const bytes = Buffer.from("a file of another artifact");
+    const entry = { digest: md5(bytes, "base64"), size: bytes.length };
+    await logWithReferences("user", { "dep/x.txt": { ref: `wandb-artifact://${hex}/x.txt`, ...entry } });
+    const userHex = Buffer.from(committed("user").id, "base64").toString("hex");
+    await logWithReferences("user-of-user", {
+      "x.txt": { ref: `wandb-artifact://${userHex}/dep/x.txt`, ...entry },
+    });
+    for (const [name, path] of [
+      ["user", "dep/x.txt"],
+      ["user-of-user", "x.txt"],
+    ] as const) {
+      const to = await folder();
+      await m.downloadArtifact(name, { to });
+      expect(await readFile(join(to, path), "utf8")).toBe("a file of another artifact");
+      expect(await m.verify(name)).toMatchObject({ ok: true });
+    }
+    await logWithReferences("user-missing", {
+      "y.txt": { ref: `wandb-artifact://${hex}/nope.txt`, ...entry },
+    });
+    const missing = await m.downloadArtifact("user-missing", { to: await folder() }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: "NOT_FOUND" });
+    expect((missing as Error).message).toContain(`a file that W&B artifact ${dependency.id} does not have`);
+    for (const [key, blob] of fx.emulator.state.blobs)
+      if (key.endsWith(`/${entry.digest}`)) blob.bytes = Buffer.from("changed");
+    const changed = await m.downloadArtifact("user-of-user", { to: await folder() }).catch((e: unknown) => e);
+    expect(changed).toMatchObject({ code: "CHECKSUM_MISMATCH" });
+    expect(await m.verify("user")).toMatchObject({ ok: false, changed: ["dep/x.txt"] });
+  });
+
+  it("other references (ftp://, unresolved wandb-client-artifact://) are UNSUPPORTED before anything is downloaded", async () => {
+    for (const ref of ["ftp://example.com/data.csv", "wandb-client-artifact://abc123/x.txt"]) {
       const name = `unsupported-${++n}`;
       await logWithReferences(name, { "web/x": { ref, digest: ref, size: 3 } });
       const to = await folder();
