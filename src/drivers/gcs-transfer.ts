@@ -155,7 +155,12 @@ export async function* listGcs(
     const [files, next, response] = page as [
       {
         name: string;
-        metadata: { size?: string | number; updated?: string; generation?: string | number };
+        metadata: {
+          size?: string | number;
+          updated?: string;
+          generation?: string | number;
+          md5Hash?: string;
+        };
       }[],
       Record<string, unknown> | null,
       { prefixes?: string[] } | undefined,
@@ -165,13 +170,14 @@ export async function* listGcs(
       key: p.slice(root.length),
     }));
     for (const f of files) {
-      const { size, updated, generation } = f.metadata;
+      const { size, updated, generation, md5Hash } = f.metadata;
       entries.push({
         type: "object",
         key: f.name.slice(root.length),
         size: Number(size ?? 0),
         ...(updated ? { lastModified: new Date(updated) } : {}),
         ...(generation !== undefined ? { etag: String(generation) } : {}),
+        ...(md5Hash ? { md5: md5Hash } : {}),
       });
     }
     entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));

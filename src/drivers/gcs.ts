@@ -97,6 +97,7 @@ export class GcsDriver implements StorageDriver {
         size: Number(meta.size ?? 0),
         ...(meta.updated ? { lastModified: new Date(meta.updated) } : {}),
         ...(meta.generation !== undefined ? { etag: String(meta.generation) } : {}),
+        ...(meta.md5Hash ? { md5: meta.md5Hash } : {}),
       };
     } catch (error) {
       if (gcsStatus(error) !== 404) return this.fail(error, { operation: "stat", key }, options.signal);

@@ -33,6 +33,8 @@ export interface ObjectInfo {
   lastModified?: Date;
   /** Opaque version tag for `ifMatch` (etag, generation, mtime+size…). */
   etag?: string;
+  /** Base64 md5 of the content, where the service keeps one for every object (GCS; not composites). */
+  md5?: string;
 }
 
 /** One entry of a listing: an object, or (with `delimiter`) a common prefix ending in '/'. */

@@ -1,6 +1,7 @@
 /**
- * commitArtifact (checks the manifest bytes against their digest and every file's bytes, then assigns
- * the version and moves the aliases), updateArtifact (alias list, description, metadata), useArtifact.
+ * commitArtifact (checks the manifest bytes against their digest and the bytes of every file it stores,
+ * not of references; then assigns the version and moves the aliases), updateArtifact (alias list,
+ * description, metadata), useArtifact.
  */
 import { createHash } from "node:crypto";
 import type { EmulatorContext } from "./context.js";
@@ -23,6 +24,7 @@ export function commitArtifact({ input }: { input: { artifactID: string } }, ctx
   }
   const entries = manifestEntries(manifest.bytes);
   for (const [path, entry] of entries) {
+    if (entry.ref !== undefined) continue; // references are not stored
     if (!ctx.state.blobs.has(ctx.state.blobKey(artifact.sequence.project, entry.digest))) {
       throw new EmulatorError(
         400,

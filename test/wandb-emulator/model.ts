@@ -48,6 +48,8 @@ export interface EmuEntry {
   digest: string;
   size: number;
   birthArtifactID?: string;
+  /** A reference: the bytes live at this URI, not in the server's storage. */
+  ref?: string;
 }
 
 export interface EmuArtifact {

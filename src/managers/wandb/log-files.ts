@@ -44,7 +44,8 @@ async function hashLocalFile(
   return { ...file, digest: (await md5File(file.localPath, { signal })).base64 };
 }
 
-function checkMetadata(metadata: unknown): void {
+/** INVALID_ARGUMENT unless `metadata` is a JSON-serialisable plain object (or undefined). */
+export function checkMetadata(metadata: unknown): void {
   if (metadata === undefined) return;
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new ArtifactError("INVALID_ARGUMENT", "Expected the `metadata` option to be a plain JSON object");

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import type { LocalFile } from "./local-files.js";
+import type { ReferenceEntry } from "./log-references.js";
 import { artifactDigest, buildManifest, serializeManifest } from "./manifest.js";
 import {
   ARTIFACT_BY_ID,
@@ -26,6 +27,8 @@ export interface LogVersionRequest {
   /** W&B collection name (our artifact name). */
   name: string;
   files: LocalFile[];
+  /** Reference entries (`ref`): recorded in the manifest, nothing uploaded (log-references.ts). */
+  references?: ReferenceEntry[];
   description?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   signal?: AbortSignal | undefined;
@@ -70,9 +73,10 @@ export async function logVersion(session: WandbSession, request: LogVersionReque
     signal,
     onProgress: request.onProgress,
   });
-  const manifest = buildManifest(
-    request.files.map((f) => ({ ...f, birthArtifactID: births.get(f.path) ?? created.id })),
-  );
+  const manifest = buildManifest([
+    ...request.files.map((f) => ({ ...f, birthArtifactID: births.get(f.path) ?? created.id })),
+    ...(request.references ?? []),
+  ]);
   await uploadManifest(session, manifestInput, serializeManifest(manifest), signal);
   await session.client.request(COMMIT_ARTIFACT, { artifactID: created.id }, { signal });
   return versionIndexOf(session, created.id, signal);
@@ -131,7 +135,7 @@ async function createArtifact(
     ...scope,
     artifactTypeName: request.type,
     artifactCollectionName: request.name,
-    digest: artifactDigest(request.files),
+    digest: artifactDigest([...request.files, ...(request.references ?? [])]),
     description: request.description ?? null,
     metadata: request.metadata === undefined ? null : JSON.stringify(request.metadata),
     aliases: [{ alias: "latest", artifactCollectionName: request.name }],

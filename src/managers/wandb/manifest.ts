@@ -41,15 +41,15 @@ export function md5Base64(bytes: Uint8Array | string): string {
 }
 
 /** Builds a manifest with entries in code point order. */
-export function buildManifest(
-  entries: Iterable<{ path: string; digest: string; size: number; birthArtifactID?: string }>,
-): WandbManifest {
+export function buildManifest(entries: Iterable<ManifestEntry & { path: string }>): WandbManifest {
   const contents: Record<string, ManifestEntry> = {};
   for (const e of [...entries].sort((a, b) => compareCodePoints(a.path, b.path))) {
     contents[e.path] = {
       digest: e.digest,
       ...(e.birthArtifactID === undefined ? {} : { birthArtifactID: e.birthArtifactID }),
-      size: e.size,
+      ...(e.ref === undefined ? {} : { ref: e.ref }),
+      ...(e.size === undefined ? {} : { size: e.size }),
+      ...(e.extra === undefined ? {} : { extra: e.extra }),
     };
   }
   return {

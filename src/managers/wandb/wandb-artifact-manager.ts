@@ -24,6 +24,7 @@ import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
 import { downloadVersion } from "./download.js";
 import { hasCommittedVersion, listCollections, listCommittedVersions, listTypes } from "./listing.js";
 import { logFilesToWandb } from "./log-files.js";
+import { type LogReferencesOptions, logReferencesToWandb, type ReferenceSpec } from "./log-references.js";
 import { fetchManifest, resolveVersion } from "./resolve.js";
 import { WandbSession } from "./session.js";
 import { settingsFrom, type WandbTransferOptions, wandbTypeOf } from "./settings.js";
@@ -61,11 +62,36 @@ export class WandbArtifactManager extends ArtifactManager {
     validateArtifactName(name);
     validateOperationOptions(options);
     const type = this.#type(options);
+    return await this.#logged(type, name, () =>
+      logFilesToWandb(this.#session, { ...options, type, name, localPath }),
+    );
+  }
+
+  /**
+   * Logs references as the next version: files W&B does not store, recorded by where they live, as the
+   * SDK's `artifact.add_reference(uri, name, checksum)` records them: `s3://`, `gs://` and Azure objects
+   * or prefixes, `file://` files or folders, `http(s)://` URLs (see log-references.ts). `downloadArtifact`
+   * fetches them from there and checks them. Versions of one name are logged one at a time.
+   */
+  async logReferences(
+    name: string,
+    references: string | ReferenceSpec | ReadonlyArray<string | ReferenceSpec>,
+    options: LogReferencesOptions = {},
+  ): Promise<Artifact> {
+    validateArtifactName(name);
+    validateOperationOptions(options);
+    const list = (Array.isArray(references) ? references : [references]) as Array<string | ReferenceSpec>;
+    const specs = list.map((r) => (typeof r === "string" ? { uri: r } : r));
+    const type = this.#type(options);
+    const request = { ...options, type, name, references: specs };
+    return await this.#logged(type, name, () => logReferencesToWandb(this.#session, request));
+  }
+
+  /** Runs `log` after the logs of `type/name` already queued; the version it logged. */
+  async #logged(type: string, name: string, log: () => Promise<number>): Promise<Artifact> {
     const key = `${type}/${name}`;
     const previous = this.#queues.get(key) ?? Promise.resolve();
-    const run = previous
-      .catch(() => {})
-      .then(() => logFilesToWandb(this.#session, { ...options, type, name, localPath }));
+    const run = previous.catch(() => {}).then(log);
     this.#queues.set(key, run);
     try {
       return { name, collection: type, version: `v${await run}` };

@@ -280,3 +280,116 @@ describe("W&B reference entries", () => {
     }
   });
 });
+
+describe("W&B logReferences (the SDK's add_reference)", () => {
+  it("records objects, prefixes, folders and URLs as the SDK does; they download byte-exact and verify", async () => {
+    const one = randomBytes(20_000);
+    const two = randomBytes(30_000);
+    const single = randomBytes(1000);
+    const uris: Array<string | { uri: string; name?: string }> = [];
+    for (const [kind, bucket] of Object.entries(buckets)) {
+      await bucket.driver.write("set/one.bin", one, { size: one.length });
+      await bucket.driver.write("set/sub/two.bin", two, { size: two.length });
+      await bucket.driver.write("single.bin", single, { size: single.length });
+      uris.push(
+        { uri: bucket.refOf("set"), name: kind },
+        { uri: bucket.refOf("single.bin"), name: `${kind}-one.bin` },
+      );
+    }
+    const local = join(fx.dir, `local-set-${++n}`);
+    await mkdir(join(local, "sub"), { recursive: true });
+    await writeFile(join(local, "one.bin"), one);
+    await writeFile(join(local, "sub", "two.bin"), two);
+    uris.push({ uri: pathToFileURL(local).href, name: "local" });
+    const server = createServer(
+      (_req, res) => void res.writeHead(200, { etag: '"w1"', "content-length": single.length }).end(single),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      uris.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/files/web.bin`);
+      const logged = await m.logReferences("logged-refs", uris, { description: "references" });
+      expect(logged.version).toBe("v0");
+      const contents = JSON.parse(committed("logged-refs").manifest.bytes.toString("utf8"))
+        .contents as Record<string, ManifestEntry>;
+      expect(Object.keys(contents).sort()).toEqual(
+        [
+          ...["azure", "gcs", "local", "s3"].flatMap((k) => [`${k}/one.bin`, `${k}/sub/two.bin`]),
+          ...["azure", "gcs", "s3"].map((k) => `${k}-one.bin`),
+          "web.bin",
+        ].sort(),
+      );
+      // The SDK's digests: S3 and Azure the unquoted ETag, GCS and local files the base64 md5, URLs the ETag.
+      const s3Etag = (await buckets.s3?.driver.stat("set/one.bin"))?.etag;
+      expect(contents["s3/one.bin"]).toEqual({
+        ref: buckets.s3?.refOf("set/one.bin"),
+        digest: unquote(s3Etag),
+        size: one.length,
+        extra: { etag: s3Etag },
+      });
+      expect(contents["gcs/sub/two.bin"]).toMatchObject({ digest: md5(two, "base64"), size: two.length });
+      expect(contents["gcs/sub/two.bin"]?.extra?.versionID).toBe(
+        (await buckets.gcs?.driver.stat("set/sub/two.bin"))?.etag,
+      );
+      expect(contents["azure-one.bin"]?.digest).toBe(
+        unquote((await buckets.azure?.driver.stat("single.bin"))?.etag),
+      );
+      expect(contents["local/sub/two.bin"]).toEqual({
+        ref: pathToFileURL(join(local, "sub", "two.bin")).href,
+        digest: md5(two, "base64"),
+        size: two.length,
+      });
+      expect(contents["web.bin"]).toMatchObject({ digest: '"w1"', size: single.length });
+      const to = await folder();
+      await m.downloadArtifact("logged-refs", { to });
+      for (const k of ["azure", "gcs", "local", "s3"]) {
+        expect((await readFile(join(to, k, "sub", "two.bin"))).equals(two), k).toBe(true);
+        expect((await readFile(join(to, k, "one.bin"))).equals(one), k).toBe(true);
+      }
+      for (const k of ["azure", "gcs", "s3"])
+        expect((await readFile(join(to, `${k}-one.bin`))).equals(single)).toBe(true);
+      expect((await readFile(join(to, "web.bin"))).equals(single)).toBe(true);
+      expect(await m.verify("logged-refs")).toEqual({ ok: true, missing: [], extra: [], changed: [] });
+      await buckets.azure?.driver.write("set/one.bin", two, { size: two.length });
+      expect(await m.verify("logged-refs")).toMatchObject({ ok: false, changed: ["azure/one.bin"] });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("checksum: false records only the URI, reads nothing, and downloads by size alone", async () => {
+    const ref = buckets.s3?.refOf("nochecksum/a.bin") ?? "";
+    await m.logReferences("unchecked-refs", { uri: ref, name: "a.bin" }, { checksum: false });
+    const contents = JSON.parse(committed("unchecked-refs").manifest.bytes.toString("utf8")).contents;
+    expect(contents).toEqual({ "a.bin": { ref, digest: ref } });
+    await buckets.s3?.driver.write("nochecksum/a.bin", Buffer.from("written after the log"), { size: 21 });
+    const to = await folder();
+    await m.downloadArtifact("unchecked-refs", { to });
+    expect(await readFile(join(to, "a.bin"), "utf8")).toBe("written after the log");
+  });
+
+  it("refuses a prefix with no objects (NOT_FOUND), two references on one path and too many objects (INVALID_ARGUMENT)", async () => {
+    const s3 = buckets.s3;
+    if (s3 === undefined) throw new Error("no s3 bucket");
+    await expect(m.logReferences("bad-refs", s3.refOf("no-such-prefix"))).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await s3.driver.write("twice/x.bin", Buffer.from("x"), { size: 1 });
+    const twice = m.logReferences("bad-refs", [
+      s3.refOf("twice/x.bin"),
+      buckets.gcs?.refOf("set/one.bin") ?? "",
+    ]);
+    await expect(twice).resolves.toMatchObject({ version: "v0" });
+    const clash = m.logReferences("bad-refs", [s3.refOf("twice/x.bin"), { uri: s3.refOf("twice/x.bin") }]);
+    await expect(clash).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("'x.bin'"),
+    });
+    await s3.driver.write("twice/y.bin", Buffer.from("y"), { size: 1 });
+    const many = m.logReferences("bad-refs", s3.refOf("twice"), { maxObjects: 1 });
+    await expect(many).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("maxObjects"),
+    });
+    expect((await m.listVersions("bad-refs")).length).toBe(1);
+  });
+});
