@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWandbEmulator, type WandbEmulator } from "../wandb-emulator/server.js";
 import { ensureBuilt, lines, ndjson, runCli } from "./run-cli.js";
@@ -88,6 +89,25 @@ describe("artifacts CLI on wandb://", () => {
     const rows = run.stdout.split("\n");
     expect(rows.find((line) => line.startsWith("PATH"))).toMatch(/\bMD5\b/);
     expect(rows.find((line) => line.startsWith("one.txt"))).toContain(md5);
+  });
+
+  it("logs a URI as a reference on W&B (fetched from there by get); elsewhere a file:// URL is a path, other URIs are refused", async () => {
+    await mkdir(join(dir, "refd"), { recursive: true });
+    await writeFile(join(dir, "refd/r.txt"), "referenced\n");
+    const uri = pathToFileURL(join(dir, "refd")).href;
+    expect(await json("log", uri, "refs", "--collection", "data", "--path", "inside")).toMatchObject({
+      version: "v0",
+      files: 1,
+    });
+    expect((await cli("get", "refs", "--collection", "data", "--to", "refs-out", "-q")).code).toBe(0);
+    expect(await readFile(join(dir, "refs-out/inside/r.txt"), "utf8")).toBe("referenced\n");
+    const local = (...args: string[]) => runCli([...args, "--store", join(dir, "local-store")], { cwd: dir });
+    expect((await local("log", pathToFileURL(join(dir, "refd/r.txt")).href, "plain", "-q")).code).toBe(0);
+    expect((await local("get", "plain", "--to", "plain-out", "-q")).code).toBe(0);
+    expect(await readFile(join(dir, "plain-out/r.txt"), "utf8")).toBe("referenced\n");
+    const refused = await local("log", "s3://bucket/key", "nope");
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("only a W&B store (--store wandb://…) records references");
   });
 
   it("fails gc with one UNSUPPORTED line, and a wrong key with UNAUTHENTICATED or PERMISSION_DENIED", async () => {

@@ -1,9 +1,15 @@
-/** `artifacts log PATH NAME`: logs a file or a folder as the next version of an artifact. */
+/**
+ * `artifacts log PATH NAME`: logs a file or a folder as the next version of an artifact. On a W&B store
+ * PATH may be a URI (`s3://`, `gs://`, Azure, `http(s)://`, `file://`): the version then records it as a
+ * reference (`WandbArtifactManager.logReferences`).
+ */
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type Artifact,
   ArtifactError,
   type LogFilesOptions,
+  type ReferenceSpec,
   validateAlias,
   validateArtifactPath,
 } from "../../index.js";
@@ -38,13 +44,35 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
   if (description !== undefined) options.description = description;
   if (artifactPath !== undefined) options.artifactPath = artifactPath;
   if (meta.length > 0) options.metadata = parseMetadata(meta);
-  const artifact = await manager.logFiles(name, resolve(context.cwd, path), options);
+  const artifact = await logPath(context, name, path, options);
   // The version is committed: a Ctrl-C from here on must not report it as cancelled.
   const at = { collection: artifact.collection, version: artifact.version };
   for (const alias of aliases) await manager.setAlias(artifact.name, alias, at);
   const record = await manager.getVersion(artifact.name, at);
   const size = record.files.reduce((sum, file) => sum + file.size, 0);
   return { ...artifact, files: record.files.length, size, aliases };
+}
+
+/** A manager that records references (the W&B one), told apart without loading it. */
+interface ReferenceLogger {
+  logReferences(name: string, references: ReferenceSpec, options: LogFilesOptions): Promise<Artifact>;
+}
+
+/** Logs a local path, or on a W&B store a URI as a reference; a `file://` URL is a local path elsewhere. */
+async function logPath(context: CommandContext, name: string, path: string, options: LogFilesOptions) {
+  const { manager } = context;
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):\/\//.exec(path)?.[1]?.toLowerCase();
+  if (scheme === undefined) return await manager.logFiles(name, resolve(context.cwd, path), options);
+  if ("logReferences" in manager) {
+    const { artifactPath, ...rest } = options;
+    const spec = { uri: path, ...(artifactPath === undefined ? {} : { name: artifactPath }) };
+    return await (manager as unknown as ReferenceLogger).logReferences(name, spec, rest);
+  }
+  if (scheme === "file") return await manager.logFiles(name, fileURLToPath(path), options);
+  throw new ArtifactError(
+    "INVALID_ARGUMENT",
+    `${path} is a URI: only a W&B store (--store wandb://…) records references; on this store, log a local path (download it first)`,
+  );
 }
 
 /** Parses `key=value` pairs; a value that is valid JSON (`0.1`, `true`, `[1,2]`) is stored parsed. */
@@ -80,7 +108,9 @@ export const logCommand = defineCommand<LogResult>({
   description:
     "Logs PATH as the next version (v0, v1, …) of artifact NAME in the collection. A folder's contents go to\n" +
     "the version root; a file goes to the root under its own name, or to --path. The version appears\n" +
-    "atomically: Ctrl-C or a crash leaves no partial version.",
+    "atomically: Ctrl-C or a crash leaves no partial version. On a W&B store PATH may be a URI (s3://,\n" +
+    "gs://, Azure https, http(s)://, file://): the version records it as a reference, as W&B's\n" +
+    "add_reference does (an object, or every object under a prefix; --path names the entry or folder).",
   options: {
     description: { type: "string", short: "d" },
     path: { type: "string" },
@@ -97,6 +127,7 @@ export const logCommand = defineCommand<LogResult>({
     "log ./checkpoints my-model --description 'epoch 10' --meta lr=0.001 --meta epochs=10",
     "log ./model.pt my-model --path weights/model.pt --alias best",
     "log ./data.csv dataset --store s3://my-bucket/artifacts --collection datasets",
+    "log s3://datasets/imagenet/train imagenet --store wandb://my-team/my-project --collection dataset",
   ],
   positionals: { min: 2, max: 2 },
   transfer: true,
