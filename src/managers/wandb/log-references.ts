@@ -125,9 +125,13 @@ async function entriesOf(
         `logging wandb-artifact:// references (${uri}) is not supported`,
       );
     case "http": {
-      const res = await fetch(uri, {
-        redirect: "follow",
-        ...(request.signal ? { signal: request.signal } : {}),
+      const init = { redirect: "follow" as const, ...(request.signal ? { signal: request.signal } : {}) };
+      const res = await fetch(uri, init).catch((cause: unknown) => {
+        if (request.signal?.aborted) throw request.signal.reason;
+        throw new ArtifactError("UNAVAILABLE", `GET ${uri} failed: ${(cause as Error).message}`, {
+          cause,
+          retryable: true,
+        });
       });
       await res.body?.cancel();
       if (!res.ok) {
