@@ -23,7 +23,7 @@ import { collectLocalFiles, md5File } from "./local-files.js";
 import { checkMetadata } from "./log-files.js";
 import { logVersion } from "./log-version.js";
 import type { ManifestEntry } from "./manifest.js";
-import { locateReference } from "./references.js";
+import { locateReference, openUrl, unquote } from "./references.js";
 import type { WandbSession } from "./session.js";
 
 /** A manifest entry that is a reference. */
@@ -125,21 +125,8 @@ async function entriesOf(
         `logging wandb-artifact:// references (${uri}) is not supported`,
       );
     case "http": {
-      const init = { redirect: "follow" as const, ...(request.signal ? { signal: request.signal } : {}) };
-      const res = await fetch(uri, init).catch((cause: unknown) => {
-        if (request.signal?.aborted) throw request.signal.reason;
-        throw new ArtifactError("UNAVAILABLE", `GET ${uri} failed: ${(cause as Error).message}`, {
-          cause,
-          retryable: true,
-        });
-      });
-      await res.body?.cancel();
-      if (!res.ok) {
-        throw new ArtifactError(
-          res.status === 404 ? "NOT_FOUND" : "UNAVAILABLE",
-          `GET ${uri} answered HTTP ${res.status}`,
-        );
-      }
+      const res = await openUrl(uri, `the reference ${uri}`, request.signal);
+      await res.body.cancel();
       const etag = res.headers.get("etag");
       const length = Number(res.headers.get("content-length") ?? Number.NaN);
       return [
@@ -236,7 +223,7 @@ function objectEntry(
     };
   }
   const etag = info.etag ?? "";
-  return { path, ref, digest: etag.replace(/^"(.*)"$/, "$1"), size: info.size, extra: { etag } };
+  return { path, ref, digest: unquote(etag), size: info.size, extra: { etag } };
 }
 
 /** The last non-empty segment of a key or URL path (`data/a.bin` → `a.bin`). */

@@ -1,7 +1,8 @@
 /**
  * Reference entries of W&B manifests (`ref`): files W&B does not store, fetched from where they live
- * and checked the way the W&B SDK's storage handlers check them: an S3 or Azure object by its ETag (and
- * its bytes' md5 when the ETag is one), a GCS object by the md5 of its bytes, a local file (`file://`) by
+ * and checked the way the W&B SDK's storage handlers check them: an S3 or Azure object by its ETag (not
+ * its bytes: an S3 ETag is not always their md5, e.g. under SSE-KMS), a GCS object by the md5 of its
+ * bytes, a local file (`file://`) by
  * md5, an `http(s)://` URL by the ETag its server sends (redirects followed). A reference logged
  * without checksums (its digest is the URI itself) is checked by size only. Buckets are read through
  * this library's own cloud drivers, configured as a store on them is (the environment, or
@@ -33,9 +34,6 @@ type ReferenceLocation =
 
 /** How many `wandb-artifact://` references may lead to one another before the chain is refused. */
 const MAX_ARTIFACT_HOPS = 8;
-
-/** An S3 ETag that is the md5 of the object's bytes (single-part uploads), in hex. */
-const MD5_HEX = /^[0-9a-f]{32}$/;
 
 /** Reads the references of one download or verify, one driver per bucket, closed by {@link close}. */
 export class ReferenceReader {
@@ -93,13 +91,9 @@ export class ReferenceReader {
         throw isArtifactError(error, "NOT_FOUND") ? missing(entry, options.what) : error;
       });
       got = await saveStream(source, dest, save);
-      // GCS references carry the md5 of the bytes (base64); a single-part S3 ETag is their md5 (hex).
+      // GCS references carry the md5 of the bytes (base64).
       if (checksummed && location.backend === "gcs" && got.md5 !== entry.digest) {
         throw mismatch(entry, options.what, `md5 ${got.md5}`);
-      }
-      const md5Hex = Buffer.from(got.md5, "base64").toString("hex");
-      if (checksummed && location.backend === "s3" && MD5_HEX.test(entry.digest) && md5Hex !== entry.digest) {
-        throw mismatch(entry, options.what, `bytes with md5 ${md5Hex}`);
       }
     }
     if (entry.size !== undefined && got.size !== entry.size) {
@@ -183,32 +177,37 @@ async function fetchUrl(
   save: SaveOptions & { entry: ManifestEntry & { ref: string } },
 ): Promise<{ md5: string; size: number }> {
   const { entry } = save;
-  let res: Response;
-  try {
-    res = await fetch(url, { redirect: "follow", ...(save.signal ? { signal: save.signal } : {}) });
-  } catch (cause) {
-    if (save.signal?.aborted) throw save.signal.reason;
-    const message = `GET ${url} (a reference of ${save.what}) failed: ${(cause as Error).message}`;
-    throw new ArtifactError("UNAVAILABLE", message, { retryable: true, cause });
-  }
-  if (!res.ok || res.body === null) {
-    await res.body?.cancel();
-    if (res.status === 404) throw missing(entry, save.what);
-    throw errorForStatus(
-      res.status,
-      `GET ${url} (a reference of ${save.what}) failed with HTTP ${res.status}`,
-      {
-        operation: "download",
-        key: url,
-      },
-    );
-  }
+  const res = await openUrl(url, save.what ?? "a file", save.signal);
   const etag = res.headers.get("etag");
   if (entry.digest !== entry.ref && etag !== null && unquote(etag) !== unquote(entry.digest)) {
     await res.body.cancel();
     throw mismatch(entry, save.what, `ETag ${etag}`);
   }
   return await saveStream(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), dest, save);
+}
+
+/**
+ * GETs `url` (redirects followed) for a reference of `what`: the answer, with a body, once it is 2xx;
+ * 404 is `NOT_FOUND`, other statuses as W&B storage's, a network failure retryable `UNAVAILABLE`.
+ */
+export async function openUrl(
+  url: string,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<Response & { body: WebReadableStream<Uint8Array> }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: "follow", ...(signal ? { signal } : {}) });
+  } catch (cause) {
+    if (signal?.aborted) throw signal.reason;
+    const message = `GET ${url} (${what}) failed: ${(cause as Error).message}`;
+    throw new ArtifactError("UNAVAILABLE", message, { retryable: true, cause });
+  }
+  if (res.ok && res.body !== null) return res as Response & { body: WebReadableStream<Uint8Array> };
+  await res.body?.cancel();
+  const message = `GET ${url} (${what}) failed with HTTP ${res.status}`;
+  if (res.status === 404) throw new ArtifactError("NOT_FOUND", `${message}: it does not exist (any more)`);
+  throw errorForStatus(res.status, message, { operation: "download", key: url });
 }
 
 /** The bucket store and key (or local file, or URL) a reference URI names; `UNSUPPORTED` for other kinds. */
@@ -256,7 +255,8 @@ function decoded(path: string): string {
   }
 }
 
-function unquote(etag: string): string {
+/** An ETag without its quotes (and weak marker): the SDK's digest of an S3 or Azure object. */
+export function unquote(etag: string): string {
   return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
 }
 
