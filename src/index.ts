@@ -93,6 +93,7 @@ export {
   parseWandbUrl,
   type WandbStoreUrl,
 } from "./managers/wandb/from-url.js";
+export type { WandbLogFilesOptions } from "./managers/wandb/log-files.js";
 export type { LogReferencesOptions, ReferenceSpec } from "./managers/wandb/log-references.js";
 export type { ReferenceStorageOptions } from "./managers/wandb/references.js";
 export type { WandbRetryOptions } from "./managers/wandb/retry.js";

@@ -2,14 +2,20 @@
 
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { LogFilesOptions } from "../../core/types.js";
-import { ArtifactError } from "../../errors.js";
 import { collectLocalFiles, type LocalFile, md5File } from "./local-files.js";
-import { logVersion } from "./log-version.js";
+import { collectReferenceEntries, type ReferenceSpec } from "./log-references.js";
+import { checkMetadata, logVersion } from "./log-version.js";
 import { hashFileAndParts } from "./multipart.js";
 import type { WandbSession } from "./session.js";
 
+/** Options of `WandbArtifactManager.logFiles`: every backend's, plus references logged beside the files. */
+export interface WandbLogFilesOptions extends LogFilesOptions {
+  /** References recorded in the same version (as `logReferences` records them; the SDK's `add_reference`). */
+  references?: ReadonlyArray<string | ReferenceSpec>;
+}
+
 /** A `logFiles` call resolved to a type and name. */
-export interface LogFilesRequest extends LogFilesOptions {
+export interface LogFilesRequest extends WandbLogFilesOptions {
   type: string;
   name: string;
   localPath: string;
@@ -25,9 +31,12 @@ export async function logFilesToWandb(session: WandbSession, request: LogFilesRe
     concurrency: session.settings.concurrency,
     signal,
   });
+  const specs = (request.references ?? []).map((r) => (typeof r === "string" ? { uri: r } : r));
+  const taken = new Set(files.map((f) => f.path));
+  const references = specs.length === 0 ? [] : await collectReferenceEntries(session, specs, request, taken);
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
-  const index = await logVersion(session, { ...request, files });
+  const index = await logVersion(session, { ...request, files, references });
   onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: totalBytes });
   return index;
 }
@@ -42,17 +51,4 @@ async function hashLocalFile(
     return { ...file, ...(await hashFileAndParts(file, session.settings.multipartPartSize, signal)) };
   }
   return { ...file, digest: (await md5File(file.localPath, { signal })).base64 };
-}
-
-/** INVALID_ARGUMENT unless `metadata` is a JSON-serialisable plain object (or undefined). */
-export function checkMetadata(metadata: unknown): void {
-  if (metadata === undefined) return;
-  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
-    throw new ArtifactError("INVALID_ARGUMENT", "Expected the `metadata` option to be a plain JSON object");
-  }
-  try {
-    JSON.stringify(metadata);
-  } catch (cause) {
-    throw new ArtifactError("INVALID_ARGUMENT", "the `metadata` option is not JSON-serialisable", { cause });
-  }
 }

@@ -20,8 +20,7 @@ import { ArtifactError } from "../../errors.js";
 import { createDriver } from "../../storage/create-driver.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
 import { collectLocalFiles, md5File } from "./local-files.js";
-import { checkMetadata } from "./log-files.js";
-import { logVersion } from "./log-version.js";
+import { checkMetadata, logVersion } from "./log-version.js";
 import type { ManifestEntry } from "./manifest.js";
 import { locateReference, openUrl, unquote } from "./references.js";
 import type { WandbSession } from "./session.js";
@@ -36,6 +35,8 @@ export interface ReferenceEntry extends ManifestEntry {
 export interface ReferenceSpec {
   uri: string;
   name?: string;
+  /** This reference's `checksum` (see {@link LogReferencesOptions}). @default the call's */
+  checksum?: boolean;
 }
 
 /** Options of `logReferences`. */
@@ -69,31 +70,42 @@ export async function logReferencesToWandb(
     throw new ArtifactError("INVALID_ARGUMENT", "logReferences needs at least one URI");
   }
   await session.entity(signal); // a missing or bad key fails here, before any bucket is read
+  const references = await collectReferenceEntries(session, request.references, request);
+  onProgress?.({ type: "start", operation: "upload", files: references.length, totalBytes: 0 });
+  const index = await logVersion(session, { ...request, files: [], references });
+  onProgress?.({ type: "done", operation: "upload", files: references.length, bytes: 0 });
+  return index;
+}
+
+/**
+ * The manifest entries of `specs` (each URI read with `options.checksum`, unless the spec says), with
+ * their paths checked against each other and against `taken` (the version's stored files).
+ */
+export async function collectReferenceEntries(
+  session: WandbSession,
+  specs: readonly ReferenceSpec[],
+  options: Pick<LogReferencesOptions, "checksum" | "maxObjects" | "signal">,
+  taken: ReadonlySet<string> = new Set(),
+): Promise<ReferenceEntry[]> {
   const drivers = new Map<string, Promise<StorageDriver>>();
   try {
-    const lists = await mapConcurrent(
-      request.references,
-      (spec) => entriesOf(session, spec, request, drivers),
-      {
-        concurrency: 4,
-        signal,
-      },
-    );
+    const lists = await mapConcurrent(specs, (spec) => entriesOf(session, spec, options, drivers), {
+      concurrency: 4,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const references = lists.flat();
     const seen = new Set<string>();
-    for (const entry of references) {
-      if (seen.has(entry.path)) {
+    for (const { path } of references) {
+      if (seen.has(path) || taken.has(path)) {
+        const other = taken.has(path) ? "a logged file and a reference take" : "two references take";
         throw new ArtifactError(
           "INVALID_ARGUMENT",
-          `two references take the path '${entry.path}' in the version; give one of them another \`name\``,
+          `${other} the path '${path}' in the version; give the reference another \`name\``,
         );
       }
-      seen.add(entry.path);
+      seen.add(path);
     }
-    onProgress?.({ type: "start", operation: "upload", files: references.length, totalBytes: 0 });
-    const index = await logVersion(session, { ...request, files: [], references });
-    onProgress?.({ type: "done", operation: "upload", files: references.length, bytes: 0 });
-    return index;
+    return references;
   } finally {
     await Promise.allSettled([...drivers.values()].map(async (driver) => (await driver).close?.()));
   }
@@ -103,13 +115,13 @@ export async function logReferencesToWandb(
 async function entriesOf(
   session: WandbSession,
   spec: ReferenceSpec,
-  request: LogReferencesRequest,
+  request: Pick<LogReferencesOptions, "checksum" | "maxObjects" | "signal">,
   drivers: Map<string, Promise<StorageDriver>>,
 ): Promise<ReferenceEntry[]> {
   const { uri } = spec;
   const location = locateReference(uri, `the reference ${JSON.stringify(uri)}`);
   const named = (path: string) => validateArtifactPath(path, "reference name");
-  if (request.checksum === false) {
+  if ((spec.checksum ?? request.checksum) === false) {
     return [{ path: named(spec.name ?? lastSegment(uri)), ref: uri, digest: uri }];
   }
   const max = request.maxObjects ?? DEFAULT_MAX_OBJECTS;

@@ -175,3 +175,16 @@ async function versionIndexOf(session: WandbSession, id: string, signal: AbortSi
   }
   return index;
 }
+
+/** INVALID_ARGUMENT unless `metadata` is a JSON-serialisable plain object (or undefined). */
+export function checkMetadata(metadata: unknown): void {
+  if (metadata === undefined) return;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+    throw new ArtifactError("INVALID_ARGUMENT", "Expected the `metadata` option to be a plain JSON object");
+  }
+  try {
+    JSON.stringify(metadata);
+  } catch (cause) {
+    throw new ArtifactError("INVALID_ARGUMENT", "the `metadata` option is not JSON-serialisable", { cause });
+  }
+}

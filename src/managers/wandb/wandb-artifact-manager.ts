@@ -12,7 +12,6 @@ import type {
   CollectionOption,
   DownloadOptions,
   ListOptions,
-  LogFilesOptions,
   VerifyOptions,
   VerifyResult,
   VersionOptions,
@@ -23,7 +22,7 @@ import { listAliases, removeAlias, setAlias } from "./aliases.js";
 import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
 import { downloadVersion } from "./download.js";
 import { hasCommittedVersion, listCollections, listCommittedVersions, listTypes } from "./listing.js";
-import { logFilesToWandb } from "./log-files.js";
+import { logFilesToWandb, type WandbLogFilesOptions } from "./log-files.js";
 import { type LogReferencesOptions, logReferencesToWandb, type ReferenceSpec } from "./log-references.js";
 import { fetchManifest, resolveVersion } from "./resolve.js";
 import { WandbSession } from "./session.js";
@@ -58,7 +57,7 @@ export class WandbArtifactManager extends ArtifactManager {
   }
 
   /** Logs a file or folder as the next version; versions of one name are logged one at a time. */
-  async logFiles(name: string, localPath: string, options: LogFilesOptions = {}): Promise<Artifact> {
+  async logFiles(name: string, localPath: string, options: WandbLogFilesOptions = {}): Promise<Artifact> {
     validateArtifactName(name);
     validateOperationOptions(options);
     const type = this.#type(options);

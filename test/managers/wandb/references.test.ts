@@ -356,6 +356,30 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
     }
   });
 
+  it("logFiles with `references` puts stored files and references in one version; a path clash is refused", async () => {
+    const dir = join(fx.dir, `mixed-${++n}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "model.pt"), "weights");
+    const data = randomBytes(4000);
+    await buckets.gcs?.driver.write("mixed/data.bin", data, { size: data.length });
+    const ref = buckets.gcs?.refOf("mixed/data.bin") ?? "";
+    const logged = await m.logFiles("mixed", dir, { references: [{ uri: ref, name: "data/data.bin" }] });
+    expect(logged.version).toBe("v0");
+    const contents = JSON.parse(committed("mixed").manifest.bytes.toString("utf8")).contents;
+    expect(contents["data/data.bin"]).toMatchObject({ ref, digest: md5(data, "base64") });
+    expect(contents["model.pt"].ref).toBeUndefined();
+    const to = await folder();
+    await m.downloadArtifact("mixed", { to });
+    expect(await readFile(join(to, "model.pt"), "utf8")).toBe("weights");
+    expect((await readFile(join(to, "data", "data.bin"))).equals(data)).toBe(true);
+    const clash = m.logFiles("mixed", dir, { references: [{ uri: ref, name: "model.pt" }] });
+    await expect(clash).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("a logged file and a reference take the path 'model.pt'"),
+    });
+    expect((await m.listVersions("mixed")).length).toBe(1);
+  });
+
   it("checksum: false records only the URI, reads nothing, and downloads by size alone", async () => {
     const ref = buckets.s3?.refOf("nochecksum/a.bin") ?? "";
     await m.logReferences("unchecked-refs", { uri: ref, name: "a.bin" }, { checksum: false });
