@@ -181,7 +181,8 @@ async function entriesOf(
       }
       const store = await driver;
       const call = request.signal ? { signal: request.signal } : {};
-      const one = location.key.endsWith("/") ? null : await store.stat(location.key, call);
+      const folder = location.key === "" || location.key.endsWith("/");
+      const one = folder ? null : await store.stat(location.key, call);
       if (one !== null) {
         return [
           objectEntry(
@@ -192,7 +193,7 @@ async function entriesOf(
           ),
         ];
       }
-      const prefix = location.key.endsWith("/") ? location.key : `${location.key}/`;
+      const prefix = folder ? location.key : `${location.key}/`;
       const entries: ReferenceEntry[] = [];
       for await (const item of store.list(prefix, call)) {
         if (item.type !== "object" || item.key.endsWith("/")) continue;

@@ -78,6 +78,12 @@ export class ReferenceReader {
       const signal = options.signal;
       got = await withRetry(() => fetchUrl(location.url, dest, save), { ...this.#retry, signal });
     } else {
+      if (location.key === "") {
+        throw new ArtifactError(
+          "UNSUPPORTED",
+          `${options.what} is a reference to the whole bucket ${entry.ref} (logged without checksums): no file to download`,
+        );
+      }
       const driver = await this.#driver(location.backend, location.store);
       const read = { ...(options.signal ? { signal: options.signal } : {}) };
       if (checksummed && location.backend !== "gcs") {
@@ -215,7 +221,8 @@ export function locateReference(ref: string, what = "a file"): ReferenceLocation
   const url = URL.canParse(ref) ? new URL(ref) : undefined;
   const scheme = url?.protocol.slice(0, -1).toLowerCase();
   if (url !== undefined && scheme === "file") return { backend: "file", file: fileURLToPath(url) };
-  const bucket = /^(s3|gs):\/\/([^/]+)\/(.+)$/i.exec(ref);
+  // The key may be empty: a whole bucket (a reference to log, never an entry's).
+  const bucket = /^(s3|gs):\/\/([^/]+)\/?(.*)$/i.exec(ref);
   if (bucket?.[1] !== undefined && bucket[2] !== undefined && bucket[3] !== undefined) {
     const backend = bucket[1].toLowerCase() === "s3" ? "s3" : "gcs";
     return { backend, store: `${bucket[1].toLowerCase()}://${bucket[2]}`, key: bucket[3] };

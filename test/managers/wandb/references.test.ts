@@ -414,6 +414,13 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
       code: "INVALID_ARGUMENT",
       message: expect.stringContaining("maxObjects"),
     });
+    // A whole bucket (no key) lists every object in it: the shared test bucket holds more than one.
+    const bucketUri = s3.refOf("x").replace(/^(s3:\/\/[^/]+)\/.*$/, "$1");
+    const bucket = m.logReferences("bad-refs", bucketUri, { maxObjects: 1 });
+    await expect(bucket).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("maxObjects"),
+    });
     expect((await m.listVersions("bad-refs")).length).toBe(1);
   });
 });
