@@ -109,10 +109,7 @@ function committed(name: string) {
 
 /** Logs `name` with one stored file, then adds `entries` to its manifest (as `add_reference` would have). */
 async function logWithReferences(name: string, entries: Record<string, ManifestEntry>): Promise<void> {
-  const dir = join(fx.dir, `stored-${++n}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "stored.txt"), "stored by W&B");
-  await m.logFiles(name, dir);
+  await m.logFiles(name, await oneFile("stored.txt", "stored by W&B"));
   const artifact = committed(name);
   const manifest = JSON.parse(artifact.manifest.bytes.toString("utf8")) as {
     contents: Record<string, unknown>;
@@ -121,10 +118,16 @@ async function logWithReferences(name: string, entries: Record<string, ManifestE
   artifact.manifest.bytes = Buffer.from(JSON.stringify(manifest));
 }
 
+/** A fresh download target holding `keep.txt` (which a failed download must leave alone). */
 async function folder(): Promise<string> {
-  const dir = join(fx.dir, `to-${++n}`);
+  return await oneFile("keep.txt", "keep");
+}
+
+/** A fresh folder holding one file `name` with `text`. */
+async function oneFile(name: string, text: string): Promise<string> {
+  const dir = join(fx.dir, `dir-${++n}`);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "keep.txt"), "keep");
+  await writeFile(join(dir, name), text);
   return dir;
 }
 
@@ -232,10 +235,7 @@ describe("W&B reference entries", () => {
   });
 
   it("wandb-artifact:// references fetch the other artifact's file (through references in a row); checked by its md5", async () => {
-    const dir = join(fx.dir, `dep-${++n}`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "x.txt"), "a file of another artifact");
-    await m.logFiles("dependency", dir);
+    await m.logFiles("dependency", await oneFile("x.txt", "a file of another artifact"));
     const dependency = committed("dependency");
     const hex = Buffer.from(dependency.id, "base64").toString("hex");
     const bytes = Buffer.from("a file of another artifact");
@@ -357,9 +357,7 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
   });
 
   it("logFiles with `references` puts stored files and references in one version; a path clash is refused", async () => {
-    const dir = join(fx.dir, `mixed-${++n}`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "model.pt"), "weights");
+    const dir = await oneFile("model.pt", "weights");
     const data = randomBytes(4000);
     await buckets.gcs?.driver.write("mixed/data.bin", data, { size: data.length });
     const ref = buckets.gcs?.refOf("mixed/data.bin") ?? "";
