@@ -12,6 +12,7 @@ import type {
   ListOptions,
   ObjectInfo,
   ReadOptions,
+  StatOptions,
   StorageDriver,
   WriteBody,
   WriteOptions,
@@ -67,6 +68,7 @@ export class S3Driver implements StorageDriver {
       rangeRead: true,
       multipart: true,
       atomicRenamePrefix: false,
+      versionedReads: true,
       writeBufferBytes: config.writeBufferBytes,
     };
   }
@@ -83,11 +85,15 @@ export class S3Driver implements StorageDriver {
   }
 
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
-  async stat(key: string, options: DriverCallOptions = {}): Promise<ObjectInfo | null> {
-    const { signal } = options;
+  async stat(key: string, options: StatOptions = {}): Promise<ObjectInfo | null> {
+    const { signal, version } = options;
     try {
       const out = await this.client.send(
-        new this.sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }),
+        new this.sdk.HeadObjectCommand({
+          Bucket: this.location.bucket,
+          Key: this.objectKey(key),
+          ...(version === undefined ? {} : { VersionId: version }),
+        }),
         signal ? { abortSignal: signal } : {},
       );
       return {
@@ -95,6 +101,8 @@ export class S3Driver implements StorageDriver {
         size: out.ContentLength ?? 0,
         ...(out.LastModified ? { lastModified: out.LastModified } : {}),
         ...(out.ETag ? { etag: out.ETag } : {}),
+        // "null" is the version ID of objects written before versioning was turned on
+        ...(out.VersionId && out.VersionId !== "null" ? { version: out.VersionId } : {}),
       };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -134,20 +142,22 @@ export class S3Driver implements StorageDriver {
 
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
   async read(key: string, options: ReadOptions = {}): Promise<Readable> {
-    const { signal, range } = options;
+    const { signal, range, version } = options;
     if (range?.length === 0) {
       if ((await this.stat(key, options)) === null)
         this.fail({ name: "NoSuchKey" }, { operation: "read", key });
       return emptyStream();
     }
     try {
-      const direct = await this.direct();
+      // A version is read through the SDK (the direct GET does not take one).
+      const direct = version === undefined ? await this.direct() : null;
       if (direct !== null) return await direct.open(this.objectKey(key), options);
       const out = await this.client.send(
         new this.sdk.GetObjectCommand({
           Bucket: this.location.bucket,
           Key: this.objectKey(key),
           ...(range ? { Range: rangeHeader(range) } : {}),
+          ...(version === undefined ? {} : { VersionId: version }),
         }),
         signal ? { abortSignal: signal } : {},
       );

@@ -18,6 +18,11 @@ export interface DriverCapabilities {
   /** `renamePrefix` exists and moves a whole prefix atomically (local disk, memory). */
   atomicRenamePrefix: boolean;
   /**
+   * `stat` and `read` take `{ version }` (an object version ID, S3 with bucket versioning) and `stat`
+   * reports `version`. Absent: no versions; never pass `version` to such a driver (it is not checked).
+   */
+  versionedReads?: boolean;
+  /**
    * Most bytes one `write` holds in memory at once, whatever the body's size (a small body read whole,
    * parts or blocks in flight). Managers reserve min(file size, this) from their bytes-in-flight budget
    * per file. Absent: unknown, so a write is assumed to hold the whole body.
@@ -35,6 +40,8 @@ export interface ObjectInfo {
   etag?: string;
   /** Base64 md5 of the content, where the service keeps one for every object (GCS; not composites). */
   md5?: string;
+  /** The object's version ID, on a driver with `capabilities.versionedReads` and a versioned bucket. */
+  version?: string;
 }
 
 /** One entry of a listing: an object, or (with `delimiter`) a common prefix ending in '/'. */
@@ -46,8 +53,14 @@ export interface DriverCallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `stat`. */
+export interface StatOptions extends DriverCallOptions {
+  /** This version of the object (drivers with `capabilities.versionedReads` only). */
+  version?: string;
+}
+
 /** Options of `read`. */
-export interface ReadOptions extends DriverCallOptions {
+export interface ReadOptions extends StatOptions {
   /** Byte range; `length` undefined = to the end. */
   range?: { offset: number; length?: number };
 }
@@ -93,7 +106,7 @@ export interface StorageDriver {
   readonly capabilities: DriverCapabilities;
 
   /** Metadata of `key`, or `null` when it does not exist (never throws NOT_FOUND). */
-  stat(key: string, options?: DriverCallOptions): Promise<ObjectInfo | null>;
+  stat(key: string, options?: StatOptions): Promise<ObjectInfo | null>;
 
   /** A stream of the object's bytes (or the range). Throws `NOT_FOUND` when missing. */
   read(key: string, options?: ReadOptions): Promise<Readable>;

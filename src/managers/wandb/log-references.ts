@@ -236,7 +236,8 @@ function objectEntry(
     };
   }
   const etag = info.etag ?? "";
-  return { path, ref, digest: unquote(etag), size: info.size, extra: { etag } };
+  const version = info.version === undefined ? {} : { versionID: info.version };
+  return { path, ref, digest: unquote(etag), size: info.size, extra: { etag, ...version } };
 }
 
 /** The last non-empty segment of a key or URL path (`data/a.bin` → `a.bin`). */

@@ -85,13 +85,22 @@ export class ReferenceReader {
         );
       }
       const driver = await this.#driver(location.backend, location.store);
-      const read = { ...(options.signal ? { signal: options.signal } : {}) };
+      // The version W&B recorded (S3 with bucket versioning) is read where the driver can.
+      const recorded = entry.extra?.versionID;
+      const version =
+        driver.capabilities.versionedReads && typeof recorded === "string" && recorded !== "null"
+          ? recorded
+          : undefined;
+      const read = {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(version === undefined ? {} : { version }),
+      };
       if (checksummed && location.backend !== "gcs") {
         // S3 and Azure references carry the object's ETag: a changed object has another one.
         const info = await driver.stat(location.key, read);
         if (info === null) throw missing(entry, options.what);
         const etag = unquote(info.etag ?? "");
-        if (etag !== entry.digest) throw mismatch(entry, options.what, `ETag ${etag}`);
+        if (etag !== entry.digest) throw mismatch(entry, options.what, `ETag ${etag}`, version !== undefined);
       }
       const source = await driver.read(location.key, read).catch((error: unknown) => {
         throw isArtifactError(error, "NOT_FOUND") ? missing(entry, options.what) : error;
@@ -267,11 +276,18 @@ export function unquote(etag: string): string {
   return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
 }
 
-function mismatch(entry: ManifestEntry & { ref: string }, what = "a file", found: string): ArtifactError {
+/** `read`: the version W&B recorded was the one read (else a recorded version could not be read). */
+function mismatch(
+  entry: ManifestEntry & { ref: string },
+  what = "a file",
+  found: string,
+  read = false,
+): ArtifactError {
   const version = entry.extra?.versionID;
+  const recorded = typeof version === "string" || typeof version === "number";
   const pinned =
-    typeof version === "string" || typeof version === "number"
-      ? ` W&B recorded its version ${version}; reading an older version of a referenced object is not supported.`
+    recorded && !read
+      ? ` W&B recorded its version ${version}, which this store cannot read (only S3 versions are read).`
       : "";
   return new ArtifactError(
     "CHECKSUM_MISMATCH",

@@ -10,6 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManifestEntry } from "../../../src/managers/wandb/manifest.js";
 import type { ReferenceStorageOptions } from "../../../src/managers/wandb/references.js";
@@ -376,6 +377,47 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
       message: expect.stringContaining("a logged file and a reference take the path 'model.pt'"),
     });
     expect((await m.listVersions("mixed")).length).toBe(1);
+  });
+
+  it("on a versioned S3 bucket the object's version is recorded, and that version is downloaded after an overwrite", async () => {
+    const options = referenceStorageOptions.s3 as {
+      endpoint: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
+    const client = new S3Client({
+      endpoint: options.endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    });
+    const bucket = `am-versioned-${++n}`;
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    client.destroy();
+    const driver = await createDriver(`s3://${bucket}`, options);
+    drivers.push(driver);
+    const first = randomBytes(3000);
+    await driver.write("model.bin", first, { size: first.length });
+    await m.logReferences("versioned", `s3://${bucket}/model.bin`);
+    const entry = JSON.parse(committed("versioned").manifest.bytes.toString("utf8")).contents["model.bin"];
+    const version = (await driver.stat("model.bin"))?.version;
+    expect(version).toBeTruthy();
+    expect(entry.extra).toMatchObject({ versionID: version });
+    const second = randomBytes(3000);
+    await driver.write("model.bin", second, { size: second.length });
+    expect((await driver.stat("model.bin"))?.version).not.toBe(version);
+    const to = await folder();
+    await m.downloadArtifact("versioned", { to });
+    expect((await readFile(join(to, "model.bin"))).equals(first)).toBe(true);
+    expect(await m.verify("versioned")).toMatchObject({ ok: true });
+    // The same entry without its version names the current object, which changed.
+    const { versionID: _, ...unpinned } = entry.extra;
+    await logWithReferences("unpinned", { "model.bin": { ...entry, extra: unpinned } });
+    const error = await m.downloadArtifact("unpinned", { to: await folder() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CHECKSUM_MISMATCH" });
   });
 
   it("checksum: false records only the URI, reads nothing, and downloads by size alone", async () => {
