@@ -15,15 +15,18 @@ export interface RecordDiff {
   added: FileEntry[];
   /** In `a` only. */
   removed: FileEntry[];
-  /** In both, with a different size or sha256. */
+  /** In both, with a different size, digest (sha256, else the backend's md5) or reference. */
   changed: FileChange[];
-  /** Number of files in both with the same size and sha256 (or same size when a digest is unknown). */
+  /** Number of files in both with the same size and digest (or same size when a digest is unknown). */
   unchanged: number;
   /** True when both records have artifact digests and they are equal. */
   sameDigest: boolean;
 }
 
-/** Compares two version records. Legacy files without sha256 compare by size only. */
+/**
+ * Compares two version records: by sha256 where both files have one, else by the backend's md5 (W&B),
+ * else (legacy files) by size only; W&B references also by where they point.
+ */
 export function diffRecords(a: VersionRecord, b: VersionRecord): RecordDiff {
   const before = new Map(a.files.map((file) => [file.path, file]));
   const after = new Map(b.files.map((file) => [file.path, file]));
@@ -34,10 +37,7 @@ export function diffRecords(a: VersionRecord, b: VersionRecord): RecordDiff {
   for (const file of a.files) {
     const other = after.get(file.path);
     if (other === undefined) continue;
-    const digestsDiffer =
-      file.sha256 !== undefined && other.sha256 !== undefined && file.sha256 !== other.sha256;
-    if (file.size !== other.size || digestsDiffer)
-      changed.push({ path: file.path, before: file, after: other });
+    if (contentDiffers(file, other)) changed.push({ path: file.path, before: file, after: other });
     else unchanged += 1;
   }
   const byPath = (x: { path: string }, y: { path: string }) => compareCodePoints(x.path, y.path);
@@ -48,4 +48,11 @@ export function diffRecords(a: VersionRecord, b: VersionRecord): RecordDiff {
     unchanged,
     sameDigest: a.digest !== undefined && a.digest === b.digest,
   };
+}
+
+/** Whether two records of one path hold different bytes, as far as the records tell. */
+function contentDiffers(a: FileEntry, b: FileEntry): boolean {
+  if (a.size !== b.size || a.ref !== b.ref) return true;
+  if (a.sha256 !== undefined && b.sha256 !== undefined) return a.sha256 !== b.sha256;
+  return a.md5 !== undefined && b.md5 !== undefined && a.md5 !== b.md5;
 }

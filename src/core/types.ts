@@ -18,6 +18,8 @@ export interface FileEntry {
   sha256?: string;
   /** Backend-specific digest (W&B: base64 md5). */
   md5?: string;
+  /** W&B reference entries: the URI the file is fetched from (its bytes are not in the store). */
+  ref?: string;
 }
 
 /** Who wrote a version. */

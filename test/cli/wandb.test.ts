@@ -101,6 +101,8 @@ describe("artifacts CLI on wandb://", () => {
     });
     expect((await cli("get", "refs", "--collection", "data", "--to", "refs-out", "-q")).code).toBe(0);
     expect(await readFile(join(dir, "refs-out/inside/r.txt"), "utf8")).toBe("referenced\n");
+    const show = await cli("show", "refs", "--collection", "data");
+    expect(show.stdout).toContain(`ref:${uri}/r.txt`);
     const local = (...args: string[]) => runCli([...args, "--store", join(dir, "local-store")], { cwd: dir });
     expect((await local("log", pathToFileURL(join(dir, "refd/r.txt")).href, "plain", "-q")).code).toBe(0);
     expect((await local("get", "plain", "--to", "plain-out", "-q")).code).toBe(0);

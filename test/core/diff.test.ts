@@ -41,6 +41,34 @@ describe("diffRecords", () => {
     });
   });
 
+  it("compares W&B files by md5 when they have no sha256, and references by where they point", () => {
+    const record = (
+      version: string,
+      files: { path: string; size: number; md5?: string; ref?: string }[],
+    ) => ({
+      format: 1 as const,
+      name: "n",
+      collection: "c",
+      version,
+      files,
+    });
+    const a = record("v0", [
+      { path: "same.txt", size: 3, md5: "m1" },
+      { path: "edited.txt", size: 3, md5: "m1" },
+      { path: "ref.bin", size: 9, ref: "s3://b/one" },
+      { path: "moved.bin", size: 9, ref: "s3://b/one" },
+    ]);
+    const b = record("v1", [
+      { path: "same.txt", size: 3, md5: "m1" },
+      { path: "edited.txt", size: 3, md5: "m2" },
+      { path: "ref.bin", size: 9, ref: "s3://b/one" },
+      { path: "moved.bin", size: 9, ref: "s3://b/two" },
+    ]);
+    const diff = diffRecords(a, b);
+    expect(diff.changed.map((f) => f.path)).toEqual(["edited.txt", "moved.bin"]);
+    expect(diff.unchanged).toBe(2);
+  });
+
   it("compares legacy files (no sha256) by size", () => {
     const legacy = {
       format: 1 as const,

@@ -10,7 +10,7 @@ export interface DiffFile {
   size: number;
 }
 
-/** A file present on both sides with a different size or sha256. */
+/** A file present on both sides with a different size, digest (sha256, or md5 on W&B) or reference. */
 export interface ChangedFile {
   path: string;
   fromSize: number;
@@ -75,7 +75,7 @@ export const diffCommand = defineCommand<DiffResult>({
   summary: "Show files added, removed and changed between two versions",
   usage: ["diff NAME:VERSION_A NAME:VERSION_B"],
   description:
-    "Compares the commit records of two versions (sizes and sha256 digests; nothing is downloaded).\n" +
+    "Compares the commit records of two versions (sizes and sha256 digests, md5 on W&B stores; nothing is downloaded).\n" +
     "The two sides may be different artifacts. A side without a version means its latest.",
   options: {},
   optionHelp: [],

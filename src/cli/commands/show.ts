@@ -13,16 +13,20 @@ export async function showVersion(context: CommandContext, input: CommandInput):
 
 /**
  * The files' digest column: SHA256 (first 16 hex digits) when a file has one, else the backend's MD5
- * (W&B records base64 md5 and no sha256), else SHA256 with "-".
+ * (W&B records base64 md5 and no sha256; a W&B reference shows `ref:URI`), else SHA256 with "-".
  */
 export function digestColumn(files: readonly FileEntry[]): Column<FileEntry> {
-  if (files.some((f) => f.sha256 !== undefined) || !files.some((f) => f.md5 !== undefined)) {
+  const other = (f: FileEntry) => (f.ref === undefined ? "-" : `ref:${f.ref}`);
+  if (
+    files.some((f) => f.sha256 !== undefined) ||
+    !files.some((f) => f.md5 !== undefined || f.ref !== undefined)
+  ) {
     return {
       header: "SHA256",
-      value: (f) => f.sha256?.slice(0, 16) ?? (f.md5 === undefined ? "-" : `md5:${f.md5}`),
+      value: (f) => f.sha256?.slice(0, 16) ?? (f.md5 === undefined ? other(f) : `md5:${f.md5}`),
     };
   }
-  return { header: "MD5", value: (f) => f.md5 ?? "-" };
+  return { header: "MD5", value: (f) => f.md5 ?? other(f) };
 }
 
 function render(record: VersionRecord): string {

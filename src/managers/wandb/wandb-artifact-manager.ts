@@ -146,7 +146,7 @@ export class WandbArtifactManager extends ArtifactManager {
     const files = Object.entries(manifest.contents).map(([path, entry]) => ({
       path,
       size: entry.size ?? 0,
-      ...(entry.ref === undefined ? { md5: entry.digest } : {}),
+      ...(entry.ref === undefined ? { md5: entry.digest } : { ref: entry.ref }),
     }));
     return {
       format: 1,

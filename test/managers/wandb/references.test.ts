@@ -156,11 +156,12 @@ describe("W&B reference entries", () => {
     }
     expect(await readFile(join(to, "stored.txt"), "utf8")).toBe("stored by W&B");
     expect(await m.verify("refs")).toEqual({ ok: true, missing: [], extra: [], changed: [] });
-    // getVersion lists references with their size; their digest is no md5 (an ETag, or the URI)
+    // getVersion lists references with their size and URI; their digest is no md5 (an ETag, or the URI)
     const files = (await m.getVersion("refs")).files;
     expect(files.find((f) => f.path === "s3/data/a.bin")).toEqual({
       path: "s3/data/a.bin",
       size: bytes.length,
+      ref: buckets.s3?.refOf("data/a.bin"),
     });
     expect(files.find((f) => f.path === "stored.txt")?.md5).toMatch(/==$/);
   });
