@@ -75,8 +75,8 @@ export const diffCommand = defineCommand<DiffResult>({
   summary: "Show files added, removed and changed between two versions",
   usage: ["diff NAME:VERSION_A NAME:VERSION_B"],
   description:
-    "Compares the commit records of two versions (sizes and sha256 digests, md5 on W&B stores; nothing is downloaded).\n" +
-    "The two sides may be different artifacts. A side without a version means its latest.",
+    "Compares the commit records of two versions (sizes and sha256 digests, md5 on W&B stores; nothing\n" +
+    "is downloaded). The two sides may be different artifacts. A side without a version means its latest.",
   options: {},
   optionHelp: [],
   examples: ["diff my-model:v1 my-model:v2", "diff my-model:production my-model:latest --json"],
