@@ -43,7 +43,7 @@ export interface ReferenceSpec {
 export interface LogReferencesOptions extends LogFolderOptions {
   /**
    * Record each object's ETag or md5 so that downloads can tell a changed object; `false` records only
-   * the URI (the SDK's `checksum=False`): nothing is read, and downloads check sizes only. @default true
+   * the URI (the SDK's `checksum=False`): nothing is read, and downloads check nothing (no size is recorded). @default true
    */
   checksum?: boolean;
   /** Most objects one URI may stand for (a prefix or folder); more is `INVALID_ARGUMENT`. @default 10000000 */

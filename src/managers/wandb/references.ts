@@ -4,7 +4,7 @@
  * its bytes: an S3 ETag is not always their md5, e.g. under SSE-KMS), a GCS object by the md5 of its
  * bytes, a local file (`file://`) by
  * md5, an `http(s)://` URL by the ETag its server sends (redirects followed). A reference logged
- * without checksums (its digest is the URI itself) is checked by size only. Buckets are read through
+ * without checksums (its digest is the URI itself) is checked only by its size, when the entry has one. Buckets are read through
  * this library's own cloud drivers, configured as a store on them is (the environment, or
  * `referenceStorageOptions`). A `wandb-artifact://HEXID/PATH` reference (a file of another W&B artifact)
  * is fetched as that artifact's entry (itself perhaps a reference), checked by its md5.

@@ -136,7 +136,7 @@ describe("W&B reference entries", () => {
   it("downloads s3://, gs://, Azure and file:// references byte-exact next to the stored files; verify is ok", async () => {
     const bytes = randomBytes(300_000);
     const entries = await referenced("data/a.bin", bytes);
-    // A reference logged with checksum=False records its URI as the digest: checked by size only.
+    // A reference logged with checksum=False records its URI as the digest: checked by its size only.
     const unchecked = buckets.s3?.refOf("data/a.bin") ?? "";
     entries["unchecked/data/a.bin"] = { ref: unchecked, digest: unchecked, size: bytes.length };
     await logWithReferences("refs", entries);
@@ -421,7 +421,7 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
     expect(error).toMatchObject({ code: "CHECKSUM_MISMATCH" });
   });
 
-  it("checksum: false records only the URI, reads nothing, and downloads by size alone", async () => {
+  it("checksum: false records only the URI, reads nothing, and downloads whatever the object now holds", async () => {
     const ref = buckets.s3?.refOf("nochecksum/a.bin") ?? "";
     await m.logReferences("unchecked-refs", { uri: ref, name: "a.bin" }, { checksum: false });
     const contents = JSON.parse(committed("unchecked-refs").manifest.bytes.toString("utf8")).contents;
