@@ -45,6 +45,8 @@ export interface VersionRecord {
   digest?: string;
   /** True when the version has no commit record (written by Python scaffold or older tools). */
   legacy?: boolean;
+  /** Random, unique to the write that committed the record (tells two writers' bytes apart). */
+  nonce?: string;
 }
 
 /** What {@link ArtifactManager.verify} found. Never thrown: a mismatch is data. */

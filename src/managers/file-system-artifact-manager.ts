@@ -41,6 +41,8 @@ import {
   type CollectGarbageResult,
   collectArtifactGarbage,
   DEFAULT_GC_GRACE_MS,
+  type GarbageSettings,
+  storeClock,
 } from "./filesystem/gc.js";
 import { listFolders } from "./filesystem/list-folders.js";
 import { collectLocalFiles } from "./filesystem/local-files.js";
@@ -133,8 +135,9 @@ export class FileSystemArtifactManager extends ArtifactManager {
       throw new ArtifactError("INVALID_ARGUMENT", "the `description` option must be a string");
     }
     const files = await collectLocalFiles(localPath, options.artifactPath);
+    const driver = await this.getDriver();
     return logVersion({
-      driver: await this.getDriver(),
+      driver,
       collection,
       name,
       files,
@@ -255,17 +258,22 @@ export class FileSystemArtifactManager extends ArtifactManager {
     const driver = await this.getDriver();
     const collections =
       options.collection === undefined ? await this.listCollectionNames(options) : [options.collection];
-    const settings = {
+    const settings: GarbageSettings = {
       olderThanMs,
       dryRun: options.dryRun ?? false,
-      now: Date.now(),
+      now: () => Date.now(),
       signal: options.signal,
     };
+    let clocked = false;
     const items = [];
     for (const collection of collections) {
       for (const name of (await listFolders(driver, `${collection}/`, options.signal)).filter(
         isArtifactName,
       )) {
+        // Ages are measured on the store's clock (a dry run, which writes nothing, uses ours).
+        if (!clocked && !settings.dryRun)
+          settings.now = await storeClock(driver, collection, name, options.signal);
+        clocked = true;
         items.push(...(await collectArtifactGarbage(driver, collection, name, settings)));
       }
     }

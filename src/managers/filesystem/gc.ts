@@ -1,12 +1,22 @@
 /**
- * Garbage collection of store format v1: abandoned claims (no record after the grace period), the
- * files uploaded under them, and staging folders left by crashed writers. The claim of an artifact's
- * highest number is kept (its files still go), so that number is never handed out again.
+ * Garbage collection of store format v1 (docs/store-format.md, "Garbage collection"). Race-free by
+ * design: gc never deletes the files of a number it has not first made dead with a create-only
+ * tombstone at the number's record key. A writer whose claim gc took over then fails its own
+ * create-only commit (it reports CONFLICT); a writer that committed first makes gc's tombstone fail,
+ * and gc leaves the version alone. What is collected:
+ * - dead numbers (a tombstone): their leftover `v<N>/` files and claim, at any age;
+ * - abandoned claims (no record, no tombstone) whose newest object (the claim or a file under
+ *   `v<N>/`) is older than the grace period, measured on the store's clock: tombstone, files, claim;
+ * - staging folders (local disk, memory) whose newest file is older than the grace period: moved
+ *   aside in one atomic rename first, so a writer's own rename gets all of it or none.
+ * `v<N>/` folders without a claim of ours (Python scaffold's versions) are never touched.
  */
+import { randomBytes } from "node:crypto";
 import { formatVersion } from "../../core/names.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import { claimKey, stagingRoot, versionPrefix } from "./layout.js";
-import { nextVersionNumber, scanArtifact } from "./scan.js";
+import { claimKey, metaPrefix, recordKey, stagingRoot, versionPrefix } from "./layout.js";
+import { scanArtifact } from "./scan.js";
+import { writeTombstone } from "./tombstone.js";
 import { deletePrefix } from "./transfer.js";
 
 /** Default grace period: a claim or staging folder younger than this may belong to a live writer. */
@@ -16,7 +26,10 @@ export const DEFAULT_GC_GRACE_MS = 24 * 60 * 60 * 1000;
 export interface CollectGarbageOptions {
   /** Only this collection. @default every collection */
   collection?: string;
-  /** Only remove what is older than this many milliseconds. @default DEFAULT_GC_GRACE_MS (24 h) */
+  /**
+   * Only remove what is older than this many milliseconds (the age of an item's newest object, on
+   * the store's clock). Dead numbers' leftovers go at any age. @default DEFAULT_GC_GRACE_MS (24 h)
+   */
   olderThanMs?: number;
   /** Report what would be removed without removing it. @default false */
   dryRun?: boolean;
@@ -25,7 +38,10 @@ export interface CollectGarbageOptions {
 
 /** One thing garbage collection removed (or would remove, in a dry run). */
 export interface GarbageItem {
-  /** `claim`: an abandoned claim object; `upload`: files under `v<N>/` of an abandoned claim; `staging`: a staging folder. */
+  /**
+   * `claim`: an abandoned or dead number's claim object; `upload`: files under `v<N>/` of an abandoned
+   * or dead number; `staging`: a staging folder.
+   */
   kind: "claim" | "upload" | "staging";
   collection: string;
   name: string;
@@ -35,7 +51,7 @@ export interface GarbageItem {
   version?: string;
   objects: number;
   bytes: number;
-  /** Age in milliseconds of the newest object of the item. */
+  /** Age in milliseconds of the newest object of the item (on the store's clock). */
   ageMs: number;
 }
 
@@ -47,55 +63,133 @@ export interface CollectGarbageResult {
   bytes: number;
 }
 
+/** Settings of one garbage collection run. */
+export interface GarbageSettings {
+  olderThanMs: number;
+  dryRun: boolean;
+  /** The store's current time in ms. */
+  now: () => number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A clock that follows the store's: writes a scratch object under `meta/` of one artifact, reads its
+ * last-modified time and keeps the offset from this machine's clock (the objects gc ages were dated
+ * by the store, not by us). Without a last-modified time, this machine's clock.
+ */
+export async function storeClock(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<() => number> {
+  const key = `${metaPrefix(collection, name)}clock-${randomBytes(8).toString("hex")}`;
+  const before = Date.now();
+  await driver.write(key, "", signal ? { signal } : {});
+  try {
+    const info = await driver.stat(key, signal ? { signal } : {});
+    const after = Date.now();
+    const stamped = info?.lastModified?.getTime();
+    // Stores stamp whole seconds (S3): the mid-point is at most 1 s off, far below any grace period.
+    const offset = stamped === undefined ? 0 : stamped - (before + after) / 2;
+    return () => Date.now() + offset;
+  } finally {
+    await driver.delete(key).catch(() => {});
+  }
+}
+
 /** Collects the garbage of one artifact. */
 export async function collectArtifactGarbage(
   driver: StorageDriver,
   collection: string,
   name: string,
-  options: { olderThanMs: number; dryRun: boolean; now: number; signal?: AbortSignal | undefined },
+  options: GarbageSettings,
 ): Promise<GarbageItem[]> {
   const items: GarbageItem[] = [];
-  const state = await scanArtifact(driver, collection, name, options.signal);
-  const highest = nextVersionNumber(state) - 1;
-  for (const [n, modified] of state.claims) {
-    if (state.records.has(n) || modified === 0 || options.now - modified < options.olderThanMs) continue;
-    const base = { collection, name, version: formatVersion(n), ageMs: options.now - modified };
-    if (state.folders.has(n)) {
-      const prefix = versionPrefix(collection, name, n);
-      const usage = await measure(driver, prefix, options.signal);
-      items.push({ ...base, kind: "upload", key: prefix, ...usage });
-      if (!options.dryRun) await deletePrefix(driver, prefix, options.signal);
+  const { signal } = options;
+  const state = await scanArtifact(driver, collection, name, signal);
+  for (const [n, claimed] of state.claims) {
+    if (state.records.has(n)) continue;
+    const prefix = versionPrefix(collection, name, n);
+    const usage = state.folders.has(n)
+      ? await measure(driver, prefix, signal)
+      : { objects: 0, bytes: 0, newest: 0 };
+    const ageMs = options.now() - Math.max(claimed, usage.newest);
+    const dead = state.tombstones.has(n);
+    // An unknown claim time (0) is never old enough; a dead number's leftovers go at any age.
+    if (!dead && (claimed === 0 || ageMs < options.olderThanMs)) continue;
+    if (!dead && !options.dryRun && !(await takeOver(driver, collection, name, n, signal))) continue;
+    const version = formatVersion(n);
+    if (usage.objects > 0) {
+      items.push({ kind: "upload", collection, name, key: prefix, version, ...counts(usage), ageMs });
+      if (!options.dryRun) await deletePrefix(driver, prefix, signal);
     }
-    if (n === highest) continue;
-    items.push({ ...base, kind: "claim", key: claimKey(collection, name, n), objects: 1, bytes: 0 });
-    if (!options.dryRun) await driver.delete(claimKey(collection, name, n));
+    const claim = claimKey(collection, name, n);
+    items.push({ kind: "claim", collection, name, key: claim, version, objects: 1, bytes: 0, ageMs });
+    if (!options.dryRun) await driver.delete(claim, signal ? { signal } : {});
+  }
+  // A dead number whose claim is already gone may still have files (a writer's late upload).
+  for (const n of state.tombstones) {
+    if (state.claims.has(n) || !state.folders.has(n)) continue;
+    const prefix = versionPrefix(collection, name, n);
+    const usage = await measure(driver, prefix, signal);
+    if (usage.objects === 0) continue;
+    const ageMs = options.now() - usage.newest;
+    items.push({
+      kind: "upload",
+      collection,
+      name,
+      key: prefix,
+      version: formatVersion(n),
+      ...counts(usage),
+      ageMs,
+    });
+    if (!options.dryRun) await deletePrefix(driver, prefix, signal);
   }
   items.push(...(await collectStaging(driver, collection, name, options)));
   return items;
+}
+
+/**
+ * Makes N dead with a create-only tombstone at its record key: true when N is dead now (ours, or an
+ * earlier tombstone), false when a writer committed N first (its version is left alone).
+ */
+async function takeOver(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  n: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const key = recordKey(collection, name, n);
+  if (await writeTombstone(driver, key, signal)) return true;
+  return (await driver.stat(key, signal ? { signal } : {}))?.size === 0;
 }
 
 async function collectStaging(
   driver: StorageDriver,
   collection: string,
   name: string,
-  options: { olderThanMs: number; dryRun: boolean; now: number; signal?: AbortSignal | undefined },
+  options: GarbageSettings,
 ): Promise<GarbageItem[]> {
   const root = stagingRoot(collection, name);
+  const { signal } = options;
   const folders = new Map<string, { objects: number; bytes: number; newest: number }>();
-  for await (const entry of driver.list(root, options.signal ? { signal: options.signal } : {})) {
+  for await (const entry of driver.list(root, signal ? { signal } : {})) {
     if (entry.type !== "object") continue;
     const id = entry.key.slice(root.length).split("/")[0] ?? "";
     const folder = folders.get(id) ?? { objects: 0, bytes: 0, newest: 0 };
     folder.objects += 1;
     folder.bytes += entry.size;
-    folder.newest = Math.max(folder.newest, entry.lastModified?.getTime() ?? options.now);
+    folder.newest = Math.max(folder.newest, entry.lastModified?.getTime() ?? options.now());
     folders.set(id, folder);
   }
   const items: GarbageItem[] = [];
   for (const [id, folder] of folders) {
-    const ageMs = options.now - folder.newest;
+    const ageMs = options.now() - folder.newest;
     if (ageMs < options.olderThanMs) continue;
     const key = `${root}${id}/`;
+    if (!options.dryRun && !(await moveAside(driver, collection, name, key, signal))) continue;
     items.push({
       kind: "staging",
       collection,
@@ -105,22 +199,61 @@ async function collectStaging(
       bytes: folder.bytes,
       ageMs,
     });
-    if (!options.dryRun) await deletePrefix(driver, key, options.signal);
   }
+  // Folders an interrupted gc moved aside.
+  if (!options.dryRun && driver.renamePrefix) await deletePrefix(driver, trashRoot(collection, name), signal);
   return items;
+}
+
+/**
+ * Takes a staging folder away from its writer in one atomic rename, then deletes it: the writer's own
+ * rename to `v<N>/` then finds nothing (it reports CONFLICT) instead of moving a half-deleted folder
+ * into a version. False when the writer renamed it first.
+ */
+async function moveAside(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  staging: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  if (!driver.renamePrefix) {
+    await deletePrefix(driver, staging, signal);
+    return true;
+  }
+  const trash = `${trashRoot(collection, name)}${randomBytes(8).toString("hex")}/`;
+  try {
+    await driver.renamePrefix(staging, trash, signal ? { signal } : {});
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "NOT_FOUND") return false;
+    throw error;
+  }
+  await deletePrefix(driver, trash, signal);
+  return true;
+}
+
+/** `c/n/meta/trash/`: staging folders gc took away, deleted right after. */
+function trashRoot(collection: string, name: string): string {
+  return `${metaPrefix(collection, name)}trash/`;
+}
+
+function counts(usage: { objects: number; bytes: number }): { objects: number; bytes: number } {
+  return { objects: usage.objects, bytes: usage.bytes };
 }
 
 async function measure(
   driver: StorageDriver,
   prefix: string,
   signal?: AbortSignal,
-): Promise<{ objects: number; bytes: number }> {
+): Promise<{ objects: number; bytes: number; newest: number }> {
   let objects = 0;
   let bytes = 0;
+  let newest = 0;
   for await (const entry of driver.list(prefix, signal ? { signal } : {})) {
     if (entry.type !== "object") continue;
     objects += 1;
     bytes += entry.size;
+    newest = Math.max(newest, entry.lastModified?.getTime() ?? 0);
   }
-  return { objects, bytes };
+  return { objects, bytes, newest };
 }

@@ -1,10 +1,12 @@
 /**
- * The write rule of store format v1, in two orders:
+ * The write rule of store format v1 (docs/store-format.md), in two orders:
  * - drivers with an atomic prefix rename (local disk, memory): upload into `meta/staging/<id>/` →
  *   claim N → rename the staging folder to `v<N>/` in one step → commit record, so no reader (Python
  *   scaffold included) ever sees a partial version;
  * - object stores: claim N → upload into `v<N>/` → list it to confirm every file → commit record.
- * A failure after the claim deletes the `v<N>/` files and keeps the claim (N stays burnt).
+ * A failure before the record was sent writes a tombstone (an empty record) at N, then deletes the
+ * `v<N>/` files. A failure after it may have been sent reads the record back first: a committed
+ * version never loses its files.
  */
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
@@ -14,6 +16,7 @@ import { formatVersion } from "../../core/names.js";
 import { buildRecord, PRODUCER } from "../../core/record.js";
 import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
 import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
+import { readAll } from "../../storage/body.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf } from "../../storage/fs-errors.js";
 import {
@@ -29,6 +32,7 @@ import {
 import type { LocalFile } from "./local-files.js";
 import type { FileConcurrency } from "./map-files.js";
 import { nextVersionNumber, scanArtifact } from "./scan.js";
+import { writeTombstone } from "./tombstone.js";
 import { deletePrefix, uploadFiles } from "./transfer.js";
 
 /** Claims given up before we report a conflict (each lost race costs one). */
@@ -55,11 +59,11 @@ export async function logVersion(input: LogVersionInput): Promise<Artifact> {
     driver.capabilities.atomicRenamePrefix && driver.renamePrefix
       ? await logStaged(input)
       : await logDirect(input);
-  await driver.write(
-    readmeKey(input.collection, input.name),
-    input.description ?? "",
-    signalOption(input.signal),
-  );
+  // Best effort: the version is committed, so neither a failure nor Ctrl-C here may report the log as
+  // failed (a user who retried would get a duplicate). Python scaffold reads it as the latest description.
+  await driver
+    .write(readmeKey(input.collection, input.name), input.description ?? "", signalOption(input.signal))
+    .catch(() => {});
   return { name: input.name, collection: input.collection, version: record.version };
 }
 
@@ -82,13 +86,17 @@ async function logStaged(input: LogVersionInput): Promise<VersionRecord> {
           signalOption(input.signal),
         );
       } catch (error) {
-        // A `v<N>/` appeared after our claim (a Python writer takes no claims): N stays burnt.
-        if (isArtifactError(error, "ALREADY_EXISTS")) continue;
+        // A `v<N>/` appeared after our claim (a Python writer takes no claims): N is theirs.
+        if (isArtifactError(error, "ALREADY_EXISTS")) {
+          await giveUp(input, n);
+          continue;
+        }
+        await abandon(input, n);
         // The staged files were deleted under us (e.g. `gc --older-than 0` during the log).
         if (isArtifactError(error, "NOT_FOUND")) throw filesLost(input, n, "the staging folder is gone");
         throw error;
       }
-      return await commitOrRemove(input, n, entries, "spot-check");
+      return await commitVersion(input, n, entries, "spot-check");
     }
     throw tooManyRaces(input);
   } finally {
@@ -125,26 +133,30 @@ async function logDirect(input: LogVersionInput): Promise<VersionRecord> {
   for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
     const n = await claimNext(input);
     const prefix = versionPrefix(collection, name, n);
-    if (await hasAnyObject(driver, prefix, input.signal)) continue;
+    if (await hasAnyObject(driver, prefix, input.signal)) {
+      // A Python scaffold writer (no claims) is writing `v<N>/`: N is theirs, and without our claim
+      // their version is visible to us as a legacy version.
+      await giveUp(input, n);
+      continue;
+    }
     let entries: FileEntry[];
     try {
       entries = await uploadFiles(driver, input.files, prefix, input);
     } catch (error) {
-      // The claim stays and marks N as burnt; the uploaded files go (gc removes what this misses).
-      await deletePrefix(driver, prefix).catch(() => {});
+      await abandon(input, n);
       throw error;
     }
-    return await commitOrRemove(input, n, entries, "list");
+    return await commitVersion(input, n, entries, "list");
   }
   throw tooManyRaces(input);
 }
 
 /**
- * Confirms the uploaded files are still there, then writes the record. On any failure the `v<N>/`
- * files go (best effort) before the error is rethrown, so no complete-looking version folder without
- * a record stays behind for Python scaffold to list; the claim stays and N is burnt.
+ * Confirms the uploaded files are still there, then writes the record. A failure before the record
+ * was sent abandons N (tombstone, then the files go). Once the record request may have reached the
+ * store, its outcome is learnt (read back) before anything is deleted: see {@link settleCommit}.
  */
-async function commitOrRemove(
+async function commitVersion(
   input: LogVersionInput,
   n: number,
   entries: FileEntry[],
@@ -154,12 +166,135 @@ async function commitOrRemove(
   try {
     if (check === "list") await checkUploaded(input, n, prefix, entries);
     else await spotCheckUploaded(input, n, prefix, entries);
-    return await commit(input, n, entries);
   } catch (error) {
-    // ALREADY_EXISTS: a record for N exists, so the files are not ours to delete.
-    if (!isArtifactError(error, "ALREADY_EXISTS")) await deletePrefix(input.driver, prefix).catch(() => {});
+    await abandon(input, n);
     throw error;
   }
+  const record = {
+    ...buildRecord({
+      name: input.name,
+      collection: input.collection,
+      version: formatVersion(n),
+      files: entries,
+      description: input.description,
+      metadata: input.metadata,
+    }),
+    nonce: randomBytes(16).toString("hex"),
+  };
+  const body = `${JSON.stringify(record, null, 2)}\n`;
+  try {
+    await input.driver.write(recordKey(input.collection, input.name, n), body, {
+      ifNotExists: true,
+      contentType: "application/json",
+      ...signalOption(input.signal),
+    });
+    return record;
+  } catch (error) {
+    return await settleCommit(input, n, body, record, error);
+  }
+}
+
+/**
+ * The record write failed, but it may have reached the store (an abort, a timeout or a 5xx after the
+ * request was sent; ALREADY_EXISTS). Reads the record key back, without the caller's signal:
+ * - our bytes: the version is committed, the log succeeded (even when the caller aborted);
+ * - a tombstone (empty): garbage collection took N over: our files go, CONFLICT;
+ * - other bytes: not ours, nothing is deleted;
+ * - absent: a create-only tombstone makes sure a late arrival of our request cannot commit N, then
+ *   the files go;
+ * - unknown (the store cannot be read): nothing is deleted, UNAVAILABLE says so.
+ */
+async function settleCommit(
+  input: LogVersionInput,
+  n: number,
+  body: string,
+  record: VersionRecord,
+  error: unknown,
+): Promise<VersionRecord> {
+  const key = recordKey(input.collection, input.name, n);
+  let outcome = await recordOutcome(input, n, key, body, error);
+  if (outcome === "absent") {
+    const tombstoned = await writeTombstone(input.driver, key).catch((writeError: unknown) => {
+      throw outcomeUnknown(input, n, key, error, writeError);
+    });
+    outcome = tombstoned ? "dead" : await recordOutcome(input, n, key, body, error);
+  }
+  if (outcome === "ours") return record;
+  if (outcome === "other") throw error;
+  await deletePrefix(input.driver, versionPrefix(input.collection, input.name, n)).catch(() => {});
+  if (outcome === "tombstone" && !input.signal?.aborted)
+    throw filesLost(input, n, "garbage collection took the version over");
+  throw error;
+}
+
+type RecordOutcome = "ours" | "tombstone" | "other" | "absent" | "dead";
+
+/** What the record key holds now, compared with `body`; UNAVAILABLE when the store cannot tell. */
+async function recordOutcome(
+  input: LogVersionInput,
+  n: number,
+  key: string,
+  body: string,
+  error: unknown,
+): Promise<RecordOutcome> {
+  const { driver } = input;
+  try {
+    const info = await driver.stat(key);
+    if (info === null) return "absent";
+    if (info.size === 0) return "tombstone";
+    const mine = Buffer.from(body, "utf8");
+    if (info.size !== mine.length) return "other";
+    return (await readAll(await driver.read(key))).equals(mine) ? "ours" : "other";
+  } catch (readError) {
+    throw outcomeUnknown(input, n, key, error, readError);
+  }
+}
+
+function outcomeUnknown(
+  input: LogVersionInput,
+  n: number,
+  key: string,
+  error: unknown,
+  readError: unknown,
+): ArtifactError {
+  return new ArtifactError(
+    "UNAVAILABLE",
+    `could not learn whether '${input.name}' ${formatVersion(n)} in collection '${input.collection}' was committed: writing its record failed (${describe(error)}) and checking the store failed too (${describe(readError)}). Nothing was deleted; run \`artifacts versions ${input.name}\` to see whether it is there (if it is not, \`artifacts gc\` removes its files after the grace period)`,
+    {
+      retryable: true,
+      cause: error,
+      context: { operation: "log", name: input.name, collection: input.collection, key },
+    },
+  );
+}
+
+/**
+ * Gives N up before anything of ours is under `v<N>/` (a foreign writer's folder is there): removes
+ * our claim, so that their version becomes visible (best effort; gc never deletes a folder it cannot
+ * tell is ours before its grace period).
+ */
+async function giveUp(input: LogVersionInput, n: number): Promise<void> {
+  await input.driver.delete(claimKey(input.collection, input.name, n)).catch(() => {});
+}
+
+/**
+ * A log failed before its record was sent: a tombstone makes N dead (so nothing can ever commit it,
+ * and readers and Python-folder rules never show it), then our `v<N>/` files go. Best effort and
+ * without the caller's signal; what it misses, gc removes (a tombstoned number's files at any age).
+ */
+async function abandon(input: LogVersionInput, n: number): Promise<void> {
+  const { driver, collection, name } = input;
+  const key = recordKey(collection, name, n);
+  try {
+    if (!(await writeTombstone(driver, key)) && (await driver.stat(key))?.size !== 0) return;
+  } catch {
+    // The store is unreachable: nothing else can commit N (our claim), so our files may still go.
+  }
+  await deletePrefix(driver, versionPrefix(collection, name, n)).catch(() => {});
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Object stores: one listing of `v<N>/` must show every uploaded file with its size. */
@@ -208,6 +343,10 @@ async function claimNext(input: LogVersionInput): Promise<number> {
       host: hostname(),
       pid: process.pid,
       producer: PRODUCER,
+      // Two writers in one process (or two containers with the same host name and pid) in one
+      // millisecond would otherwise write identical claims, and the retry layer's read-back of a
+      // create-only write would take the other's claim for its own.
+      nonce: randomBytes(16).toString("hex"),
     };
     try {
       await driver.write(claimKey(collection, name, n), JSON.stringify(claim), {
@@ -220,24 +359,6 @@ async function claimNext(input: LogVersionInput): Promise<number> {
     }
   }
   throw tooManyRaces(input);
-}
-
-async function commit(input: LogVersionInput, n: number, files: FileEntry[]): Promise<VersionRecord> {
-  const record = buildRecord({
-    name: input.name,
-    collection: input.collection,
-    version: formatVersion(n),
-    files,
-    description: input.description,
-    metadata: input.metadata,
-  });
-  const body = `${JSON.stringify(record, null, 2)}\n`;
-  await input.driver.write(recordKey(input.collection, input.name, n), body, {
-    ifNotExists: true,
-    contentType: "application/json",
-    ...signalOption(input.signal),
-  });
-  return record;
 }
 
 async function hasAnyObject(driver: StorageDriver, prefix: string, signal?: AbortSignal): Promise<boolean> {

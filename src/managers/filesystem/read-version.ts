@@ -33,6 +33,14 @@ export async function readVersionRecord(
   }
   const key = recordKey(collection, name, resolved.n);
   const text = (await readAll(await driver.read(key, signal ? { signal } : {}))).toString("utf8");
+  // A tombstone written since the listing: the number is dead (a failed log taken over by gc).
+  if (text === "") {
+    throw new ArtifactError(
+      "NOT_FOUND",
+      `artifact '${name}' has no version ${resolved.version} in collection '${collection}' (it was never committed and has just been removed)`,
+      { context: { operation: "read-version", name, collection, version: resolved.version, key } },
+    );
+  }
   const record = parseRecord(text, key);
   return { ...record, name, collection, version: resolved.version };
 }

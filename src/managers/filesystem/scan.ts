@@ -1,4 +1,4 @@
-/** The read rule: which versions of an artifact exist, are claimed, or are visible. */
+/** The read rule: which versions of an artifact exist, are claimed, are dead, or are visible. */
 import { parseVersion } from "../../core/names.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { artifactPrefix, versionsPrefix } from "./layout.js";
@@ -7,20 +7,30 @@ import { artifactPrefix, versionsPrefix } from "./layout.js";
 export interface ArtifactState {
   /** N of every `v<N>/` folder. */
   folders: Set<number>;
-  /** N of every `meta/versions/v<N>.json` record, with the record object's last-modified time. */
+  /** N of every committed `meta/versions/v<N>.json` record (a non-empty object). */
   records: Set<number>;
+  /**
+   * N of every tombstone: an EMPTY `meta/versions/v<N>.json`. The number is dead (its log failed or
+   * garbage collection took it over): never visible, never committed, never handed out again.
+   */
+  tombstones: Set<number>;
   /** N of every `meta/versions/v<N>.claim`, with the claim's last-modified time (ms, 0 when unknown). */
   claims: Map<number, number>;
 }
 
-/** Lists an artifact's version folders, records and claims (two listings). */
+/** Lists an artifact's version folders, records, tombstones and claims (two listings). */
 export async function scanArtifact(
   driver: StorageDriver,
   collection: string,
   name: string,
   signal?: AbortSignal,
 ): Promise<ArtifactState> {
-  const state: ArtifactState = { folders: new Set(), records: new Set(), claims: new Map() };
+  const state: ArtifactState = {
+    folders: new Set(),
+    records: new Set(),
+    tombstones: new Set(),
+    claims: new Map(),
+  };
   const base = artifactPrefix(collection, name);
   const listOptions = signal ? { delimiter: true, signal } : { delimiter: true };
   for await (const entry of driver.list(base, listOptions)) {
@@ -34,19 +44,19 @@ export async function scanArtifact(
     const match = /^(v\d+)\.(json|claim)$/.exec(entry.key.slice(meta.length));
     const n = match?.[1] === undefined ? undefined : parseVersion(match[1]);
     if (n === undefined) continue;
-    if (match?.[2] === "json") state.records.add(n);
+    if (match?.[2] === "json") (entry.size === 0 ? state.tombstones : state.records).add(n);
     else state.claims.set(n, entry.lastModified?.getTime() ?? 0);
   }
   return state;
 }
 
 /**
- * Visible versions in numeric order: a record exists, or a `v<N>/` folder exists with neither a claim
- * nor a record (a legacy version written by Python scaffold).
+ * Visible versions in numeric order: a record exists, or a `v<N>/` folder exists with no claim, no
+ * record and no tombstone (a legacy version written by Python scaffold).
  */
 export function visibleVersions(state: ArtifactState): number[] {
   const visible = new Set(state.records);
-  for (const n of state.folders) if (!state.claims.has(n)) visible.add(n);
+  for (const n of state.folders) if (!state.claims.has(n) && !state.tombstones.has(n)) visible.add(n);
   return [...visible].sort((a, b) => a - b);
 }
 
@@ -55,11 +65,10 @@ export function hasRecord(state: ArtifactState, n: number): boolean {
   return state.records.has(n);
 }
 
-/** The next number to claim: 1 + the largest N among folders, records and claims. */
+/** The next number to claim: 1 + the largest N among folders, records, tombstones and claims. */
 export function nextVersionNumber(state: ArtifactState): number {
   let max = -1;
-  for (const n of state.folders) max = Math.max(max, n);
-  for (const n of state.records) max = Math.max(max, n);
-  for (const n of state.claims.keys()) max = Math.max(max, n);
+  for (const numbers of [state.folders, state.records, state.tombstones, state.claims.keys()])
+    for (const n of numbers) max = Math.max(max, n);
   return max + 1;
 }

@@ -89,14 +89,30 @@ describe.each([
     expect(await plain.verify("art")).toMatchObject({ ok: true });
   });
 
-  it("a failed record write removes the v<N>/ files and leaves no visible version", async () => {
-    const driver = hooked(base(), { failWrite: (key) => key.endsWith("/meta/versions/v0.json") });
+  it("a failed record write that never reached the store: tombstone, files removed, no visible version", async () => {
+    let failures = 0;
+    const driver = hooked(base(), {
+      failWrite: (key) => key.endsWith("/meta/versions/v0.json") && failures++ === 0,
+    });
     const manager = new FileSystemArtifactManager({ driver });
     await expect(manager.logFiles("art", file)).rejects.toThrow(/injected failure/);
     expect(await manager.listVersions("art")).toEqual([]);
     expect(await versionFolders("art")).toEqual([]);
+    // The number is dead: an empty record (tombstone) that no late write can replace.
+    expect((await store.stat("default/art/meta/versions/v0.json"))?.size).toBe(0);
     const plain = new FileSystemArtifactManager({ driver: base() });
     expect((await plain.logFiles("art", file)).version).toBe("v1");
     expect(await versionFolders("art")).toEqual(["v1"]);
+  });
+
+  it("a store that refuses every write of the record key: outcome unknown, nothing deleted, UNAVAILABLE", async () => {
+    const driver = hooked(base(), { failWrite: (key) => key.endsWith("/meta/versions/v0.json") });
+    const manager = new FileSystemArtifactManager({ driver });
+    // The stat says absent, but the tombstone cannot be written: a late record could still land.
+    const error = await manager.logFiles("art", file).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+    expect(String((error as Error).message)).toMatch(/could not learn whether 'art' v0 .* was committed/);
+    expect(await manager.listVersions("art")).toEqual([]);
+    expect(await versionFolders("art")).toEqual(["v0"]);
   });
 });

@@ -70,8 +70,11 @@ describe("store format v1 read and write rules", () => {
     });
     const racingManager = new FileSystemArtifactManager({ driver: racing });
     expect((await racingManager.logFiles("raced", file)).version).toBe("v1");
-    expect(await racingManager.listVersions("raced")).toEqual(["v1"]);
+    // Our claim of v0 is removed, so Python's v0 is visible (as a legacy version) next to ours.
+    expect(await racingManager.listVersions("raced")).toEqual(["v0", "v1"]);
     expect((await racingManager.getVersion("raced")).files.map((f) => f.path)).toEqual(["f.txt"]);
-    expect(await driver.stat("default/raced/meta/versions/v0.claim")).not.toBeNull();
+    const python = await racingManager.getVersion("raced", { version: "v0" });
+    expect(python).toMatchObject({ legacy: true, files: [{ path: "python.txt" }] });
+    expect(await driver.stat("default/raced/meta/versions/v0.claim")).toBeNull();
   });
 });
