@@ -35,6 +35,7 @@ import { backendOfUrl, createDriver } from "../storage/create-driver.js";
 import type { StorageDriver } from "../storage/driver.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "./artifact-manager.js";
 import { deleteAlias, listAliasMap, writeAlias } from "./filesystem/aliases.js";
+import { ensureConditionalWrites } from "./filesystem/conditional-writes.js";
 import { downloadVersion } from "./filesystem/download.js";
 import {
   type CollectGarbageOptions,
@@ -136,6 +137,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
     }
     const files = await collectLocalFiles(localPath, options.artifactPath);
     const driver = await this.getDriver();
+    await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
     return logVersion({
       driver,
       collection,
@@ -270,6 +272,9 @@ export class FileSystemArtifactManager extends ArtifactManager {
       for (const name of (await listFolders(driver, `${collection}/`, options.signal)).filter(
         isArtifactName,
       )) {
+        // A dry run writes nothing, so it needs no conditional writes (and works with read-only keys).
+        if (!settings.dryRun)
+          await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
         // Ages are measured on the store's clock (a dry run, which writes nothing, uses ours).
         if (!clocked && !settings.dryRun)
           settings.now = await storeClock(driver, collection, name, options.signal);
