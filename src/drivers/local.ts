@@ -1,14 +1,26 @@
 /**
  * The local-folder byte store. Keys are files under `root`. Writes go to a hidden temporary file in the
  * same folder and appear in one step: `rename` (overwrite) or `link` (create-only, fails with EEXIST).
+ * Durable: the temporary file is fsynced before it appears and its folder after (src/storage/local-sync.ts).
  */
 
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { link, lstat, mkdir, open, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import {
+  type FileHandle,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  unlink,
+} from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { mapConcurrent } from "../core/map-concurrent.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { abortable } from "../storage/body.js";
 import type {
@@ -25,20 +37,37 @@ import type {
 import { errnoOf, mapFsError } from "../storage/fs-errors.js";
 import { folderOf, validateKey, validatePrefix } from "../storage/keys.js";
 import { withFileLock } from "../storage/local-lock.js";
+import { makeFoldersDurable, syncFolder } from "../storage/local-sync.js";
 import { INTERNAL_PREFIX, statOrNull, walkFolder } from "../storage/local-walk.js";
 
 /** Size of the chunks read from and written to disk. */
 export const LOCAL_CHUNK_SIZE = 1024 * 1024;
 
+/** Times a `write` creates its folder and opens its temporary file before giving up (ENOENT). */
+const MAX_FOLDER_ATTEMPTS = 8;
+
+/**
+ * Points inside the driver's steps where tests run code to force a race window deterministically
+ * (another process deleting or creating a folder at exactly that moment). Not for production use.
+ */
+export interface LocalDriverHooks {
+  /** After `write` created the folder of its temporary file, before it opens the file. */
+  afterMkdir?: (folder: string) => void | Promise<void>;
+  /** After `renamePrefix` created its empty target folder, before it renames the source onto it. */
+  beforeRename?: (target: string) => void | Promise<void>;
+}
+
 /** Options of {@link createLocalDriver}. */
 export interface LocalDriverOptions {
   /** The store's root folder (created on the first write). Relative paths resolve against the cwd. */
   root: string;
+  /** Test hooks (see {@link LocalDriverHooks}). @default {} */
+  hooks?: LocalDriverHooks;
 }
 
 /** Creates a driver that stores objects as files under `options.root`. */
 export function createLocalDriver(options: LocalDriverOptions): StorageDriver {
-  return new LocalDriver(resolve(options.root));
+  return new LocalDriver(resolve(options.root), options.hooks ?? {});
 }
 
 class LocalDriver implements StorageDriver {
@@ -52,7 +81,10 @@ class LocalDriver implements StorageDriver {
     atomicRenamePrefix: true,
   };
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    private readonly hooks: LocalDriverHooks,
+  ) {
     this.url = root;
   }
 
@@ -105,9 +137,11 @@ class LocalDriver implements StorageDriver {
     const path = this.localPath(key);
     const tmp = join(dirname(path), `${INTERNAL_PREFIX}tmp-${randomBytes(8).toString("hex")}`);
     try {
-      const size = await this.writeTemporary(tmp, body, options);
+      const size = await writeBodyToFile(await this.createTemporary(tmp), body, options);
       throwIfAborted(options.signal);
       await this.publish(tmp, path, key, options);
+      // The new name is on disk only once its folder is synced.
+      await syncFolder(dirname(path));
       const info = await statOrNull(path);
       return { key, size, ...(info ? { etag: info.etag } : {}) };
     } catch (error) {
@@ -116,19 +150,19 @@ class LocalDriver implements StorageDriver {
     }
   }
 
-  /** Writes the body to a new temporary file (creating folders, retrying if a delete pruned them). */
-  private async writeTemporary(tmp: string, body: WriteBody, options: WriteOptions): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      await mkdir(dirname(tmp), { recursive: true });
+  /**
+   * Creates the temporary file and its folders. A concurrent `delete` prunes folders it emptied, so
+   * the folder may vanish inside the recursive `mkdir` (which then fails with ENOENT) or between it and
+   * the `open`: both run again (the file, once created, keeps its folder from being pruned).
+   */
+  private async createTemporary(tmp: string): Promise<FileHandle> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        return await writeBodyToFile(tmp, body, options);
+        await makeFoldersDurable(dirname(tmp));
+        await this.hooks.afterMkdir?.(dirname(tmp));
+        return await open(tmp, "wx");
       } catch (error) {
-        if (
-          errnoOf(error) !== "ENOENT" ||
-          attempt >= 5 ||
-          !(typeof body === "string" || body instanceof Uint8Array)
-        )
-          throw error;
+        if (errnoOf(error) !== "ENOENT" || attempt >= MAX_FOLDER_ATTEMPTS) throw error;
       }
     }
   }
@@ -181,6 +215,12 @@ class LocalDriver implements StorageDriver {
     await this.pruneEmptyFolders(dirname(path));
   }
 
+  /**
+   * Makes `to` exclusively (an existing folder, even an empty one, is ALREADY_EXISTS: Python scaffold
+   * creates `v<N>/` before it copies in), then renames `from` onto that empty folder, which rename(2)
+   * replaces atomically. Files someone put into `to` in between make the rename fail: they stay.
+   * Every folder under `from` is synced before the rename, the two parents after it.
+   */
   async renamePrefix(from: string, to: string, options: DriverCallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     for (const prefix of [from, to]) {
@@ -193,27 +233,50 @@ class LocalDriver implements StorageDriver {
     }
     const source = join(this.root, from);
     const target = join(this.root, to);
+    let created = false;
     try {
-      await mkdir(dirname(target), { recursive: true });
+      await syncTree(source);
+      throwIfAborted(options.signal);
+      await makeFoldersDurable(dirname(target));
+      await mkdir(target);
+      created = true;
+      await this.hooks.beforeRename?.(target);
       await rename(source, target);
     } catch (error) {
-      const errno = errnoOf(error);
-      if (errno === "ENOENT" && !(await folderExists(source))) {
-        await this.pruneEmptyFolders(dirname(target));
-        throw new ArtifactError(
-          "NOT_FOUND",
-          `folder '${from}' does not exist in the local store ${this.root}`,
-          {
-            cause: error,
-            context: { backend: this.backend, operation: "renamePrefix", key: from },
-          },
-        );
-      }
-      if (errno === "ENOTEMPTY" || errno === "EEXIST" || errno === "ENOTDIR")
-        throw alreadyExists(to, this.root);
-      throw mapFsError(error, "renamePrefix", from, source);
+      // Only an empty folder goes: files someone put into the folder we made are theirs.
+      if (created) await rmdir(target).catch(() => {});
+      throw await this.renameError(error, from, to, source, target);
     }
+    await Promise.all([syncFolder(dirname(target)), syncFolder(dirname(source))]);
     await this.pruneEmptyFolders(dirname(source));
+  }
+
+  private async renameError(
+    error: unknown,
+    from: string,
+    to: string,
+    source: string,
+    target: string,
+  ): Promise<unknown> {
+    const errno = errnoOf(error);
+    if ((errno === "ENOENT" || errno === "ENOTDIR") && !(await folderExists(source))) {
+      await this.pruneEmptyFolders(dirname(target));
+      return new ArtifactError(
+        "NOT_FOUND",
+        `folder '${from}' does not exist in the local store ${this.root}`,
+        {
+          cause: error,
+          context: { backend: this.backend, operation: "renamePrefix", key: from },
+        },
+      );
+    }
+    if (errno === "ENOTEMPTY" || errno === "EEXIST" || errno === "ENOTDIR") {
+      return new ArtifactError("ALREADY_EXISTS", `'${to}' already exists in the local store ${this.root}`, {
+        cause: error,
+        context: { backend: this.backend, operation: "renamePrefix", key: to },
+      });
+    }
+    return mapFsError(error, "renamePrefix", from, source);
   }
 
   /** Removes empty folders from `folder` up to (not including) the root, like an object store would. */
@@ -230,29 +293,37 @@ class LocalDriver implements StorageDriver {
   }
 }
 
-async function writeBodyToFile(path: string, body: WriteBody, options: WriteOptions): Promise<number> {
-  if (typeof body === "string" || body instanceof Uint8Array) {
-    const data = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-    await writeFile(path, data, { flag: "wx", ...(options.signal ? { signal: options.signal } : {}) });
-    options.onBytes?.(data.byteLength);
-    return data.byteLength;
-  }
-  let total = 0;
+/** Writes the body to the new file `handle`, fdatasyncs it and closes it; returns the byte count. */
+async function writeBodyToFile(handle: FileHandle, body: WriteBody, options: WriteOptions): Promise<number> {
   const { onBytes, signal } = options;
-  async function* count(source: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
-    for await (const chunk of source) {
-      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array);
-      total += bytes.byteLength;
+  let total = 0;
+  try {
+    if (typeof body === "string" || body instanceof Uint8Array) {
+      const data = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      await handle.writeFile(data, signal ? { signal } : {});
+      total = data.byteLength;
       onBytes?.(total);
-      yield bytes;
+    } else {
+      for await (const chunk of abortable(body, signal)) {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array);
+        for (let at = 0; at < bytes.byteLength; ) at += (await handle.write(bytes, at)).bytesWritten;
+        total += bytes.byteLength;
+        onBytes?.(total);
+      }
     }
+    // Bytes first, name second: a power cut must never leave the name pointing at a short file.
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
-  await pipeline(
-    abortable(body, signal),
-    count,
-    createWriteStream(path, { flags: "wx", highWaterMark: LOCAL_CHUNK_SIZE }),
-  );
   return total;
+}
+
+/** fsyncs `folder` and every folder under it (their entries; the files were synced by their writers). */
+async function syncTree(folder: string): Promise<void> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  const folders = [folder, ...entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name))];
+  await mapConcurrent(folders, syncFolder, { concurrency: 16 });
 }
 
 async function folderExists(path: string): Promise<boolean> {

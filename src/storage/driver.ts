@@ -130,8 +130,12 @@ export interface StorageDriver {
 
   /**
    * Only when `capabilities.atomicRenamePrefix`: moves every key under `from` to `to` in one atomic step.
-   * Throws `ALREADY_EXISTS` when anything exists under `to`, and `NOT_FOUND` when nothing exists under
-   * `from` (never a silent success: a writer must learn that its staged files are gone).
+   * Throws `ALREADY_EXISTS` when anything exists under `to` (on local disk also an empty folder `to`:
+   * Python scaffold creates `v<N>/` before it copies its files in), leaving what is there untouched, and
+   * `NOT_FOUND` when nothing exists under `from` (never a silent success: a writer must learn that its
+   * staged files are gone). Local disk: the moved folders and both parents are fsynced before it resolves;
+   * the files under `from` are durable only if their writers synced them (`write` does; whoever copies
+   * files in through `localPath` must fdatasync them first).
    */
   renamePrefix?(from: string, to: string, options?: DriverCallOptions): Promise<void>;
 

@@ -1,11 +1,12 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../src/drivers/local.js";
 import { isArtifactError } from "../../src/errors.js";
 import { backendOfUrl, createDriver } from "../../src/storage/create-driver.js";
+import type { StorageDriver } from "../../src/storage/driver.js";
 import { describeDriverConformance } from "../conformance/driver-conformance.js";
 
 describeDriverConformance("local", async () => {
@@ -50,6 +51,86 @@ describe("local driver", () => {
       const error = await driver.write(key, "x").catch((e: unknown) => e);
       expect(isArtifactError(error, "INVALID_ARGUMENT"), key).toBe(true);
     }
+  });
+});
+
+describe("local renamePrefix onto an existing folder (a Python writer's v<N>/)", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "am-local-rename-"));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+  const rename = (driver: StorageDriver, from: string, to: string) =>
+    (driver.renamePrefix as NonNullable<StorageDriver["renamePrefix"]>)(from, to);
+  const stage = async (driver: StorageDriver) => {
+    await driver.write("a/meta/staging/s1/ours.txt", "ours");
+    await driver.write("a/meta/staging/s1/sub/deep.txt", "deep");
+  };
+  const staged = () => readdir(join(root, "a/meta/staging/s1"));
+
+  it("moves the staging folder into a new v<N>/ and removes the emptied staging folders", async () => {
+    const driver = createLocalDriver({ root });
+    await stage(driver);
+    await rename(driver, "a/meta/staging/s1/", "a/v0/");
+    expect(await readFile(join(root, "a/v0/sub/deep.txt"), "utf8")).toBe("deep");
+    expect((await readdir(join(root, "a/v0"))).sort()).toEqual(["ours.txt", "sub"]);
+    expect(await readdir(join(root, "a"))).toEqual(["v0"]);
+  });
+
+  it("an EMPTY existing v<N>/ is ALREADY_EXISTS: it stays empty and our staged files stay staged", async () => {
+    const driver = createLocalDriver({ root });
+    await stage(driver);
+    await mkdir(join(root, "a/v0"));
+    const error = await rename(driver, "a/meta/staging/s1/", "a/v0/").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(await readdir(join(root, "a/v0"))).toEqual([]);
+    expect((await staged()).sort()).toEqual(["ours.txt", "sub"]);
+  });
+
+  it("a non-empty existing v<N>/ is ALREADY_EXISTS and its files are untouched", async () => {
+    const driver = createLocalDriver({ root });
+    await stage(driver);
+    await mkdir(join(root, "a/v0"));
+    await writeFile(join(root, "a/v0/theirs.txt"), "theirs");
+    const error = await rename(driver, "a/meta/staging/s1/", "a/v0/").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(await readdir(join(root, "a/v0"))).toEqual(["theirs.txt"]);
+    expect(await readFile(join(root, "a/v0/theirs.txt"), "utf8")).toBe("theirs");
+    expect((await staged()).sort()).toEqual(["ours.txt", "sub"]);
+  });
+
+  it("files put into the folder it made, before its rename: ALREADY_EXISTS, their files and ours stay", async () => {
+    const driver = createLocalDriver({
+      root,
+      // A Python writer that found our fresh empty v0/ (mkdirs exist_ok) and copied into it.
+      hooks: { beforeRename: (target) => writeFile(join(target, "theirs.txt"), "theirs") },
+    });
+    await stage(driver);
+    const error = await rename(driver, "a/meta/staging/s1/", "a/v0/").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(await readdir(join(root, "a/v0"))).toEqual(["theirs.txt"]);
+    expect((await staged()).sort()).toEqual(["ours.txt", "sub"]);
+  });
+
+  it("a source removed after the target folder was made: NOT_FOUND, and the empty v<N>/ it made is gone", async () => {
+    const driver = createLocalDriver({
+      root,
+      // gc removing the staging folder just then.
+      hooks: { beforeRename: () => rm(join(root, "a/meta/staging/s1"), { recursive: true }) },
+    });
+    await stage(driver);
+    await driver.write("a/meta/readme.txt", "x");
+    const error = await rename(driver, "a/meta/staging/s1/", "a/v0/").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "NOT_FOUND" });
+    expect(await readdir(join(root, "a"))).toEqual(["meta"]);
+  });
+
+  it("a missing source is NOT_FOUND and leaves no empty v<N>/ behind (Python would list it)", async () => {
+    const driver = createLocalDriver({ root });
+    await driver.write("a/meta/readme.txt", "x");
+    const error = await rename(driver, "a/meta/staging/gone/", "a/v0/").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "NOT_FOUND" });
+    expect(await readdir(join(root, "a"))).toEqual(["meta"]);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   takeBuffer,
   takeOver,
 } from "../../storage/buffer-pool.js";
+import { syncFile } from "../../storage/local-sync.js";
 
 /** Files up to this size are read and written in one call. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
@@ -38,9 +39,18 @@ export interface HashedCopyOptions {
   signal?: AbortSignal | undefined;
   /** Called with the bytes copied so far. */
   onBytes?: ((bytes: number) => void) | undefined;
+  /**
+   * `copyFileHashed` only: fdatasync the new file before resolving, so that it survives a power cut
+   * (a file staged for a commit). Each copy syncs its own file, so syncs run in the copies' concurrency.
+   * @default true
+   */
+  durable?: boolean | undefined;
 }
 
-/** Copies `source` to a new file `target` (fails if it exists) and returns its size and sha256. */
+/**
+ * Copies `source` to a new file `target` (fails if it exists) and returns its size and sha256. With
+ * `durable` (the default) the bytes are on disk when it resolves; the caller syncs the folder.
+ */
 export async function copyFileHashed(
   source: string,
   target: string,
@@ -48,9 +58,12 @@ export async function copyFileHashed(
   sizeHint?: number,
 ): Promise<HashedBytes> {
   throwIfAborted(options.signal);
+  const durable = options.durable ?? true;
   if (sizeHint !== undefined && sizeHint <= TINY_FILE_BYTES) {
     const tiny = copyTinyFile(source, target);
     if (tiny) {
+      // The sync runs on the thread pool: a synchronous one would serialize every tiny file's sync.
+      if (durable) await syncFile(target);
       options.onBytes?.(tiny.size);
       return tiny;
     }
@@ -63,13 +76,14 @@ export async function copyFileHashed(
       const output = await open(target, "wx");
       try {
         await writeFully(output, data, data.length, 0);
+        if (durable) await output.datasync();
       } finally {
         await output.close();
       }
       options.onBytes?.(data.length);
       return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
     }
-    return await copyLarge(input, target, options);
+    return await copyLarge(input, target, options, durable);
   } finally {
     await input.close();
   }
@@ -91,6 +105,7 @@ async function copyLarge(
   input: FileHandle,
   target: string,
   options: HashedCopyOptions,
+  durable: boolean,
 ): Promise<HashedBytes> {
   const output = await open(target, "wx");
   const hash = createHash("sha256");
@@ -114,6 +129,7 @@ async function copyLarge(
       options.onBytes?.(position);
     }
     await pendingWrite;
+    if (durable) await output.datasync();
   } finally {
     await Promise.allSettled([pendingWrite, nextRead]);
     await output.close();
