@@ -76,7 +76,7 @@ describe("Ctrl-C", () => {
     const dry = JSON.parse((await cli("gc", "--dry-run", "--older-than", "0", "--json")).stdout);
     expect(dry).toMatchObject({ dryRun: true });
     for (const item of dry.items) expect(["v0", version]).not.toContain(item.version);
-    expect((await cli("gc", "--older-than", "0", "-q")).code).toBe(0);
+    expect((await cli("gc", "--older-than", "0", "--force", "-q")).code).toBe(0);
     expect(JSON.parse((await cli("gc", "--dry-run", "--older-than", "0", "--json")).stdout).items).toEqual(
       [],
     );

@@ -14,6 +14,7 @@ import {
 } from "../command.js";
 import { formatBytes, formatDuration, plural } from "../output/format.js";
 import { formatTable } from "../output/table.js";
+import { UsageError } from "../usage-error.js";
 
 /** What `gc` returns: the library's result and the store it ran on. */
 export interface GcResult extends CollectGarbageResult {
@@ -22,13 +23,19 @@ export interface GcResult extends CollectGarbageResult {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `"0"`, `"90s"`, `"30m"`, `"12h"`, `"7d"` into milliseconds. */
+/** Grace periods below this delete what a log still running elsewhere may be writing: `--force` only. */
+export const MIN_GRACE_WITHOUT_FORCE_MS = 3_600_000;
+
+/**
+ * Parses `"0"`, `"90s"`, `"30m"`, `"12h"`, `"7d"` into milliseconds. A number without a unit (other
+ * than 0) is a usage error: `24` meant 24 milliseconds once, and deleted live uploads.
+ */
 export function parseDuration(text: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (match === null) {
-    throw new ArtifactError(
-      "INVALID_ARGUMENT",
-      `invalid --older-than '${text}': use a number with a unit, e.g. 0, 90s, 30m, 12h or 7d`,
+  if (match === null || (match[2] === undefined && Number(match[1]) !== 0)) {
+    throw new UsageError(
+      `invalid --older-than '${text}': give a unit, e.g. 90s, 30m, 12h or 7d${match === null ? "" : ` ('${text}h' for ${text} hours)`}`,
+      "gc",
     );
   }
   return Math.round(Number(match[1]) * (UNITS[match[2] ?? "ms"] ?? 1));
@@ -49,6 +56,18 @@ export async function collectStoreGarbage(context: CommandContext, input: Comman
     signal: context.signal,
   };
   if (olderThan !== undefined) options.olderThanMs = parseDuration(olderThan);
+  const grace = options.olderThanMs;
+  if (
+    grace !== undefined &&
+    grace < MIN_GRACE_WITHOUT_FORCE_MS &&
+    !options.dryRun &&
+    !flagOption(input.values, "force")
+  ) {
+    throw new UsageError(
+      `--older-than ${olderThan} is under one hour: gc would take over the uploads of logs still running elsewhere (they then fail with CONFLICT). Add --force if no log is running on this store, or try --dry-run first`,
+      "gc",
+    );
+  }
   if (context.explicitCollection !== undefined) options.collection = context.explicitCollection;
   return { store: context.store, ...(await manager.collectGarbage(options)) };
 }
@@ -74,18 +93,30 @@ function render(r: GcResult): string {
 export const gcCommand = defineCommand<GcResult>({
   name: "gc",
   summary: "Remove abandoned uploads (interrupted or crashed logs)",
-  usage: ["gc [--dry-run] [--older-than DURATION]"],
+  usage: ["gc [--dry-run] [--older-than DURATION [--force]]"],
   description:
     "Removes what interrupted or crashed logs left behind: claimed version numbers that never got a\n" +
     "commit record, the files uploaded under them, and staging folders. Only things older than the\n" +
-    "grace period are touched (default 24h), so a log still running elsewhere is safe. Every collection\n" +
-    "is cleaned unless --collection is given. Removed version numbers are never reused.",
-  options: { "dry-run": { type: "boolean", short: "n" }, "older-than": { type: "string" } },
+    "grace period are touched (default 24h; age = the newest object's, on the store's clock), so a log\n" +
+    "still running elsewhere is safe. A grace under one hour needs --force. gc never deletes a committed\n" +
+    "version: it first marks an abandoned number dead with a tombstone, which a late commit cannot pass.\n" +
+    "Every collection is cleaned unless --collection is given. Removed version numbers are never reused.",
+  options: {
+    "dry-run": { type: "boolean", short: "n" },
+    "older-than": { type: "string" },
+    force: { type: "boolean" },
+  },
   optionHelp: [
     ["-n, --dry-run", "Only list what would be removed"],
-    ["--older-than DURATION", "Grace period, e.g. 0, 30m, 12h, 7d (default 24h)"],
+    ["--older-than DURATION", "Grace period with a unit: 30m, 12h, 7d (default 24h)"],
+    ["--force", "Allow a grace period under one hour (no log may be running)"],
   ],
-  examples: ["gc --dry-run", "gc", "gc --older-than 1h --collection models --json"],
+  examples: [
+    "gc --dry-run",
+    "gc",
+    "gc --older-than 1h --collection models --json",
+    "gc --older-than 0 --force",
+  ],
   positionals: { min: 0, max: 0 },
   silentWhenQuiet: true,
   run: collectStoreGarbage,
