@@ -1,7 +1,7 @@
 /**
- * Downloads: files are fetched into a hidden staging folder (next to `to`, or inside it when it already
- * has files), each checked against the record, and moved into place only when all are verified, so
- * `to` never holds a partial download.
+ * Downloads: files are fetched into a hidden staging folder (inside `to` when it exists, else beside
+ * it; download-staging.ts), each checked against the record, and moved into place only when all are
+ * verified, so `to` never holds a partial download.
  * Same-named files in `to` are overwritten; other files are left alone. With `paths`, only those files
  * of the version are read, checked and moved.
  */
@@ -10,7 +10,8 @@ import { resolve } from "node:path";
 import { pickDownloadFiles } from "../../core/download-paths.js";
 import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import { createStaging, publish, targetIsEmpty } from "../download-staging.js";
+import { createStaging, publish } from "../download-staging.js";
+import { checkDownloadTarget } from "../download-target.js";
 import { versionPrefix } from "./layout.js";
 import type { FileConcurrency } from "./map-files.js";
 import { readVersionRecord } from "./read-version.js";
@@ -34,12 +35,12 @@ export interface DownloadInput extends FileConcurrency {
 export async function downloadVersion(input: DownloadInput): Promise<Artifact> {
   const { driver, collection, name, signal } = input;
   const to = resolve(input.to);
-  const empty = await targetIsEmpty(to);
+  await checkDownloadTarget(to); // a file as `to` fails before anything is read
   // Resolve before writing anything: a missing artifact or version leaves the disk untouched.
   const resolved = await resolveVersion(driver, collection, name, input.version, signal);
   const record = await readVersionRecord(driver, collection, name, resolved, signal);
   const files = pickDownloadFiles(record.files, input.paths, (file) => file.path, record);
-  const staging = await createStaging(to, empty);
+  const staging = await createStaging(to);
   try {
     await downloadFiles(driver, files, versionPrefix(collection, name, resolved.n), staging, input);
     await publish(staging, to);

@@ -1,6 +1,6 @@
 /**
  * Downloading a version (PROTOCOL.md 4.2-4.3): every manifest file is fetched from its pre-signed URL
- * into a staging folder (beside the target, or inside it when it holds files), its base64 md5 checked
+ * into a staging folder (inside the target when it exists, else beside it), its base64 md5 checked
  * against the manifest, and only when all files are verified are they moved into the target with the
  * same rules as every backend (download-staging.ts): file/folder clashes are refused before anything
  * moves, so the target never holds a partial download.
@@ -14,7 +14,8 @@ import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
-import { createStaging, publish, targetIsEmpty } from "../download-staging.js";
+import { createStaging, publish } from "../download-staging.js";
+import { checkDownloadTarget } from "../download-target.js";
 import type { ManifestEntry } from "./manifest.js";
 import { locateReference, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
@@ -46,10 +47,10 @@ interface PlannedFile {
 export async function downloadVersion(session: WandbSession, request: DownloadVersionRequest) {
   const { signal, onProgress } = request;
   const target = resolve(request.to);
-  const empty = await targetIsEmpty(target);
+  await checkDownloadTarget(target); // a file as `to` fails before anything is read
   const version = await resolveVersion(session, request, signal);
   const files = await planDownload(session, version, request);
-  const staging = await createStaging(target, empty);
+  const staging = await createStaging(target);
   const references = new ReferenceReader(session);
   try {
     const totalBytes = files.reduce((sum, f) => sum + (f.entry.size ?? 0), 0);
