@@ -112,7 +112,7 @@ function unsupported(driver: StorageDriver, what: string, key?: string): Artifac
     "UNSUPPORTED",
     `the store ${driver.url} does not support conditional writes: ${what}${key === undefined ? "" : ` (probed with the scratch object ${key})`}. ` +
       "Logging and garbage collection are refused there: version claims and commit records rely on create-only writes, and without them two writers can take the same version and overwrite each other's files. " +
-      "Use a server that enforces conditional writes (AWS S3 since August 2024, Ceph RGW, MinIO, Cloudflare R2, Google Cloud Storage, Azure Blob Storage) or upgrade this one; a custom driver must enforce `ifNotExists` and `ifMatch` or not claim them in its capabilities",
+      "Use a server that enforces conditional writes (AWS S3 since August 2024, Ceph RGW, MinIO since 2024, Google Cloud Storage, Azure Blob Storage) or upgrade this one; a custom driver must enforce `ifNotExists` and `ifMatch` or not claim them in its capabilities",
     { context: { backend: driver.backend, operation: "probe", ...(key === undefined ? {} : { key }) } },
   );
 }
