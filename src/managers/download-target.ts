@@ -1,12 +1,12 @@
 /** The download-target rule every backend shares: `to` is a folder or does not exist yet. */
 import type { Stats } from "node:fs";
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { ArtifactError } from "../errors.js";
 import { errnoOf } from "../storage/fs-errors.js";
 
 /**
  * Stats the download target `to` (following links): `null` when it does not exist yet, its stats when
- * it is a folder. `INVALID_ARGUMENT` when it is a file or lies inside one.
+ * it is a folder. `INVALID_ARGUMENT` when it is a file, lies inside one, or is a link to nothing.
  */
 export async function checkDownloadTarget(to: string): Promise<Stats | null> {
   const info = await stat(to).catch((error: unknown) => {
@@ -15,6 +15,12 @@ export async function checkDownloadTarget(to: string): Promise<Stats | null> {
     throw error;
   });
   if (info !== null && !info.isDirectory()) throw notAFolder(to);
+  if (info === null && (await lstat(to).catch(() => null))?.isSymbolicLink()) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `download target \`to\` ${to} is a symbolic link to something that does not exist; create the folder it points to or remove the link`,
+    );
+  }
   return info;
 }
 

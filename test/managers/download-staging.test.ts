@@ -5,12 +5,13 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../src/drivers/local.js";
+import { isArtifactError } from "../../src/errors.js";
 import { STALE_STAGING_AGE_MS, stagingHostId } from "../../src/managers/download-staging.js";
 import { FileSystemArtifactManager } from "../../src/managers/file-system-artifact-manager.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
@@ -98,6 +99,19 @@ describe("an existing target folder is filled in place", () => {
     } finally {
       await fx.close();
     }
+  });
+
+  it("a symbolic link to a missing folder is INVALID_ARGUMENT before anything is downloaded", async () => {
+    const to = join(dir.path, "dangling");
+    await symlink(join(dir.path, "nowhere"), to);
+    const error = await new FileSystemArtifactManager({ url: store })
+      .downloadArtifact("art", { to })
+      .catch((e: unknown) => e);
+    expect(isArtifactError(error, "INVALID_ARGUMENT")).toBe(true);
+    expect((await readdir(dir.path)).filter((n) => !n.startsWith("src-")).sort()).toEqual([
+      "dangling",
+      "store",
+    ]);
   });
 
   it("an empty mount point (a fresh tmpfs, in a private mount namespace) is filled, staging on it", async () => {
