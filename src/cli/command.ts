@@ -60,6 +60,13 @@ export interface CommandSpec<Result> {
   render(result: Result): string;
   /** The exit code for a result. @default 0 */
   exitCode?(result: Result): number;
+  /**
+   * The stderr notice for a result that came although Ctrl-C (or SIGTERM, named by `by`) had arrived:
+   * the work had already finished (a log's version was committed), so it stands and the exit code is
+   * the result's. `code` is the notice's machine code under `--json`.
+   * @default INTERRUPTED_AFTER_FINISH, saying that the signal came after the command had finished
+   */
+  interruptedNote?(result: Result, by: string): { code: string; message: string };
 }
 
 /** A command whose result type is erased, so that different commands fit in one list. */

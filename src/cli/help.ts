@@ -26,7 +26,8 @@ const STORES = `Stores (--store URL), configured the way each service's own tool
                                          at the start of every artifacts command (use it from the library)`;
 
 const EXIT_CODES =
-  "Exit codes: 0 ok, 1 error (or verify found a problem), 2 usage error, 130 interrupted by Ctrl-C.";
+  "Exit codes: 0 ok, 1 error (or verify found a problem), 2 usage error, 130 interrupted by Ctrl-C\n" +
+  "(a log whose version was committed before Ctrl-C keeps it, says so on stderr and exits 0).";
 
 /** The text of `artifacts --help`. */
 export function formatGlobalHelp(commands: readonly AnyCommand[]): string {

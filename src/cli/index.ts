@@ -15,7 +15,7 @@ import { verifyCommand } from "./commands/verify.js";
 import { versionsCommand } from "./commands/versions.js";
 import { formatCommandHelp, formatGlobalHelp } from "./help.js";
 import { openStore } from "./open-store.js";
-import { type CliStreams, describeError, printError, printResult } from "./output/print.js";
+import { type CliStreams, describeError, printError, printNotice, printResult } from "./output/print.js";
 import { createProgressReporter, type ProgressMode, type ProgressReporter } from "./output/progress.js";
 import { type GlobalValues, parseCommandLine } from "./parse.js";
 
@@ -67,7 +67,13 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       environment.stdout.write(`${packageVersion()}\n`);
       return 0;
     }
-    return await runCommand({ ...parsed, environment, signal: controller.signal, progress });
+    return await runCommand({
+      ...parsed,
+      environment,
+      signal: controller.signal,
+      progress,
+      interruptedBy: () => interruptedBy,
+    });
   } catch (error) {
     progress.reporter?.clear();
     const report = describeError(error, interruptedBy);
@@ -88,6 +94,8 @@ interface RunCommandOptions {
   signal: AbortSignal;
   /** Where the reporter is kept so that the error boundary can clear a half-drawn bar. */
   progress: { reporter?: ProgressReporter };
+  /** The signal that aborted `signal`, if one came. */
+  interruptedBy: () => NodeJS.Signals | undefined;
 }
 
 /** Opens the store, runs the command, prints its result and returns its exit code. */
@@ -114,10 +122,24 @@ async function runCommand(options: RunCommandOptions): Promise<number> {
     };
     const result = await command.run(context, input);
     printResult(command, result, globals, environment);
+    // The command finished although Ctrl-C came (a log whose record was already written returns its
+    // version): its result stands, and stderr says why nothing was cancelled.
+    const by = options.interruptedBy();
+    if (by !== undefined) printNotice(interruptedNote(command, result, by), globals, environment);
     return command.exitCode?.(result) ?? 0;
   } finally {
     await manager.close();
   }
+}
+
+function interruptedNote(command: AnyCommand, result: unknown, signal: NodeJS.Signals) {
+  const by = signal === "SIGINT" ? "Ctrl-C (SIGINT)" : signal;
+  return (
+    command.interruptedNote?.(result, by) ?? {
+      code: "INTERRUPTED_AFTER_FINISH",
+      message: `${by} came after '${command.name}' had finished: nothing was cancelled, its result stands`,
+    }
+  );
 }
 
 function progressMode(command: AnyCommand, globals: GlobalValues, environment: CliEnvironment): ProgressMode {

@@ -107,10 +107,13 @@ export const logCommand = defineCommand<LogResult>({
   usage: ["log PATH NAME [options]"],
   description:
     "Logs PATH as the next version (v0, v1, …) of artifact NAME in the collection. A folder's contents go to\n" +
-    "the version root; a file goes to the root under its own name, or to --path. The version appears\n" +
-    "atomically: Ctrl-C or a crash leaves no partial version. On a W&B store PATH may be a URI (s3://,\n" +
-    "gs://, Azure https, http(s)://, file://): the version records it as a reference, as W&B's\n" +
-    "add_reference does (an object, or every object under a prefix; --path names the entry or folder).",
+    "the version root; a file goes to the root under its own name, or to --path. A version appears whole\n" +
+    "or not at all: Ctrl-C or a crash before the version is committed leaves no version (exit 130); once\n" +
+    "its commit record may have reached the store, Ctrl-C waits until the store says whether it did: a\n" +
+    "committed version is kept whole, printed as logged, named on stderr as kept, and the exit code is 0.\n" +
+    "On a W&B store PATH may be a URI (s3://, gs://, Azure https, http(s)://, file://): the version\n" +
+    "records it as a reference, as W&B's add_reference does (an object, or every object under a prefix;\n" +
+    "--path names the entry or folder).",
   options: {
     description: { type: "string", short: "d" },
     path: { type: "string" },
@@ -133,6 +136,10 @@ export const logCommand = defineCommand<LogResult>({
   transfer: true,
   silentWhenQuiet: true,
   run: logArtifact,
+  interruptedNote: (r, by) => ({
+    code: "INTERRUPTED_AFTER_COMMIT",
+    message: `${by} came after ${r.name}:${r.version} was committed in collection '${r.collection}': the version is complete and kept (log again only if you want another version)`,
+  }),
   render: (r) =>
     `logged ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)})` +
     (r.aliases.length > 0 ? `; aliases: ${r.aliases.join(", ")}` : ""),

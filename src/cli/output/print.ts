@@ -85,6 +85,23 @@ export function printError(
   if (options.debug) streams.stderr.write(`${formatDebug(error)}\n`);
 }
 
+/**
+ * Writes a notice about a command that succeeded (exit code unchanged) as one line on stderr: a JSON
+ * object `{"notice":{"code","message"}}` under `--json`, else `artifacts: MESSAGE`.
+ */
+export function printNotice(
+  notice: { code: string; message: string },
+  options: { json: boolean },
+  streams: CliStreams,
+) {
+  const oneLine = notice.message.replace(/\s*\n\s*/g, " ");
+  streams.stderr.write(
+    options.json
+      ? `${JSON.stringify({ notice: { code: notice.code, message: oneLine } })}\n`
+      : `artifacts: ${oneLine}\n`,
+  );
+}
+
 function formatDebug(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
