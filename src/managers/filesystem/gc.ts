@@ -4,7 +4,8 @@
  * tombstone at the number's record key. A writer whose claim gc took over then fails its own
  * create-only commit (it reports CONFLICT); a writer that committed first makes gc's tombstone fail,
  * and gc leaves the version alone. What is collected:
- * - dead numbers (a tombstone): their leftover `v<N>/` files and claim, at any age;
+ * - dead numbers (a tombstone): their claim and the `v<N>/` files that predate the tombstone, at any
+ *   age (newer files are left alone: a Python writer may have reused the number);
  * - abandoned claims (no record, no tombstone) whose newest object (the claim or a file under
  *   `v<N>/`) is older than the grace period, measured on the store's clock: tombstone, files, claim;
  * - staging folders (local disk, memory) whose newest file is older than the grace period: moved
@@ -12,8 +13,9 @@
  * `v<N>/` folders without a claim of ours (Python scaffold's versions) are never touched.
  */
 import { randomBytes } from "node:crypto";
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
-import type { StorageDriver } from "../../storage/driver.js";
+import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
 import { claimKey, metaPrefix, recordKey, stagingRoot, versionPrefix } from "./layout.js";
 import { scanArtifact } from "./scan.js";
 import { writeTombstone } from "./tombstone.js";
@@ -108,46 +110,67 @@ export async function collectArtifactGarbage(
   const items: GarbageItem[] = [];
   const { signal } = options;
   const state = await scanArtifact(driver, collection, name, signal);
-  for (const [n, claimed] of state.claims) {
+  const numbers = new Set([...state.claims.keys(), ...state.tombstones.keys()]);
+  for (const n of [...numbers].sort((x, y) => x - y)) {
     if (state.records.has(n)) continue;
+    const claimed = state.claims.get(n);
     const prefix = versionPrefix(collection, name, n);
-    const usage = state.folders.has(n)
-      ? await measure(driver, prefix, signal)
-      : { objects: 0, bytes: 0, newest: 0 };
-    const ageMs = options.now() - Math.max(claimed, usage.newest);
-    const dead = state.tombstones.has(n);
-    // An unknown claim time (0) is never old enough; a dead number's leftovers go at any age.
-    if (!dead && (claimed === 0 || ageMs < options.olderThanMs)) continue;
-    if (!dead && !options.dryRun && !(await takeOver(driver, collection, name, n, signal))) continue;
-    const version = formatVersion(n);
-    if (usage.objects > 0) {
-      items.push({ kind: "upload", collection, name, key: prefix, version, ...counts(usage), ageMs });
-      if (!options.dryRun) await deletePrefix(driver, prefix, signal);
+    const objects = state.folders.has(n) ? await listObjects(driver, prefix, signal) : [];
+    const died = state.tombstones.get(n);
+    let doomed: ObjectInfo[];
+    let ageMs: number;
+    if (died === undefined) {
+      // An abandoned claim: old enough when its newest object is (an unknown claim time never is).
+      const newest = Math.max(claimed ?? 0, ...objects.map(modifiedOf));
+      ageMs = options.now() - newest;
+      if (!claimed || ageMs < options.olderThanMs) continue;
+      if (!options.dryRun && !(await takeOver(driver, collection, name, n, signal))) continue;
+      doomed = objects; // all listed before our tombstone: the abandoned writer's
+    } else {
+      // A dead number: what predates its death is the failed writer's, at any age. Newer objects are
+      // left alone: a Python writer (no claims) may have reused the number once its folder was gone.
+      doomed = died === 0 ? [] : objects.filter((object) => modifiedOf(object) <= died);
+      ageMs = options.now() - Math.max(died, ...doomed.map(modifiedOf));
     }
-    const claim = claimKey(collection, name, n);
-    items.push({ kind: "claim", collection, name, key: claim, version, objects: 1, bytes: 0, ageMs });
-    if (!options.dryRun) await driver.delete(claim, signal ? { signal } : {});
-  }
-  // A dead number whose claim is already gone may still have files (a writer's late upload).
-  for (const n of state.tombstones) {
-    if (state.claims.has(n) || !state.folders.has(n)) continue;
-    const prefix = versionPrefix(collection, name, n);
-    const usage = await measure(driver, prefix, signal);
-    if (usage.objects === 0) continue;
-    const ageMs = options.now() - usage.newest;
-    items.push({
-      kind: "upload",
-      collection,
-      name,
-      key: prefix,
-      version: formatVersion(n),
-      ...counts(usage),
-      ageMs,
-    });
-    if (!options.dryRun) await deletePrefix(driver, prefix, signal);
+    const version = formatVersion(n);
+    if (doomed.length > 0) {
+      const bytes = doomed.reduce((sum, object) => sum + object.size, 0);
+      items.push({
+        kind: "upload",
+        collection,
+        name,
+        key: prefix,
+        version,
+        objects: doomed.length,
+        bytes,
+        ageMs,
+      });
+      if (!options.dryRun)
+        await mapConcurrent(doomed, (object) => driver.delete(object.key), { concurrency: 16, signal });
+    }
+    if (claimed !== undefined) {
+      const claim = claimKey(collection, name, n);
+      items.push({ kind: "claim", collection, name, key: claim, version, objects: 1, bytes: 0, ageMs });
+      if (!options.dryRun) await driver.delete(claim, signal ? { signal } : {});
+    }
   }
   items.push(...(await collectStaging(driver, collection, name, options)));
   return items;
+}
+
+function modifiedOf(object: ObjectInfo): number {
+  return object.lastModified?.getTime() ?? 0;
+}
+
+async function listObjects(
+  driver: StorageDriver,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<ObjectInfo[]> {
+  const objects: ObjectInfo[] = [];
+  for await (const entry of driver.list(prefix, signal ? { signal } : {}))
+    if (entry.type === "object") objects.push(entry);
+  return objects;
 }
 
 /**
@@ -235,25 +258,4 @@ async function moveAside(
 /** `c/n/meta/trash/`: staging folders gc took away, deleted right after. */
 function trashRoot(collection: string, name: string): string {
   return `${metaPrefix(collection, name)}trash/`;
-}
-
-function counts(usage: { objects: number; bytes: number }): { objects: number; bytes: number } {
-  return { objects: usage.objects, bytes: usage.bytes };
-}
-
-async function measure(
-  driver: StorageDriver,
-  prefix: string,
-  signal?: AbortSignal,
-): Promise<{ objects: number; bytes: number; newest: number }> {
-  let objects = 0;
-  let bytes = 0;
-  let newest = 0;
-  for await (const entry of driver.list(prefix, signal ? { signal } : {})) {
-    if (entry.type !== "object") continue;
-    objects += 1;
-    bytes += entry.size;
-    newest = Math.max(newest, entry.lastModified?.getTime() ?? 0);
-  }
-  return { objects, bytes, newest };
 }

@@ -9,7 +9,7 @@
  * version never loses its files.
  */
 import { randomBytes } from "node:crypto";
-import { rmdir } from "node:fs/promises";
+import { access, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { ByteBudget } from "../../core/byte-budget.js";
 import { formatVersion } from "../../core/names.js";
@@ -76,7 +76,9 @@ async function logStaged(input: LogVersionInput): Promise<VersionRecord> {
     `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`,
   );
   try {
-    const entries = await uploadFiles(driver, input.files, staging, input);
+    const entries = await uploadFiles(driver, input.files, staging, input).catch(async (error: unknown) => {
+      throw (await stagingLost(input, error)) ? stagingGone(input) : error;
+    });
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       const n = await claimNext(input);
       try {
@@ -96,7 +98,7 @@ async function logStaged(input: LogVersionInput): Promise<VersionRecord> {
         if (isArtifactError(error, "NOT_FOUND")) throw filesLost(input, n, "the staging folder is gone");
         throw error;
       }
-      return await commitVersion(input, n, entries, "spot-check");
+      return await commitVersion(input, n, entries);
     }
     throw tooManyRaces(input);
   } finally {
@@ -146,7 +148,7 @@ async function logDirect(input: LogVersionInput): Promise<VersionRecord> {
       await abandon(input, n);
       throw error;
     }
-    return await commitVersion(input, n, entries, "list");
+    return await commitVersion(input, n, entries);
   }
   throw tooManyRaces(input);
 }
@@ -160,12 +162,10 @@ async function commitVersion(
   input: LogVersionInput,
   n: number,
   entries: FileEntry[],
-  check: "list" | "spot-check",
 ): Promise<VersionRecord> {
   const prefix = versionPrefix(input.collection, input.name, n);
   try {
-    if (check === "list") await checkUploaded(input, n, prefix, entries);
-    else await spotCheckUploaded(input, n, prefix, entries);
+    await checkUploaded(input, n, prefix, entries);
   } catch (error) {
     await abandon(input, n);
     throw error;
@@ -297,7 +297,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Object stores: one listing of `v<N>/` must show every uploaded file with its size. */
+/**
+ * One listing of `v<N>/` must show every uploaded file with its size. Also after an atomic rename: a
+ * staging folder gc took away can be re-created by an upload still running, and then renamed with
+ * only that file in it.
+ */
 async function checkUploaded(
   input: LogVersionInput,
   n: number,
@@ -311,16 +315,26 @@ async function checkUploaded(
   if (lost) throw filesLost(input, n, `'${prefix}${lost.path}' is missing or changed`);
 }
 
-/** After an atomic rename the folder moved whole: one stat shows it was not deleted since. */
-async function spotCheckUploaded(
-  input: LogVersionInput,
-  n: number,
-  prefix: string,
-  entries: readonly FileEntry[],
-): Promise<void> {
-  const first = entries[0];
-  if (first && (await input.driver.stat(prefix + first.path, signalOption(input.signal))) === null)
-    throw filesLost(input, n, `'${prefix}${first.path}' is missing`);
+/** Whether a NOT_FOUND during a staged upload came from the staging side (every source is still there). */
+async function stagingLost(input: LogVersionInput, error: unknown): Promise<boolean> {
+  if (!isArtifactError(error, "NOT_FOUND")) return false;
+  const present = await Promise.all(
+    input.files.map((file) =>
+      access(file.source).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return present.every(Boolean);
+}
+
+function stagingGone(input: LogVersionInput): ArtifactError {
+  return new ArtifactError(
+    "CONFLICT",
+    `the staging folder of this log of '${input.name}' in collection '${input.collection}' was removed during the upload; was garbage collection run with a short grace period (gc --older-than) during this log? Nothing was committed: log again`,
+    { retryable: true, context: { operation: "log", name: input.name, collection: input.collection } },
+  );
 }
 
 function filesLost(input: LogVersionInput, n: number, detail: string): ArtifactError {

@@ -10,10 +10,11 @@ export interface ArtifactState {
   /** N of every committed `meta/versions/v<N>.json` record (a non-empty object). */
   records: Set<number>;
   /**
-   * N of every tombstone: an EMPTY `meta/versions/v<N>.json`. The number is dead (its log failed or
-   * garbage collection took it over): never visible, never committed, never handed out again.
+   * N of every tombstone: an EMPTY `meta/versions/v<N>.json`, with its last-modified time (ms, 0 when
+   * unknown). The number is dead (its log failed or garbage collection took it over): never visible,
+   * never committed, never handed out again.
    */
-  tombstones: Set<number>;
+  tombstones: Map<number, number>;
   /** N of every `meta/versions/v<N>.claim`, with the claim's last-modified time (ms, 0 when unknown). */
   claims: Map<number, number>;
 }
@@ -28,7 +29,7 @@ export async function scanArtifact(
   const state: ArtifactState = {
     folders: new Set(),
     records: new Set(),
-    tombstones: new Set(),
+    tombstones: new Map(),
     claims: new Map(),
   };
   const base = artifactPrefix(collection, name);
@@ -44,8 +45,10 @@ export async function scanArtifact(
     const match = /^(v\d+)\.(json|claim)$/.exec(entry.key.slice(meta.length));
     const n = match?.[1] === undefined ? undefined : parseVersion(match[1]);
     if (n === undefined) continue;
-    if (match?.[2] === "json") (entry.size === 0 ? state.tombstones : state.records).add(n);
-    else state.claims.set(n, entry.lastModified?.getTime() ?? 0);
+    const modified = entry.lastModified?.getTime() ?? 0;
+    if (match?.[2] === "claim") state.claims.set(n, modified);
+    else if (entry.size === 0) state.tombstones.set(n, modified);
+    else state.records.add(n);
   }
   return state;
 }
@@ -68,7 +71,7 @@ export function hasRecord(state: ArtifactState, n: number): boolean {
 /** The next number to claim: 1 + the largest N among folders, records, tombstones and claims. */
 export function nextVersionNumber(state: ArtifactState): number {
   let max = -1;
-  for (const numbers of [state.folders, state.records, state.tombstones, state.claims.keys()])
+  for (const numbers of [state.folders, state.records, state.tombstones.keys(), state.claims.keys()])
     for (const n of numbers) max = Math.max(max, n);
   return max + 1;
 }

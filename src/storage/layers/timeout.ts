@@ -35,7 +35,14 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
     // Some SDK calls ignore the signal (GCS metadata calls): race them so the caller is released anyway.
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    const caller = opts?.signal;
+    const onAbort = () => rejectExpired?.(caller?.reason);
+    let rejectExpired: ((reason: unknown) => void) | undefined;
     const expired = new Promise<never>((_, reject) => {
+      rejectExpired = reject;
+      // The caller's abort releases the caller at once too, even from a call that ignores its signal.
+      caller?.addEventListener("abort", onAbort, { once: true });
+      if (caller?.aborted) reject(caller.reason);
       timer = setTimeout(() => {
         timedOut = true;
         const reason = new DOMException("The operation was aborted due to timeout", "TimeoutError");
@@ -47,12 +54,13 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
     try {
       return await Promise.race([pending, expired]);
     } catch (error) {
-      if (!timedOut || opts?.signal?.aborted) throw error;
-      // A stream that opens after its deadline is nobody's: close it.
+      if (!timedOut && !caller?.aborted) throw error;
+      // A stream that opens after its deadline (or its caller's abort) is nobody's: close it.
       pending.then(
         (value) => (value as { destroy?: () => void } | null | undefined)?.destroy?.(),
         () => undefined,
       );
+      if (caller?.aborted) throw caller.reason;
       throw new ArtifactError(
         "TIMEOUT",
         `${driver.backend} ${operation} of '${key}' took longer than ${ms} ms (${driver.url}); the server may be overloaded, retry later or raise the timeoutMs storage option`,
@@ -60,6 +68,7 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
       );
     } finally {
       clearTimeout(timer);
+      caller?.removeEventListener("abort", onAbort);
       expired.catch(() => undefined);
       pending.catch(() => undefined);
     }
