@@ -3,7 +3,7 @@
  * (`fdatasync`) before it becomes visible under its name, and a folder is synced (`fsync`) after an
  * entry was added to it, so that the new name is on disk too.
  */
-import { mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errnoOf } from "./fs-errors.js";
 
@@ -13,9 +13,18 @@ import { errnoOf } from "./fs-errors.js";
  */
 const FOLDER_SYNC_UNSUPPORTED = new Set(["EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP", "EOPNOTSUPP"]);
 
-/** Flushes a file's bytes (and its size) to disk: `fdatasync` on a fresh read-only handle. */
+/**
+ * Flushes a file's bytes (and its size) to disk: `fdatasync` on a fresh read-only handle. A file that
+ * is gone has nothing to flush (whoever needed it notices: a rename of its folder fails).
+ */
 export async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, "r");
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return;
+    throw error;
+  }
   try {
     await handle.datasync();
   } finally {
@@ -23,13 +32,17 @@ export async function syncFile(path: string): Promise<void> {
   }
 }
 
-/** Flushes a folder's entries to disk (`fsync` of the folder), where the platform can. */
+/**
+ * Flushes a folder's entries to disk (`fsync` of the folder), where the platform can. A folder that is
+ * gone (pruned by a concurrent delete or gc) has no entries to flush.
+ */
 export async function syncFolder(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: FileHandle;
   try {
     handle = await open(path, "r");
   } catch (error) {
-    if (FOLDER_SYNC_UNSUPPORTED.has(errnoOf(error) ?? "")) return;
+    const errno = errnoOf(error) ?? "";
+    if (errno === "ENOENT" || FOLDER_SYNC_UNSUPPORTED.has(errno)) return;
     throw error;
   }
   try {
