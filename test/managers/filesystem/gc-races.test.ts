@@ -3,14 +3,17 @@
  * from a driver hook at each point of a log (test/fixtures/gc/gc-suite.ts); the local stores are also
  * read by Python scaffold's own code.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local.js";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
+import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { gcBesideWriters } from "../../fixtures/gc/gc-loop.js";
-import type { GcTarget } from "../../fixtures/gc/gc-scenarios.js";
+import { filesOf, type GcTarget, Scenario } from "../../fixtures/gc/gc-scenarios.js";
 import { defineGcRaceTests } from "../../fixtures/gc/gc-suite.js";
 
 async function localStore() {
@@ -39,6 +42,51 @@ const TARGETS: GcTarget[] = [
 ];
 
 for (const target of TARGETS) defineGcRaceTests(target);
+
+const GC_ONCE = fileURLToPath(new URL("../../fixtures/gc/gc-once.ts", import.meta.url));
+
+describe("gc beside a writer on local disk, with the kernel copies of a real log", () => {
+  // The writer is frozen inside its progress callback while gc runs in another process.
+  const cases: [string, (path: string, done: number) => boolean][] = [
+    ["the first of 4 copies", (_path, done) => done === 1],
+    ["the last copy", (_path, done) => done === 4],
+  ];
+  it.each(cases)("gc after %s: CONFLICT, nothing visible, the next log works", async (_label, when) => {
+    const dir = await mkdtemp(join(tmpdir(), "am-gc-copy-"));
+    const root = join(dir, "store");
+    const target: GcTarget = {
+      name: "local",
+      direct: false,
+      open: async () => ({ driver: createLocalDriver({ root }), localRoot: root, close: async () => {} }),
+    };
+    const s = new Scenario(target, await target.open(), "copies", filesOf(4, "copies"));
+    try {
+      const writer = new FileSystemArtifactManager({ url: root, concurrency: 1 });
+      let done = 0;
+      let collected = -1;
+      const error = await writer
+        .logFiles(s.name, await s.source(), {
+          collection: s.collection,
+          onProgress: (event) => {
+            if (event.type !== "file-done" || !when(event.path, ++done) || collected >= 0) return;
+            const out = execFileSync(process.execPath, ["--import", "tsx", GC_ONCE, root, s.collection]);
+            collected = Number(out.toString());
+          },
+        })
+        .then(
+          (artifact) => artifact,
+          (e: unknown) => e,
+        );
+      expect(collected).toBeGreaterThan(0);
+      await s.expectNothingVisible(error);
+      const next = await s.plain().logFiles(s.name, await s.source(), { collection: s.collection });
+      await s.expectComplete(next.version);
+    } finally {
+      await s.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("gc looping beside 4 writer processes on local disk", () => {
   it("every log that reported success is complete; failures are CONFLICT and leave nothing", async () => {
