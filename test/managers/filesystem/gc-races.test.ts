@@ -8,13 +8,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local.js";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { gcBesideWriters } from "../../fixtures/gc/gc-loop.js";
-import { filesOf, type GcTarget, Scenario } from "../../fixtures/gc/gc-scenarios.js";
+import { filesOf, type GcTarget, gate, Scenario } from "../../fixtures/gc/gc-scenarios.js";
 import { defineGcRaceTests } from "../../fixtures/gc/gc-suite.js";
+import { HOUR_MS } from "../../fixtures/gc/hooked-driver.js";
 
 async function localStore() {
   const dir = await mkdtemp(join(tmpdir(), "am-gc-races-"));
@@ -42,6 +43,46 @@ const TARGETS: GcTarget[] = [
 ];
 
 for (const target of TARGETS) defineGcRaceTests(target);
+
+describe("age = the newest object's, on a fake clock (memory://, whose timestamps come from Date)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a claim 2 h old with a file written just now stays; 2 h later gc takes the number (CONFLICT)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const target: GcTarget = {
+      name: "memory",
+      direct: true,
+      open: async () => ({ driver: createMemoryDriver(), close: async () => {} }),
+    };
+    const s = new Scenario(target, await target.open(), "clock", filesOf(4, "fake clock"));
+    const later = () => vi.setSystemTime(Date.now() + 2 * HOUR_MS);
+    const held = gate();
+    const seen: number[] = [];
+    try {
+      const result = await s.log({
+        afterWrite: async (key) => {
+          if (key.endsWith(".claim")) later();
+          if (!key.endsWith("/v0/f0.bin")) return;
+          seen.push(await s.gc(HOUR_MS, () => 0));
+          later();
+          seen.push(await s.gc(HOUR_MS, () => 0));
+          held.open();
+        },
+        beforeWrite: async (key) => {
+          if (/\/v0\/(?!f0\.bin)/.test(key)) await held.opened;
+        },
+      });
+      expect(seen[0]).toBe(0);
+      expect(seen[1]).toBeGreaterThan(0);
+      await s.expectNothingVisible(result.error);
+      await s.expectNextLogWorks();
+    } finally {
+      await s.dispose();
+    }
+  });
+});
 
 const GC_ONCE = fileURLToPath(new URL("../../fixtures/gc/gc-once.ts", import.meta.url));
 
