@@ -106,6 +106,7 @@ async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions
     return { offset: await entryDataOffset(src, entry), size: entry.size };
   };
   await fillStorages(src, refs, locate, options);
+  hooks.resolveViews();
   return value as StateTree;
 }
 
@@ -146,6 +147,7 @@ export async function loadCheckpoint(
       });
       const { value, locate } = await readLegacy(src, hooks, refs);
       await fillStorages(src, refs, locate, options);
+      hooks.resolveViews();
       return value;
     }
     throw invalidCheckpoint("not a torch.save file (neither a zip nor a legacy pickle)");

@@ -3,12 +3,13 @@
  * builder. Anything else in a REDUCE is rejected; classes instantiated by NEWOBJ become inert objects.
  */
 import { constants } from "node:buffer";
+import { ArtifactError } from "../errors.js";
 import { DTYPES, type DType, dtypeOfStorage } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
 import { numpyDType, numpyScalar } from "./numpy-scalars.js";
 import { PyDict } from "./pickle/py-dict.js";
 import type { UnpicklerHooks } from "./pickle/reader.js";
-import { Storage, Tensor, viewUnchecked } from "./tensor.js";
+import { contiguousStrides, Storage, Tensor, viewUnchecked } from "./tensor.js";
 import { GlobalRef, PickledObject, Tuple } from "./values.js";
 
 /** A storage the pickle refers to; its bytes are read after the pickle. */
@@ -33,9 +34,68 @@ function intTuple(v: unknown, what: string): number[] {
   return v.map((x, i) => nonNegativeInt(x, `${what}[${i}]`));
 }
 
+/** A conj or neg view: its bytes are the base tensor's, the bit is applied once the bytes are read. */
+interface PendingView {
+  tensor: Tensor;
+  conj: boolean;
+  neg: boolean;
+}
+
+/**
+ * The 7th `_rebuild_tensor_v2` argument (torch ≥ 2.0, `torch._utils.get_tensor_metadata`): `{'conj':
+ * True}` for `x.conj()`, `{'neg': True}` for a negative view, on CPU tensors too. Anything else is
+ * refused: an ignored bit would return silently wrong values.
+ */
+function viewBits(metadata: unknown, dtype: DType): { conj: boolean; neg: boolean } {
+  const bits = { conj: false, neg: false };
+  if (metadata === undefined || metadata === null) return bits;
+  const entries = metadata instanceof PyDict ? [...metadata.entries] : undefined;
+  if (entries === undefined) throw invalidCheckpoint("tensor metadata is not a dict");
+  for (const [key, value] of entries) {
+    if ((key !== "conj" && key !== "neg") || typeof value !== "boolean") {
+      throw new ArtifactError(
+        "UNSUPPORTED",
+        `the checkpoint has a tensor with metadata ${JSON.stringify(String(key))}: ${String(value)}, which this reader does not support (only 'conj' and 'neg' views); re-save it in Python after x = x.resolve_conj().resolve_neg(), or report the key`,
+      );
+    }
+    bits[key] = value;
+  }
+  const complex = dtype === "complex64" || dtype === "complex128";
+  const float =
+    complex || dtype === "float16" || dtype === "bfloat16" || dtype === "float32" || dtype === "float64";
+  if ((bits.conj && !complex) || (bits.neg && !float)) {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      `the checkpoint has a ${bits.conj ? "conj" : "neg"} view of a ${dtype} tensor, which this reader does not support`,
+    );
+  }
+  return bits;
+}
+
+/** Replaces a view's bytes by a resolved copy: sign bits flipped (neg: every part; conj: imaginary parts). */
+function resolveView({ tensor, conj, neg }: PendingView): void {
+  const size = DTYPES[tensor.dtype].size;
+  const lanes = DTYPES[tensor.dtype].lanes;
+  const part = size / lanes;
+  const bytes = tensor.bytes().slice(); // a copy: the storage may be shared with the base tensor
+  for (let at = 0; at < bytes.length; at += size) {
+    // Little-endian IEEE floats: the sign is the top bit of each part's last byte.
+    if (neg) for (let lane = 0; lane < lanes; lane++) flipSign(bytes, at + (lane + 1) * part - 1);
+    if (conj) flipSign(bytes, at + size - 1);
+  }
+  const resolved = tensor as { -readonly [K in keyof Tensor]: Tensor[K] };
+  resolved.storage = new Storage(tensor.dtype, bytes, tensor.storage.location);
+  resolved.storageOffset = 0;
+  resolved.stride = contiguousStrides(tensor.shape);
+}
+
+function flipSign(bytes: Uint8Array, index: number): void {
+  bytes[index] = (bytes[index] as number) ^ 0x80;
+}
+
 /** `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])`, bounds-checked. */
-function rebuildTensor(args: unknown[], refs: WeakMap<Storage, StorageRef>): Tensor {
-  const [storage, offsetArg, sizeArg, strideArg, requiresGrad] = args;
+function rebuildTensor(args: unknown[], refs: WeakMap<Storage, StorageRef>, pending: PendingView[]): Tensor {
+  const [storage, offsetArg, sizeArg, strideArg, requiresGrad, , metadata] = args;
   const ref = storage instanceof Storage ? refs.get(storage) : undefined;
   if (!(storage instanceof Storage) || ref === undefined) throw invalidCheckpoint("tensor without a storage");
   const offset = nonNegativeInt(offsetArg, "tensor storage offset");
@@ -58,8 +118,10 @@ function rebuildTensor(args: unknown[], refs: WeakMap<Storage, StorageRef>): Ten
       `tensor of size [${shape}] at offset ${offset} runs past its storage of ${ref.numel}`,
     );
   }
+  const bits = viewBits(metadata, storage.dtype);
   const tensor = viewUnchecked(storage, offset, shape, stride); // bytes are read later; bounds checked above
   tensor.requiresGrad = requiresGrad === true;
+  if (bits.conj || bits.neg) pending.push({ tensor, ...bits });
   return tensor;
 }
 
@@ -99,8 +161,8 @@ function latin1Bytes(args: unknown[]): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 }
 
-function builders(refs: WeakMap<Storage, StorageRef>): Map<string, Builder> {
-  const tensor: Builder = (a) => rebuildTensor(a, refs);
+function builders(refs: WeakMap<Storage, StorageRef>, pending: PendingView[]): Map<string, Builder> {
+  const tensor: Builder = (a) => rebuildTensor(a, refs, pending);
   return new Map<string, Builder>([
     ["collections.OrderedDict", orderedDictOf],
     ["torch._utils._rebuild_tensor_v2", tensor],
@@ -131,11 +193,21 @@ export interface TorchHooksOptions {
   allowObjects: boolean;
 }
 
+/** The unpickler hooks, and what to do once every storage's bytes are read. */
+export interface TorchHooks extends UnpicklerHooks {
+  /** Applies the conj and neg bits of views (each such tensor gets a resolved copy of its own). */
+  resolveViews(): void;
+}
+
 /** The unpickler hooks for torch checkpoints: storages, the REDUCE allow-list, inert objects. */
-export function createTorchHooks(options: TorchHooksOptions): UnpicklerHooks {
+export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
   const refs = new WeakMap<Storage, StorageRef>();
-  const table = builders(refs);
+  const pending: PendingView[] = [];
+  const table = builders(refs, pending);
   return {
+    resolveViews() {
+      for (const view of pending.splice(0)) resolveView(view);
+    },
     persistentLoad(pid) {
       // Legacy files save each nn.Module class as ('module', <class>, source file, source): keep the class.
       if (pid instanceof Tuple && pid[0] === "module" && pid[1] instanceof GlobalRef) return pid[1];
