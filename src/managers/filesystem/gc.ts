@@ -13,6 +13,7 @@
  * `v<N>/` folders without a claim of ours (Python scaffold's versions) are never touched.
  */
 import { randomBytes } from "node:crypto";
+import { rmdir } from "node:fs/promises";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
@@ -148,6 +149,9 @@ export async function collectArtifactGarbage(
       if (!options.dryRun)
         await mapConcurrent(doomed, (object) => driver.delete(object.key), { concurrency: 16, signal });
     }
+    // Local disk: a crash between `mkdir v<N>/` and the rename leaves an empty folder Python would list.
+    if (!options.dryRun && driver.localPath && state.folders.has(n))
+      await removeIfEmpty(driver.localPath(prefix.slice(0, -1)));
     if (claimed !== undefined) {
       const claim = claimKey(collection, name, n);
       items.push({ kind: "claim", collection, name, key: claim, version, objects: 1, bytes: 0, ageMs });
@@ -156,6 +160,10 @@ export async function collectArtifactGarbage(
   }
   items.push(...(await collectStaging(driver, collection, name, options)));
   return items;
+}
+
+async function removeIfEmpty(path: string): Promise<void> {
+  await rmdir(path).catch(() => {}); // ENOTEMPTY: someone's files are there; ENOENT: already gone
 }
 
 function modifiedOf(object: ObjectInfo): number {

@@ -232,7 +232,10 @@ async function fetchOne(
   sizeHint: number,
 ): Promise<HashedBytes> {
   try {
-    if (driver.localPath) return await copyFileHashed(driver.localPath(key), target, options, sizeHint);
+    // A download is not a commit: like cp, it leaves flushing to the kernel (fsync here cost 3-5x on
+    // small files; bench/README.md). Local logs are durable (log-version, hashed-copy).
+    if (driver.localPath)
+      return await copyFileHashed(driver.localPath(key), target, { ...options, durable: false }, sizeHint);
     const stream = await driver.read(key, options.signal ? { signal: options.signal } : {});
     if (sizeHint <= TINY_FILE_BYTES) return await writeTinyHashed(stream, target, options);
     return await writeStreamHashed(stream, target, options);

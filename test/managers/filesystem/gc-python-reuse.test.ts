@@ -66,3 +66,21 @@ it("gc keeps a Python version logged into a number our failed log left dead", as
   expect((await manager.logFiles("art", join(dir.path, "ours.txt"))).version).toBe("v2");
   expect(await readFile(join(dir.path, "ours.txt"), "utf8")).toBe("ours");
 });
+
+it("gc removes the empty v<N>/ a crash left between the exclusive mkdir and the rename (Python listed it)", async () => {
+  const root = join(dir.path, "store");
+  const base = createLocalDriver({ root });
+  await writeFile(join(dir.path, "ours.txt"), "ours");
+  const manager = new FileSystemArtifactManager({ driver: base });
+  await manager.logFiles("art", join(dir.path, "ours.txt"));
+  // What a writer killed right after `mkdir v1` leaves: its claim and an empty folder.
+  await base.write("default/art/meta/versions/v1.claim", JSON.stringify({ version: "v1", nonce: "x" }), {
+    ifNotExists: true,
+  });
+  await mkdir(join(root, "default", "art", "v1"));
+  expect(await pythonVersions(root, "default", "art")).toEqual(["v0", "v1"]);
+  expect(await manager.listVersions("art")).toEqual(["v0"]);
+  await manager.collectGarbage({ olderThanMs: 0 });
+  expect(await pythonVersions(root, "default", "art")).toEqual(["v0"]);
+  expect((await manager.logFiles("art", join(dir.path, "ours.txt"))).version).toBe("v2");
+});

@@ -17,7 +17,8 @@ import type { StorageDriver } from "../../../src/storage/driver.js";
 import { listTree, PYTHON, tempFolder } from "./helpers.js";
 
 /** Python scaffold's own sources (upstream, verbatim): SCAFFOLD_PYTHONPATH or the shared checkout. */
-const SCAFFOLD_PYTHONPATH = process.env.SCAFFOLD_PYTHONPATH ?? "/work/shared/scaffold";
+const SCAFFOLD_PYTHONPATH =
+  process.env.SCAFFOLD_PYTHONPATH ?? fileURLToPath(new URL("../../vendor/scaffold", import.meta.url));
 const PAUSED_LOG = fileURLToPath(new URL("../../fixtures/local/scaffold_paused_log.py", import.meta.url));
 
 /** A local driver whose renamePrefix first runs `before(to)`, once (what a Python writer does meanwhile). */
