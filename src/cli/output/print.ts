@@ -47,10 +47,12 @@ export interface ErrorReport {
 export function describeError(error: unknown, interruptedBy: NodeJS.Signals | undefined): ErrorReport {
   if (interruptedBy !== undefined) {
     const exitCode = interruptedBy === "SIGTERM" ? 143 : EXIT.interrupted;
+    // A log whose commit could not be confirmed after the interruption says so: the version may exist.
+    const unknown = isArtifactError(error) && error.context?.commit === "unknown";
     return {
       exitCode,
       code: "INTERRUPTED",
-      message: `cancelled by ${interruptedBy}${interruptedBy === "SIGINT" ? " (Ctrl-C)" : ""}`,
+      message: `cancelled by ${interruptedBy}${interruptedBy === "SIGINT" ? " (Ctrl-C)" : ""}${unknown ? `, but ${(error as Error).message}` : ""}`,
     };
   }
   if (error instanceof UsageError) return { exitCode: EXIT.usage, code: "USAGE", message: error.message };

@@ -263,7 +263,8 @@ function outcomeUnknown(
     {
       retryable: true,
       cause: error,
-      context: { operation: "log", name: input.name, collection: input.collection, key },
+      // The CLI shows this message even after Ctrl-C (it is not a plain cancellation).
+      context: { operation: "log", name: input.name, collection: input.collection, key, commit: "unknown" },
     },
   );
 }
