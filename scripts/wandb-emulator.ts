@@ -1,5 +1,5 @@
 /**
- * Serves the W&B emulator by hand: `npm run wandb-emulator -- --port 8080 --api-key KEY`, then use
+ * Serves the W&B emulator by hand: `npm run wandb-emulator -- --port 8080 --api-key KEY [--verbose]`, then use
  * `WANDB_BASE_URL=http://127.0.0.1:8080 WANDB_API_KEY=KEY` with `WandbArtifactManager` or `wandb://` URLs.
  */
 import { parseArgs } from "node:util";
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "8080" },
     "api-key": { type: "string" },
     entity: { type: "string", default: "emulator-user" },
+    verbose: { type: "boolean", default: false },
   },
 });
 const port = Number(values.port);
@@ -20,6 +21,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const emulator = await startWandbEmulator({
   port,
   entity: values.entity,
+  ...(values.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
   ...(values["api-key"] === undefined ? {} : { apiKey: values["api-key"] }),
 });
 process.stdout.write(

@@ -81,6 +81,7 @@ export function updateArtifact({ input }: { input: UpdateInput }, ctx: EmulatorC
   if (input.metadata !== undefined) artifact.metadata = input.metadata;
   if (input.aliases != null)
     setAliases(
+      ctx,
       artifact,
       input.aliases.map((a) => a.alias),
     );
@@ -88,14 +89,8 @@ export function updateArtifact({ input }: { input: UpdateInput }, ctx: EmulatorC
 }
 
 /** Makes `aliases` exactly the aliases of `artifact` in its sequence (moving them from other versions). */
-function setAliases(artifact: EmuArtifact, aliases: string[]) {
-  if (artifact.state !== "COMMITTED")
-    throw new EmulatorError(400, `artifact ${artifact.id} is not committed`);
-  for (const alias of aliases) {
-    if (/^v\d+$/.test(alias) || alias.includes("/") || alias.includes(":") || alias.length > 128) {
-      throw new EmulatorError(400, `invalid alias '${alias}'`);
-    }
-  }
+function setAliases(ctx: EmulatorContext, artifact: EmuArtifact, aliases: string[]) {
+  for (const alias of aliases) ctx.state.checkAlias(artifact, alias);
   const map = artifact.sequence.aliases;
   for (const [alias, holder] of map) if (holder === artifact && !aliases.includes(alias)) map.delete(alias);
   for (const alias of aliases) map.set(alias, artifact);

@@ -13,7 +13,10 @@ export function upsertBucket({ input }: Input<Record<string, string | null>>, ct
   const project = ensureProject(ctx, input.entityName, input.modelName);
   const name = input.name ?? input.id ?? ctx.state.nextId("Run");
   const inserted = !project.runs.has(name);
-  if (inserted) project.runs.set(name, { id: ctx.state.nextId("Run"), name, jobType: input.jobType ?? null });
+  if (inserted) {
+    const run = { id: ctx.state.nextId("Run"), name, jobType: input.jobType ?? null, files: new Map() };
+    project.runs.set(name, run);
+  }
   return { bucket: runView(ctx, project, name), inserted };
 }
 

@@ -18,9 +18,17 @@ export interface EmuProject {
   id: string;
   name: string;
   entity: string;
-  runs: Map<string, { id: string; name: string; jobType: string | null }>;
+  runs: Map<string, EmuRun>;
   types: Map<string, EmuType>;
   sequences: Map<string, EmuSequence>;
+}
+
+export interface EmuRun {
+  id: string;
+  name: string;
+  jobType: string | null;
+  /** The run's own files (createRunFiles at finish: config, summary, logs), path → bytes. */
+  files: Map<string, Buffer>;
 }
 
 export interface EmuType {
@@ -98,8 +106,9 @@ export class EmulatorState {
     return Buffer.from(`${type}:${++this.#ids}`).toString("base64");
   }
 
+  /** A W&B DateTime: UTC to the second, without a zone designator (`2026-12-07T02:21:30`). */
   now(): string {
-    return new Date().toISOString();
+    return new Date().toISOString().slice(0, 19);
   }
 
   project(entity: string, name: string): EmuProject | undefined {
@@ -139,6 +148,15 @@ export class EmulatorState {
     const match = /^v(\d+)$/.exec(aliasName);
     if (match) return sequence.versions[Number(match[1])];
     return sequence.aliases.get(aliasName);
+  }
+
+  /** 400 unless `artifact` is committed and `alias` may name it (not `vN`, no `/` or `:`, ≤ 128). */
+  checkAlias(artifact: EmuArtifact, alias: string): void {
+    if (artifact.state !== "COMMITTED")
+      throw new EmulatorError(400, `artifact ${artifact.id} is not committed`);
+    if (/^v\d+$/.test(alias) || alias === "" || /[/:]/.test(alias) || alias.length > 128) {
+      throw new EmulatorError(400, `invalid alias '${alias}'`);
+    }
   }
 
   aliasesOf(artifact: EmuArtifact): string[] {

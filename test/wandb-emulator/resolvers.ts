@@ -1,6 +1,7 @@
 /** The root value graphql-js executes against: one function per Query and Mutation field. */
+import { addAliases, deleteAliases } from "./alias-mutations.js";
 import { commitArtifact, updateArtifact, useArtifact } from "./commit-mutations.js";
-import { type EmulatorContext, findProject } from "./context.js";
+import { checkEntity, type EmulatorContext, findProject } from "./context.js";
 import { completeMultipartUploadArtifact, createArtifactFiles } from "./file-mutations.js";
 import {
   createArtifact,
@@ -9,7 +10,8 @@ import {
   upsertBucket,
 } from "./log-mutations.js";
 import { EmulatorError } from "./model.js";
-import { artifactView, projectView, sequenceView } from "./views.js";
+import { createRunFiles } from "./run-files.js";
+import { artifactView, entityView, projectView, sequenceView } from "./views.js";
 
 const FEATURES = [
   "ARTIFACT_TAGS",
@@ -56,6 +58,8 @@ export function createRootValue() {
       }
       return null;
     },
+    /** An entity the key may use; the emulator's are outside any organization. */
+    entity: ({ name }: { name?: string | null }, ctx: EmulatorContext) => entityView(checkEntity(ctx, name)),
     clientIDMapping: () => null,
     upsertBucket,
     createArtifact,
@@ -66,6 +70,9 @@ export function createRootValue() {
     commitArtifact,
     useArtifact,
     updateArtifact,
+    addAliases,
+    deleteAliases,
+    createRunFiles,
     linkArtifact: unsupported("linkArtifact"),
     createArtifactType: unsupported("createArtifactType"),
   };

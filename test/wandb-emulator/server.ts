@@ -29,6 +29,8 @@ export interface WandbEmulatorOptions {
   teams?: string[];
   /** Lifetime of signed URLs in ms. @default 3600000 */
   urlTtlMs?: number;
+  /** Called with one line per request and per error answered (debugging). @default none */
+  log?: (line: string) => void;
 }
 
 /** A running emulator. */
@@ -56,12 +58,16 @@ export async function startWandbEmulator(options: WandbEmulatorOptions = {}): Pr
     entities: new Set([entity, ...(options.teams ?? [])]),
   };
   const root = createRootValue();
+  const log = options.log;
   const server = createServer((req, res) => {
+    if (log) res.on("finish", () => log(`${req.method} ${req.url?.split("?")[0]} -> ${res.statusCode}`));
     const route = req.url?.startsWith("/storage/")
       ? handleStorage(req, res, { state, signer, faults })
       : req.url?.startsWith("/graphql") && req.method === "POST"
-        ? handleGraphql(req, res, { apiKey, context, root, faults })
-        : Promise.resolve(void res.writeHead(404).end("not found; POST /graphql"));
+        ? handleGraphql(req, res, { apiKey, context, root, faults, log })
+        : FILE_STREAM.test(req.url ?? "") && req.method === "POST"
+          ? handleFileStream(req, res, apiKey)
+          : Promise.resolve(void res.writeHead(404).end("not found; POST /graphql"));
     route.catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
@@ -88,6 +94,7 @@ interface GraphqlDeps {
   context: EmulatorContext;
   root: ReturnType<typeof createRootValue>;
   faults: Faults;
+  log: ((line: string) => void) | undefined;
 }
 
 async function handleGraphql(req: IncomingMessage, res: ServerResponse, deps: GraphqlDeps): Promise<void> {
@@ -139,7 +146,8 @@ async function run(
     rootValue: deps.root,
     contextValue: deps.context,
     variableValues: body.variables ?? {},
-    operationName: body.operationName ?? null,
+    // the public API of SDK 0.30 sends `"operationName": ""` with unnamed documents: like a missing one
+    operationName: body.operationName || null,
   });
   const failures = (result.errors ?? [])
     .map((e) => e.originalError)
@@ -153,6 +161,23 @@ async function run(
     payload: { data: result.data ?? null, ...(errors ? { errors } : {}) },
   };
 }
+/** `POST /files/{entity}/{project}/{run}/file_stream`: a run's history/console stream (wandb-core). */
+const FILE_STREAM = /^\/files\/[^/]+\/[^/]+\/[^/]+\/file_stream(\?|$)/;
+
+/** Takes the stream's JSON chunks (W&B Basic auth) and keeps nothing: artifacts do not use them. */
+async function handleFileStream(req: IncomingMessage, res: ServerResponse, apiKey: string): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const json = { "content-type": "application/json" };
+  if (!authorised(req.headers.authorization, apiKey)) return void res.writeHead(401, json).end("{}");
+  try {
+    JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return void res.writeHead(400, json).end('{"error":"the body is not JSON"}');
+  }
+  res.writeHead(200, json).end("{}");
+}
+
 /** Executed, but the connection drops after `bytes` bytes of the answer (the client cannot tell). */
 function cutResponse(
   res: ServerResponse,
@@ -184,5 +209,8 @@ function send(
   faulted = false,
 ): void {
   deps.faults.record({ kind: "graphql", ...(operation ? { operation } : {}), status, faulted });
+  const errors = (payload as { errors?: unknown[] } | undefined)?.errors;
+  if (deps.log && errors)
+    deps.log(`graphql ${operation ?? "(unnamed)"} ${status}: ${JSON.stringify(errors)}`);
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(payload));
 }

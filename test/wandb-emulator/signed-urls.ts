@@ -8,7 +8,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 export type UploadTarget =
   | { kind: "file"; blobKey: string; md5: string; artifactId: string }
   | { kind: "manifest"; artifactId: string }
-  | { kind: "part"; uploadID: string; partNumber: number };
+  | { kind: "part"; uploadID: string; partNumber: number }
+  | { kind: "run-file"; files: Map<string, Buffer>; name: string };
 
 export class UrlSigner {
   readonly #secret = randomBytes(32);

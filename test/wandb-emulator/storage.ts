@@ -89,6 +89,10 @@ function storeUpload(
     if (birth && !state.blobs.has(target.blobKey)) state.blobs.set(target.blobKey, { bytes: body, birth });
     return reply(200);
   }
+  if (target.kind === "run-file") {
+    target.files.set(target.name, body);
+    return reply(200);
+  }
   if (target.kind === "manifest") {
     const artifact = state.artifacts.get(target.artifactId);
     if (!artifact?.manifest || artifact.state !== "PENDING") return reply(409, "the artifact is not pending");

@@ -34,7 +34,12 @@ export function runView(ctx: EmulatorContext, project: EmuProject, name: string)
 }
 
 export function entityView(name: string) {
-  return { id: Buffer.from(`Entity:${name}`).toString("base64"), name };
+  return {
+    id: Buffer.from(`Entity:${name}`).toString("base64"),
+    name,
+    organization: null,
+    xxhashDigestsEnabled: false,
+  };
 }
 
 export function projectView(ctx: EmulatorContext, project: EmuProject) {
@@ -125,6 +130,7 @@ function membershipView(ctx: EmulatorContext, sequence: EmuSequence, aliasName: 
   const artifact = ctx.state.member(sequence, aliasName);
   if (artifact?.state !== "COMMITTED") return null;
   const view = artifactView(ctx, artifact);
+  // createdAt of a membership is when the version entered the collection: its creation, for its own sequence
   return { ...view, artifactCollection: () => sequenceView(ctx, sequence), artifact: view };
 }
 

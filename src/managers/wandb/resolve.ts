@@ -100,10 +100,19 @@ export async function resolveVersion(
     digest: artifact.digest,
     description: artifact.description,
     metadata: parseMetadata(artifact.metadata),
-    createdAt: artifact.createdAt,
+    createdAt: utcDateTime(artifact.createdAt),
     aliases: artifact.aliases.map((a) => a.alias),
     manifestUrl: artifact.currentManifest?.file.directUrl,
   };
+}
+
+/**
+ * A W&B DateTime as an ISO 8601 instant. W&B's are UTC without a zone designator
+ * (`2026-12-07T02:21:30`), which `Date` and readers would take as local time: such a value gets `Z`;
+ * one with a zone is kept.
+ */
+export function utcDateTime(value: string): string {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
 }
 
 /** Downloads and parses the manifest of a resolved version. */

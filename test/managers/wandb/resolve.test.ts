@@ -2,6 +2,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { utcDateTime } from "../../../src/managers/wandb/resolve.js";
 import type { WandbArtifactManager } from "../../../src/managers/wandb/wandb-artifact-manager.js";
 import { type EmulatorFixture, startFixture } from "./fixtures.js";
 
@@ -38,5 +39,21 @@ describe("W&B version selectors", () => {
         code: "INVALID_ARGUMENT",
       });
     }
+  });
+});
+
+describe("W&B DateTimes", () => {
+  it("are UTC without a zone: utcDateTime marks them as such and keeps zoned ones", () => {
+    expect(utcDateTime("2026-12-07T02:21:30")).toBe("2026-12-07T02:21:30Z");
+    expect(utcDateTime("2026-12-07T02:21:30.123456")).toBe("2026-12-07T02:21:30.123456Z");
+    expect(utcDateTime("2026-12-07T02:21:30Z")).toBe("2026-12-07T02:21:30Z");
+    expect(utcDateTime("2026-12-07T02:21:30+01:00")).toBe("2026-12-07T02:21:30+01:00");
+  });
+
+  it("the emulator sends them as W&B does, and getVersion gives the instant with its zone", async () => {
+    const record = await m.getVersion("numbered", { version: 0 });
+    const stored = fx.emulator.state.artifacts.values().next().value?.createdAt;
+    expect(stored).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    expect(record.createdAt).toBe(`${stored}Z`);
   });
 });
