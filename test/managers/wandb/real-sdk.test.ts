@@ -4,15 +4,23 @@
  * judge of the emulator: every request it makes in these flows must be answered as W&B answers it.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorFixture, startFixture } from "./fixtures.js";
 import { runSdk } from "./wandb-sdk.js";
 
 let fx: EmulatorFixture;
+/** The emulator's request log: one line per request, and one per GraphQL error it answered. */
+const log: string[] = [];
+
+/** Every request since the last call was answered as W&B answers it: no GraphQL error, no unknown endpoint. */
+function expectCleanLog() {
+  expect(log.filter((line) => !/ -> 200$/.test(line))).toEqual([]);
+  log.length = 0;
+}
 beforeAll(async () => {
-  fx = await startFixture();
+  fx = await startFixture({ log: (line) => log.push(line) });
 });
 afterAll(() => fx.close());
 
@@ -51,6 +59,12 @@ describe("the real W&B SDK logs, WandbArtifactManager reads", () => {
   }, 180_000);
 
   it("the SDK logs two versions with files, folders, aliases, description and metadata", () => {
+    expect(log.filter((line) => /^POST \/files\/.*\/file_stream -> 200$/.test(line)).length).toBeGreaterThan(
+      0,
+    );
+    const run = [...(fx.emulator.state.project(fx.emulator.entity, project)?.runs.values() ?? [])][0];
+    expect([...(run?.files.keys() ?? [])]).toContain("wandb-summary.json"); // createRunFiles at finish
+    expectCleanLog();
     expect(logged.map((v) => v.version)).toEqual(["v0", "v1"]);
     const v0 = fx.emulator.state.artifacts.get(logged[0]?.id ?? "");
     expect(v0?.state).toBe("COMMITTED");
@@ -97,4 +111,75 @@ describe("the real W&B SDK logs, WandbArtifactManager reads", () => {
       expect(await m.verify("ds", { collection: "dataset", version })).toMatchObject({ ok: true });
     }
   });
+});
+
+describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
+  const project = "us-to-sdk";
+
+  /** Writes `files` under a fresh folder `name` and returns it. */
+  async function folder(name: string, files: Record<string, string>): Promise<string> {
+    const dir = join(fx.dir, name);
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(dir, path, ".."), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    return dir;
+  }
+
+  interface SdkVersion {
+    version: string;
+    type: string;
+    digest: string;
+    description: string | null;
+    metadata: Record<string, unknown>;
+    aliases: string[];
+    files: Record<string, string>;
+  }
+  const read = (ref: string, root: string) =>
+    runSdk<SdkVersion>(fx.emulator, join(fx.dir, "sdk-read-home"), "read_version.py", [
+      `${fx.emulator.entity}/${project}/${ref}`,
+      join(fx.dir, root),
+    ]);
+
+  it("a single file with description and metadata: download, verify, metadata", async () => {
+    const m = fx.manager({ project });
+    const dir = await folder("one-file", { "weights.bin": "w".repeat(3000) });
+    const metadata = { lr: 0.01, layers: [64, 32], nested: { ok: true }, name: "r\u00e9sum\u00e9" };
+    await m.logFiles("single", join(dir, "weights.bin"), {
+      collection: "model",
+      description: "one file",
+      metadata,
+    });
+    const got = await read("single:v0", "sdk-single");
+    expect(got).toMatchObject({ version: "v0", type: "model", description: "one file", metadata });
+    expect(got.aliases).toEqual(["latest"]); // the SDK leaves version strings out of `aliases`
+    expect(got.files).toEqual({ "weights.bin": md5("w".repeat(3000)) });
+    expectCleanLog();
+    expect(got.digest).toBe(
+      fx.emulator.state.project(fx.emulator.entity, project)?.sequences.get("single")?.versions[0]?.digest,
+    );
+  }, 60_000);
+
+  it("a folder (nested, empty and unicode files) and an alias: download, verify, aliases", async () => {
+    const m = fx.manager({ project });
+    const files = {
+      "a.txt": "alpha\n",
+      "deep/er/b.json": '{"b": 1}',
+      "empty.txt": "",
+      "\u00fcn\u00efc\u00f6de/\u6587\u4ef6.txt": "\u2713",
+    };
+    await m.logFiles("tree", await folder("a-folder", files), { collection: "dataset" });
+    await m.logFiles("tree", await folder("a-folder-2", { ...files, "a.txt": "beta\n" }), {
+      collection: "dataset",
+    });
+    await m.setAlias("tree", "golden", { collection: "dataset", version: 0 });
+    const v0 = await read("tree:golden", "sdk-tree");
+    expect(v0).toMatchObject({ version: "v0", type: "dataset", metadata: {} });
+    expect(v0.aliases).toEqual(["golden"]);
+    expect(v0.files).toEqual(Object.fromEntries(Object.entries(files).map(([p, c]) => [p, md5(c)])));
+    const latest = await read("tree:latest", "sdk-tree-latest");
+    expect(latest.aliases).toEqual(["latest"]);
+    expect(latest.files["a.txt"]).toBe(md5("beta\n"));
+    expectCleanLog();
+  }, 60_000);
 });
