@@ -13,14 +13,26 @@ export type DType =
   | "int64"
   | "bool"
   | "complex64"
-  | "complex128";
+  | "complex128"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "complex32"
+  | "float8_e4m3fn"
+  | "float8_e5m2"
+  | "float8_e4m3fnuz"
+  | "float8_e5m2fnuz"
+  | "float8_e8m0fnu"
+  | "float4_e2m1fn_x2";
 
 /**
  * The typed array that holds a tensor's elements, by dtype:
  * float16 and bfloat16 → `Uint16Array` of raw bits (decode with `toNumbers()`), float32 → `Float32Array`,
  * float64 → `Float64Array`, int8/uint8/int16/int32 → the matching typed array, int64 → `BigInt64Array`,
  * bool → `Uint8Array` of 0/1, complex64 → `Float32Array` and complex128 → `Float64Array` of interleaved
- * (real, imaginary) pairs.
+ * (real, imaginary) pairs; the dtypes only torch 2.x saves: uint16/uint32 → `Uint16Array`/`Uint32Array`,
+ * uint64 → `BigUint64Array`, complex32 → `Uint16Array` of interleaved float16 bits, the float8 types and
+ * float4_e2m1fn_x2 (two 4-bit values per byte) → `Uint8Array` of raw bits.
  */
 export type TensorData =
   | Uint16Array
@@ -30,15 +42,20 @@ export type TensorData =
   | Uint8Array
   | Int16Array
   | Int32Array
-  | BigInt64Array;
+  | BigInt64Array
+  | Uint32Array
+  | BigUint64Array;
 
 interface DTypeInfo {
   /** Bytes per element. */
   size: number;
-  /** torch's legacy storage class (`torch.FloatStorage`), which names the dtype in a pickle. */
-  storage: string;
-  /** safetensors' dtype name. */
-  safetensors: string;
+  /**
+   * torch's legacy storage class (`torch.FloatStorage`), which names the dtype in a pickle; undefined for
+   * the dtypes torch 2.x saves as `_rebuild_tensor_v3` on an `UntypedStorage` with a dtype global.
+   */
+  storage?: string;
+  /** safetensors' dtype name (undefined: safetensors has none). */
+  safetensors?: string;
   /** Typed array constructor and how many array slots one element takes (2 for complex). */
   array: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): TensorData };
   lanes: number;
@@ -64,10 +81,23 @@ export const DTYPES: Readonly<Record<DType, DTypeInfo>> = {
     array: Float64Array,
     lanes: 2,
   },
+  uint16: { size: 2, safetensors: "U16", array: Uint16Array, lanes: 1 },
+  uint32: { size: 4, safetensors: "U32", array: Uint32Array, lanes: 1 },
+  uint64: { size: 8, safetensors: "U64", array: BigUint64Array, lanes: 1 },
+  complex32: { size: 4, array: Uint16Array, lanes: 2 },
+  float8_e4m3fn: { size: 1, safetensors: "F8_E4M3", array: Uint8Array, lanes: 1 },
+  float8_e5m2: { size: 1, safetensors: "F8_E5M2", array: Uint8Array, lanes: 1 },
+  float8_e4m3fnuz: { size: 1, safetensors: "F8_E4M3FNUZ", array: Uint8Array, lanes: 1 },
+  float8_e5m2fnuz: { size: 1, safetensors: "F8_E5M2FNUZ", array: Uint8Array, lanes: 1 },
+  float8_e8m0fnu: { size: 1, safetensors: "F8_E8M0", array: Uint8Array, lanes: 1 },
+  // safetensors calls it F4 and counts 4-bit elements (its last dimension is twice torch's)
+  float4_e2m1fn_x2: { size: 1, safetensors: "F4", array: Uint8Array, lanes: 1 },
 };
 
 const BY_STORAGE = new Map(Object.entries(DTYPES).map(([d, info]) => [info.storage, d as DType]));
 const BY_SAFETENSORS = new Map(Object.entries(DTYPES).map(([d, info]) => [info.safetensors, d as DType]));
+BY_STORAGE.delete(undefined);
+BY_SAFETENSORS.delete(undefined);
 
 /** Whether `value` is a dtype name this library knows. */
 export function isDType(value: unknown): value is DType {
@@ -140,4 +170,38 @@ function roundHalfEven(x: number): number {
   if (diff > 0.5) return floor + 1;
   if (diff < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
+}
+
+type Float8Kind = "ieee" | "fn" | "fnuz";
+/** exponent bits, mantissa bits, bias, and how NaN/infinity are coded, per 8-bit float type. */
+const FLOAT8: Partial<Record<DType, [number, number, number, Float8Kind]>> = {
+  float8_e4m3fn: [4, 3, 7, "fn"], // no infinity; NaN = S.1111.111
+  float8_e5m2: [5, 2, 15, "ieee"],
+  float8_e4m3fnuz: [4, 3, 8, "fnuz"], // no infinity, no -0; NaN = 0x80
+  float8_e5m2fnuz: [5, 2, 16, "fnuz"],
+};
+
+/**
+ * Decodes the bits of an 8-bit float (`float8_e4m3fn`, `float8_e5m2`, `float8_e4m3fnuz`,
+ * `float8_e5m2fnuz`, `float8_e8m0fnu`) to a number, as torch's `.float()` does.
+ */
+export function float8ToNumber(dtype: DType, bits: number): number {
+  if (dtype === "float8_e8m0fnu") return bits === 0xff ? Number.NaN : 2 ** (bits - 127);
+  const format = FLOAT8[dtype];
+  if (format === undefined) throw new RangeError(`${dtype} is not an 8-bit float type`);
+  const [e, m, bias, kind] = format;
+  if (kind === "fnuz" && bits === 0x80) return Number.NaN;
+  const sign = bits & 0x80 ? -1 : 1;
+  const exp = (bits >> m) & ((1 << e) - 1);
+  const frac = bits & ((1 << m) - 1);
+  const top = (1 << e) - 1;
+  if (kind === "ieee" && exp === top) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  if (kind === "fn" && exp === top && frac === (1 << m) - 1) return Number.NaN;
+  if (exp === 0) return sign * frac * 2 ** (1 - bias - m);
+  return sign * (1 + frac / 2 ** m) * 2 ** (exp - bias);
+}
+
+/** Whether `dtype` is one of the 8-bit float types {@link float8ToNumber} decodes. */
+export function isFloat8(dtype: DType): boolean {
+  return dtype === "float8_e8m0fnu" || FLOAT8[dtype] !== undefined;
 }

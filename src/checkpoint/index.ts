@@ -3,6 +3,7 @@ export {
   bfloat16ToNumber,
   DTYPES,
   type DType,
+  float8ToNumber,
   halfToNumber,
   isDType,
   numberToBfloat16,

@@ -39,9 +39,28 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
+/** safetensors dtypes that are valid but that this library does not read. */
+const UNREAD_SAFETENSORS = new Set(["F6_E2M3", "F6_E3M2"]);
+
+/** safetensors counts F4 in 4-bit elements: its last dimension is twice torch's float4_e2m1fn_x2's. */
+function torchShape(name: string, dtype: DType, shape: number[]): number[] {
+  if (dtype !== "float4_e2m1fn_x2") return shape;
+  const last = shape[shape.length - 1];
+  if (last === undefined || last % 2 !== 0) {
+    throw invalidCheckpoint(`safetensors '${name}' is F4 with an odd or missing last dimension [${shape}]`);
+  }
+  return [...shape.slice(0, -1), last / 2];
+}
+
 function parseEntry(name: string, raw: unknown, dataSize: number): HeaderEntry {
-  const e = raw as Partial<HeaderEntry> | null;
+  const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
   const dtype = typeof e?.dtype === "string" ? dtypeOfSafetensors(e.dtype) : undefined;
+  if (e !== null && typeof e?.dtype === "string" && UNREAD_SAFETENSORS.has(e.dtype)) {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      `safetensors '${name}' has dtype ${e.dtype}, which this reader does not support`,
+    );
+  }
   if (e === null || dtype === undefined)
     throw invalidCheckpoint(`safetensors '${name}' has an unknown dtype`);
   const shape = e.shape;
@@ -52,13 +71,14 @@ function parseEntry(name: string, raw: unknown, dataSize: number): HeaderEntry {
     throw invalidCheckpoint(`safetensors '${name}' has a malformed shape or data_offsets`);
   }
   const [begin, end] = offsets as [number, number];
-  const numel = numelOf(shape);
+  const dims = torchShape(name, dtype, shape);
+  const numel = numelOf(dims);
   if (!Number.isSafeInteger(numel) || numel * DTYPES[dtype].size !== end - begin || end > dataSize) {
     throw invalidCheckpoint(
       `safetensors '${name}': shape [${shape}] does not match offsets ${begin}..${end}`,
     );
   }
-  return { dtype, shape, data_offsets: [begin, end] };
+  return { dtype, shape: dims, data_offsets: [begin, end] };
 }
 
 async function readHeader(src: ByteSource): Promise<{ header: Record<string, unknown>; dataStart: number }> {
@@ -127,9 +147,17 @@ function buildHeader(tensors: [string, Tensor][], metadata: Record<string, strin
   for (const [name, t] of tensors) {
     if (!(t instanceof Tensor)) throw new ArtifactError("INVALID_ARGUMENT", `'${name}' is not a Tensor`);
     const size = t.numel * DTYPES[t.dtype].size;
+    const dtype = DTYPES[t.dtype].safetensors;
+    if (dtype === undefined || (t.dtype === "float4_e2m1fn_x2" && t.shape.length === 0)) {
+      throw new ArtifactError(
+        "UNSUPPORTED",
+        `cannot save '${name}' as safetensors: safetensors has no ${t.dtype === "float4_e2m1fn_x2" ? "0-d " : ""}${t.dtype} dtype (save it with saveCheckpoint)`,
+      );
+    }
+    const f4 = t.dtype === "float4_e2m1fn_x2";
     header[name] = {
-      dtype: DTYPES[t.dtype].safetensors,
-      shape: t.shape,
+      dtype,
+      shape: f4 ? [...t.shape.slice(0, -1), (t.shape[t.shape.length - 1] as number) * 2] : t.shape,
       data_offsets: [offset, offset + size],
     };
     offset += size;

@@ -7,7 +7,9 @@ import {
   bfloat16ToNumber,
   DTYPES,
   type DType,
+  float8ToNumber,
   halfToNumber,
+  isFloat8,
   type TensorData,
   typedArrayOf,
 } from "./dtype.js";
@@ -150,27 +152,39 @@ export class Tensor {
   }
 
   /**
-   * The elements as plain values in row-major order: numbers (float16/bfloat16 decoded), bigints for
-   * int64, booleans for bool, `[re, im]` pairs for complex.
+   * The elements as plain values in row-major order: numbers (float16/bfloat16/float8 decoded), bigints
+   * for int64 and uint64, booleans for bool, `[re, im]` pairs for complex (complex32 decoded); for
+   * float4_e2m1fn_x2 the raw bytes (two 4-bit values each).
    */
   toArray(): (number | bigint | boolean | [number, number])[] {
-    const data = this.data;
-    switch (this.dtype) {
-      case "float16":
-        return Array.from(data as Uint16Array, halfToNumber);
-      case "bfloat16":
-        return Array.from(data as Uint16Array, bfloat16ToNumber);
-      case "bool":
-        return Array.from(data as Uint8Array, (b) => b !== 0);
-      case "complex64":
-      case "complex128": {
-        const out: [number, number][] = [];
-        for (let i = 0; i < data.length; i += 2) out.push([data[i] as number, data[i + 1] as number]);
-        return out;
-      }
-      default:
-        return Array.from(data as ArrayLike<number | bigint>);
+    return plainValues(this.dtype, this.data);
+  }
+}
+
+/** Plain values of the elements in `data` (see {@link Tensor.toArray}). @internal */
+export function plainValues(
+  dtype: DType,
+  data: TensorData,
+): (number | bigint | boolean | [number, number])[] {
+  if (isFloat8(dtype)) return Array.from(data as Uint8Array, (b) => float8ToNumber(dtype, b));
+  switch (dtype) {
+    case "float16":
+      return Array.from(data as Uint16Array, halfToNumber);
+    case "bfloat16":
+      return Array.from(data as Uint16Array, bfloat16ToNumber);
+    case "bool":
+      return Array.from(data as Uint8Array, (b) => b !== 0);
+    case "complex32":
+    case "complex64":
+    case "complex128": {
+      const part = dtype === "complex32" ? halfToNumber : (x: number) => x;
+      const out: [number, number][] = [];
+      for (let i = 0; i < data.length; i += 2)
+        out.push([part(data[i] as number), part(data[i + 1] as number)]);
+      return out;
     }
+    default:
+      return Array.from(data as ArrayLike<number | bigint>);
   }
 }
 

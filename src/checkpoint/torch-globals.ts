@@ -4,7 +4,7 @@
  */
 import { constants } from "node:buffer";
 import { ArtifactError } from "../errors.js";
-import { DTYPES, type DType, dtypeOfStorage } from "./dtype.js";
+import { DTYPES, type DType, dtypeOfStorage, isDType } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
 import { numpyDType, numpyScalar } from "./numpy-scalars.js";
 import { PyDict } from "./pickle/py-dict.js";
@@ -34,6 +34,21 @@ function intTuple(v: unknown, what: string): number[] {
   return v.map((x, i) => nonNegativeInt(x, `${what}[${i}]`));
 }
 
+/**
+ * torch 2.x's `('storage', torch.storage.UntypedStorage, key, location, nbytes)`: the dtype comes with
+ * the `_rebuild_tensor_v3` that uses it, which registers the storage.
+ */
+class UntypedStorageRef {
+  constructor(
+    readonly key: string,
+    readonly location: string,
+    readonly nbytes: number,
+  ) {}
+}
+
+/** Registers a storage of `dtype` (see {@link TorchHooksOptions.storage}). */
+type RegisterStorage = (dtype: DType, key: string, location: string, numel: number) => StorageRef;
+
 /** A conj or neg view: its bytes are the base tensor's, the bit is applied once the bytes are read. */
 interface PendingView {
   tensor: Tensor;
@@ -60,7 +75,7 @@ function viewBits(metadata: unknown, dtype: DType): { conj: boolean; neg: boolea
     }
     bits[key] = value;
   }
-  const complex = dtype === "complex64" || dtype === "complex128";
+  const complex = dtype === "complex32" || dtype === "complex64" || dtype === "complex128";
   const float =
     complex || dtype === "float16" || dtype === "bfloat16" || dtype === "float32" || dtype === "float64";
   if ((bits.conj && !complex) || (bits.neg && !float)) {
@@ -125,6 +140,49 @@ function rebuildTensor(args: unknown[], refs: WeakMap<Storage, StorageRef>, pend
   return tensor;
 }
 
+/** The DType of a dtype global (`torch.float8_e4m3fn`); UNSUPPORTED for torch dtypes we do not read. */
+function dtypeOfGlobal(ref: unknown): DType {
+  if (!(ref instanceof GlobalRef) || ref.module !== "torch") {
+    throw invalidCheckpoint("_rebuild_tensor_v3 without a torch dtype");
+  }
+  if (!isDType(ref.name)) {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      `the checkpoint has a tensor of dtype torch.${ref.name}, which this reader does not support; convert it in Python (x.to(torch.float32) or x.view(torch.uint8)) before saving`,
+    );
+  }
+  return ref.name;
+}
+
+/**
+ * `_rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtype[, metadata])`: torch
+ * 2.x's form for the dtypes without a legacy storage class; the storage is untyped (`nbytes` long).
+ */
+function rebuildTensorV3(
+  args: unknown[],
+  refs: WeakMap<Storage, StorageRef>,
+  pending: PendingView[],
+  register: RegisterStorage,
+): Tensor {
+  const [storage, offset, size, stride, requiresGrad, hooks, dtypeRef, metadata] = args;
+  const dtype = dtypeOfGlobal(dtypeRef);
+  let typed = storage;
+  if (storage instanceof UntypedStorageRef) {
+    const itemSize = DTYPES[dtype].size;
+    if (storage.nbytes % itemSize !== 0) {
+      throw invalidCheckpoint(
+        `storage '${storage.key}' of ${storage.nbytes} bytes does not hold whole ${dtype}s`,
+      );
+    }
+    const ref = register(dtype, storage.key, storage.location, storage.nbytes / itemSize);
+    refs.set(ref.storage, ref);
+    typed = ref.storage;
+  } else if (!(storage instanceof Storage) || storage.dtype !== dtype) {
+    throw invalidCheckpoint(`_rebuild_tensor_v3 of a ${dtype} tensor without a matching storage`);
+  }
+  return rebuildTensor([typed, offset, size, stride, requiresGrad, hooks, metadata], refs, pending);
+}
+
 function rebuildParameter(args: unknown[]): Tensor {
   const [data, requiresGrad] = args;
   if (!(data instanceof Tensor)) throw invalidCheckpoint("_rebuild_parameter without a tensor");
@@ -161,9 +219,14 @@ function latin1Bytes(args: unknown[]): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 }
 
-function builders(refs: WeakMap<Storage, StorageRef>, pending: PendingView[]): Map<string, Builder> {
+function builders(
+  refs: WeakMap<Storage, StorageRef>,
+  pending: PendingView[],
+  register: RegisterStorage,
+): Map<string, Builder> {
   const tensor: Builder = (a) => rebuildTensor(a, refs, pending);
   return new Map<string, Builder>([
+    ["torch._utils._rebuild_tensor_v3", (a) => rebuildTensorV3(a, refs, pending, register)],
     ["collections.OrderedDict", orderedDictOf],
     ["torch._utils._rebuild_tensor_v2", tensor],
     ["torch._utils._rebuild_tensor", tensor],
@@ -185,6 +248,21 @@ function globalName(ref: GlobalRef): string {
   return `${module}.${ref.name}`;
 }
 
+/** The dtype of a legacy storage class (`torch.FloatStorage`); UNSUPPORTED for torch's others. */
+function storageDType(cls: unknown): DType {
+  const name = cls instanceof GlobalRef ? cls.name : undefined;
+  const dtype =
+    name !== undefined && (cls as GlobalRef).module === "torch" ? dtypeOfStorage(name) : undefined;
+  if (dtype !== undefined) return dtype;
+  if (name !== undefined && (cls as GlobalRef).module === "torch" && name.endsWith("Storage")) {
+    throw new ArtifactError(
+      "UNSUPPORTED",
+      `the checkpoint has a storage of type torch.${name} (quantized tensors are not supported); dequantize it in Python (x.dequantize()) before saving`,
+    );
+  }
+  throw invalidCheckpoint(`unknown storage type ${cls instanceof GlobalRef ? cls.fullName : String(cls)}`);
+}
+
 /** Options of {@link createTorchHooks}. */
 export interface TorchHooksOptions {
   /** Returns the storage of a persistent id `('storage', cls, key, location, numel)`. */
@@ -203,7 +281,7 @@ export interface TorchHooks extends UnpicklerHooks {
 export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
   const refs = new WeakMap<Storage, StorageRef>();
   const pending: PendingView[] = [];
-  const table = builders(refs, pending);
+  const table = builders(refs, pending, options.storage);
   return {
     resolveViews() {
       for (const view of pending.splice(0)) resolveView(view);
@@ -215,12 +293,13 @@ export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
         throw invalidCheckpoint("persistent id is not a ('storage', …) tuple");
       }
       const [, cls, key, location, numel] = pid;
-      const dtype =
-        cls instanceof GlobalRef && cls.module.startsWith("torch") ? dtypeOfStorage(cls.name) : undefined;
-      if (dtype === undefined)
-        throw invalidCheckpoint(`unknown storage type ${String((cls as GlobalRef)?.name)}`);
       if (typeof key !== "string" || typeof location !== "string") throw invalidCheckpoint("bad storage key");
-      const ref = options.storage(dtype, key, location, nonNegativeInt(numel, "storage numel"));
+      const count = nonNegativeInt(numel, "storage numel");
+      if (cls instanceof GlobalRef && cls.fullName === "torch.storage.UntypedStorage") {
+        return new UntypedStorageRef(key, location, count);
+      }
+      const dtype = storageDType(cls);
+      const ref = options.storage(dtype, key, location, count);
       refs.set(ref.storage, ref);
       return ref.storage;
     },

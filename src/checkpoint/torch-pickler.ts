@@ -44,8 +44,13 @@ export class TorchPickler extends Pickler {
     this.put({});
   }
 
+  /**
+   * `_rebuild_tensor_v2(storage, …)`, or for the dtypes without a legacy storage class torch 2.x's
+   * `_rebuild_tensor_v3(untyped storage, …, dtype)`.
+   */
   rebuildV2(t: Tensor, path: string): void {
-    this.global("torch._utils", "_rebuild_tensor_v2");
+    const v3 = DTYPES[t.dtype].storage === undefined;
+    this.global("torch._utils", v3 ? "_rebuild_tensor_v3" : "_rebuild_tensor_v2");
     this.out.u8(OP.MARK);
     this.persistentId(t.storage);
     this.int(t.storageOffset);
@@ -53,6 +58,7 @@ export class TorchPickler extends Pickler {
     this.tuple(t.stride, `${path}.stride`);
     this.out.u8(!t.isParameter && t.requiresGrad ? OP.NEWTRUE : OP.NEWFALSE);
     this.emptyOrderedDict();
+    if (v3) this.global("torch", t.dtype);
     this.out.u8(OP.TUPLE);
     this.put({});
     this.out.u8(OP.REDUCE);
@@ -67,10 +73,12 @@ export class TorchPickler extends Pickler {
     }
     this.out.u8(OP.MARK);
     this.string("storage");
-    this.global("torch", DTYPES[storage.dtype].storage);
+    const typed = DTYPES[storage.dtype].storage;
+    if (typed === undefined) this.global("torch.storage", "UntypedStorage");
+    else this.global("torch", typed);
     this.string(key);
     this.string("cpu");
-    this.int(storage.numel);
+    this.int(typed === undefined ? storage.bytes.byteLength : storage.numel); // untyped: in bytes
     this.out.u8(OP.TUPLE);
     this.put({});
     this.out.u8(OP.BINPERSID);
