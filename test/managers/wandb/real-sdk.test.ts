@@ -111,6 +111,28 @@ describe("the real W&B SDK logs, WandbArtifactManager reads", () => {
       expect(await m.verify("ds", { collection: "dataset", version })).toMatchObject({ ok: true });
     }
   });
+  it("alias edits saved with the SDK (addAliases / deleteAliases) are what listAliases reads", async () => {
+    const m = fx.manager({ project });
+    const ref = `${fx.emulator.entity}/${project}/ds:v0`;
+    const home = join(fx.dir, "sdk-alias-home");
+    // "candidate" moves off v1 (an alias is unique in its collection), "best" goes
+    const saved = await runSdk(fx.emulator, home, "edit_aliases.py", [ref, "prod,candidate", "best"]);
+    expect(saved).toEqual(["candidate", "prod"]);
+    expect(await m.listAliases("ds", { collection: "dataset" })).toEqual({ prod: "v0", candidate: "v0" });
+    expectCleanLog();
+  }, 60_000);
+
+  it("identical content logged twice by the SDK is one version (it always asks for digest dedup)", async () => {
+    const work = join(fx.dir, "sdk-twice");
+    const versions = await runSdk(fx.emulator, join(work, "home"), "log_same_twice.py", [
+      fx.emulator.entity,
+      project,
+      work,
+    ]);
+    expect(versions).toEqual(["v0", "v0"]);
+    expect(await fx.manager({ project }).listVersions("twice", { collection: "dataset" })).toEqual(["v0"]);
+    expectCleanLog();
+  }, 60_000);
 });
 
 describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
