@@ -187,4 +187,14 @@ export function checkMetadata(metadata: unknown): void {
   } catch (cause) {
     throw new ArtifactError("INVALID_ARGUMENT", "the `metadata` option is not JSON-serialisable", { cause });
   }
+  const keys = Object.keys(metadata).length;
+  if (keys > MAX_METADATA_KEYS) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `the \`metadata\` option has ${keys} keys; W&B allows at most ${MAX_METADATA_KEYS} (the Python SDK cannot read a version with more): nest them under fewer top-level keys`,
+    );
+  }
 }
+
+/** Top-level metadata keys a W&B version may have (the SDK's `MAX_ARTIFACT_METADATA_KEYS`). */
+export const MAX_METADATA_KEYS = 100;

@@ -204,4 +204,17 @@ describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
     expect(latest.files["a.txt"]).toBe(md5("beta\n"));
     expectCleanLog();
   }, 60_000);
+
+  it("metadata: 100 keys are read by the SDK; 101 (which it cannot read) are INVALID_ARGUMENT", async () => {
+    const m = fx.manager({ project });
+    const dir = await folder("many-keys", { "k.txt": "k" });
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    await expect(m.logFiles("keys", dir, { metadata: keys(101) })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+    expect(await m.exists("keys")).toBe(false);
+    await m.logFiles("keys", dir, { metadata: keys(100) });
+    expect((await read("keys:v0", "sdk-keys")).metadata).toEqual(keys(100));
+    expectCleanLog();
+  }, 60_000);
 });
