@@ -275,9 +275,15 @@ export class FileSystemArtifactManager extends ArtifactManager {
         // A dry run writes nothing, so it needs no conditional writes (and works with read-only keys).
         if (!settings.dryRun)
           await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
-        // Ages are measured on the store's clock (a dry run, which writes nothing, uses ours).
-        if (!clocked && !settings.dryRun)
-          settings.now = await storeClock(driver, collection, name, options.signal);
+        // Ages are measured on the store's clock, a dry run's too (its scratch object is the only
+        // write it makes; with read-only credentials it falls back to this machine's clock).
+        if (!clocked)
+          settings.now = await storeClock(driver, collection, name, options.signal).catch(
+            (error: unknown) => {
+              if (!settings.dryRun || options.signal?.aborted) throw error;
+              return () => Date.now();
+            },
+          );
         clocked = true;
         items.push(...(await collectArtifactGarbage(driver, collection, name, settings)));
       }

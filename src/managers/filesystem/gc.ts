@@ -4,10 +4,13 @@
  * tombstone at the number's record key. A writer whose claim gc took over then fails its own
  * create-only commit (it reports CONFLICT); a writer that committed first makes gc's tombstone fail,
  * and gc leaves the version alone. What is collected:
- * - dead numbers (a tombstone): their claim and the `v<N>/` files that predate the tombstone, at any
- *   age (newer files are left alone: a Python writer may have reused the number);
+ * - dead numbers (a tombstone): their writer's `v<N>/` files at any age (the claim lists them by path
+ *   and size; objects not listed stay: a Python writer may have reused the number once its folder was
+ *   gone); the tombstone and the claim stay;
  * - abandoned claims (no record, no tombstone) whose newest object (the claim or a file under
- *   `v<N>/`) is older than the grace period, measured on the store's clock: tombstone, files, claim;
+ *   `v<N>/`) is older than the grace period, measured on the store's clock: tombstone, then the files.
+ *   When `v<N>/` holds files the claim does not list, the number is someone else's (Python scaffold
+ *   takes no claims): only our files and our claim go, so their version shows;
  * - staging folders (local disk, memory) whose newest file is older than the grace period: moved
  *   aside in one atomic rename first, so a writer's own rename gets all of it or none.
  * `v<N>/` folders without a claim of ours (Python scaffold's versions) are never touched.
@@ -16,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
+import { readAll } from "../../storage/body.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
 import { claimKey, metaPrefix, recordKey, stagingRoot, versionPrefix } from "./layout.js";
 import { scanArtifact } from "./scan.js";
@@ -42,10 +46,11 @@ export interface CollectGarbageOptions {
 /** One thing garbage collection removed (or would remove, in a dry run). */
 export interface GarbageItem {
   /**
-   * `claim`: an abandoned or dead number's claim object; `upload`: files under `v<N>/` of an abandoned
-   * or dead number; `staging`: a staging folder.
+   * `tombstone`: an abandoned number made dead (an empty record written; nothing is deleted by it);
+   * `upload`: files under `v<N>/` of an abandoned or dead number; `claim`: our claim of a number
+   * someone else's files hold (removed, so their version shows); `staging`: a staging folder.
    */
-  kind: "claim" | "upload" | "staging";
+  kind: "tombstone" | "claim" | "upload" | "staging";
   collection: string;
   name: string;
   /** The object key (`claim`) or the folder prefix (`upload`, `staging`). */
@@ -118,48 +123,114 @@ export async function collectArtifactGarbage(
     const prefix = versionPrefix(collection, name, n);
     const objects = state.folders.has(n) ? await listObjects(driver, prefix, signal) : [];
     const died = state.tombstones.get(n);
-    let doomed: ObjectInfo[];
-    let ageMs: number;
+    // Which objects our writer put there: the claim lists its files (path and size). Without a list
+    // (a claim of an older version of this library), all of an abandoned claim's, and a dead
+    // number's that predate its death.
+    const listed =
+      claimed === undefined || objects.length === 0
+        ? undefined
+        : await claimedFiles(driver, collection, name, n, signal);
+    const ours = (object: ObjectInfo) =>
+      listed !== undefined
+        ? listed.get(object.key.slice(prefix.length)) === object.size
+        : died === undefined || (died !== 0 && modifiedOf(object) <= died);
+    const version = formatVersion(n);
+    let doomed = objects.filter(ours);
+    const newest = Math.max(claimed ?? 0, ...objects.map(modifiedOf));
+    const ageMs = options.now() - Math.max(died ?? 0, newest);
     if (died === undefined) {
       // An abandoned claim: old enough when its newest object is (an unknown claim time never is).
-      const newest = Math.max(claimed ?? 0, ...objects.map(modifiedOf));
-      ageMs = options.now() - newest;
-      if (!claimed || ageMs < options.olderThanMs) continue;
+      if (!claimed || options.now() - newest < options.olderThanMs) continue;
+      if (doomed.length < objects.length) {
+        // Someone else's files are there (Python scaffold takes no claims and picked this number):
+        // their version. Our own files and our claim go, so it shows; no tombstone.
+        items.push(
+          ...(await removeUpload(driver, prefix, version, doomed, { collection, name, ageMs }, options)),
+        );
+        items.push({
+          kind: "claim",
+          collection,
+          name,
+          key: claimKey(collection, name, n),
+          version,
+          objects: 1,
+          bytes: 0,
+          ageMs,
+        });
+        if (!options.dryRun) await driver.delete(claimKey(collection, name, n), signal ? { signal } : {});
+        continue;
+      }
       if (!options.dryRun && !(await takeOver(driver, collection, name, n, signal))) continue;
-      doomed = objects; // all listed before our tombstone: the abandoned writer's
-    } else {
-      // A dead number: what predates its death is the failed writer's, at any age. Newer objects are
-      // left alone: a Python writer (no claims) may have reused the number once its folder was gone.
-      doomed = died === 0 ? [] : objects.filter((object) => modifiedOf(object) <= died);
-      ageMs = options.now() - Math.max(died, ...doomed.map(modifiedOf));
-    }
-    const version = formatVersion(n);
-    if (doomed.length > 0) {
-      const bytes = doomed.reduce((sum, object) => sum + object.size, 0);
       items.push({
-        kind: "upload",
+        kind: "tombstone",
         collection,
         name,
-        key: prefix,
+        key: recordKey(collection, name, n),
         version,
-        objects: doomed.length,
-        bytes,
+        objects: 0,
+        bytes: 0,
         ageMs,
       });
-      if (!options.dryRun)
-        await mapConcurrent(doomed, (object) => driver.delete(object.key), { concurrency: 16, signal });
+      doomed = objects; // all ours, listed before our tombstone
     }
+    // A dead number keeps its tombstone and its claim (whose list matches our late uploads, e.g. a
+    // request that landed after its writer's cleanup); objects not ours stay (a Python writer may
+    // have reused the number once its folder was gone).
+    items.push(
+      ...(await removeUpload(driver, prefix, version, doomed, { collection, name, ageMs }, options)),
+    );
     // Local disk: a crash between `mkdir v<N>/` and the rename leaves an empty folder Python would list.
     if (!options.dryRun && driver.localPath && state.folders.has(n))
       await removeIfEmpty(driver.localPath(prefix.slice(0, -1)));
-    if (claimed !== undefined) {
-      const claim = claimKey(collection, name, n);
-      items.push({ kind: "claim", collection, name, key: claim, version, objects: 1, bytes: 0, ageMs });
-      if (!options.dryRun) await driver.delete(claim, signal ? { signal } : {});
-    }
   }
   items.push(...(await collectStaging(driver, collection, name, options)));
   return items;
+}
+
+async function removeUpload(
+  driver: StorageDriver,
+  prefix: string,
+  version: string,
+  doomed: ObjectInfo[],
+  where: { collection: string; name: string; ageMs: number },
+  options: GarbageSettings,
+): Promise<GarbageItem[]> {
+  if (doomed.length === 0) return [];
+  const bytes = doomed.reduce((sum, object) => sum + object.size, 0);
+  if (!options.dryRun) {
+    const signal = options.signal;
+    await mapConcurrent(doomed, (object) => driver.delete(object.key, signal ? { signal } : {}), {
+      concurrency: 16,
+      signal,
+    });
+  }
+  return [{ kind: "upload", ...where, key: prefix, version, objects: doomed.length, bytes }];
+}
+
+/** The files a claim says its writer uploads (path → size), or undefined for a claim without a list. */
+async function claimedFiles(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  n: number,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, number> | undefined> {
+  let claim: unknown;
+  try {
+    claim = JSON.parse(
+      (await readAll(await driver.read(claimKey(collection, name, n), signal ? { signal } : {}))).toString(
+        "utf8",
+      ),
+    );
+  } catch {
+    return undefined; // gone since the listing, or not ours to parse: the fallback rule applies
+  }
+  const files = (claim as { files?: unknown } | null)?.files;
+  if (!Array.isArray(files)) return undefined;
+  const listed = new Map<string, number>();
+  for (const file of files)
+    if (typeof file?.path === "string" && typeof file.size === "number") listed.set(file.path, file.size);
+  return listed;
 }
 
 async function removeIfEmpty(path: string): Promise<void> {

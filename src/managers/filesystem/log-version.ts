@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { access, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { ByteBudget } from "../../core/byte-budget.js";
+import { mapConcurrent } from "../../core/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
 import { buildRecord, PRODUCER } from "../../core/record.js";
 import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
@@ -167,8 +168,18 @@ async function commitVersion(
   try {
     await checkUploaded(input, n, prefix, entries);
   } catch (error) {
-    await abandon(input, n);
-    throw error;
+    if (!(error instanceof ForeignWriter)) {
+      await abandon(input, n);
+      throw error;
+    }
+    // Their version, not ours: our files go, and without our claim their folder is visible (no tombstone).
+    await deleteOwnFiles(input, n);
+    await giveUp(input, n);
+    throw new ArtifactError(
+      "CONFLICT",
+      `another writer put '${error.message}' into ${prefix} while this log of '${input.name}' uploaded there (a Python scaffold log? it takes no claims); its version is left alone and nothing was committed: log again`,
+      { retryable: true, context: { operation: "log", name: input.name, collection: input.collection } },
+    );
   }
   const record = {
     ...buildRecord({
@@ -212,16 +223,17 @@ async function settleCommit(
   error: unknown,
 ): Promise<VersionRecord> {
   const key = recordKey(input.collection, input.name, n);
-  let outcome = await recordOutcome(input, n, key, body, error);
+  const signal = cleanupSignal();
+  let outcome = await recordOutcome(input, n, key, body, error, signal);
   if (outcome === "absent") {
-    const tombstoned = await writeTombstone(input.driver, key).catch((writeError: unknown) => {
+    const tombstoned = await writeTombstone(input.driver, key, signal).catch((writeError: unknown) => {
       throw outcomeUnknown(input, n, key, error, writeError);
     });
-    outcome = tombstoned ? "dead" : await recordOutcome(input, n, key, body, error);
+    outcome = tombstoned ? "dead" : await recordOutcome(input, n, key, body, error, signal);
   }
   if (outcome === "ours") return record;
   if (outcome === "other") throw error;
-  await deletePrefix(input.driver, versionPrefix(input.collection, input.name, n)).catch(() => {});
+  await deleteOwnFiles(input, n);
   if (outcome === "tombstone" && !input.signal?.aborted)
     throw filesLost(input, n, "garbage collection took the version over");
   throw error;
@@ -236,15 +248,16 @@ async function recordOutcome(
   key: string,
   body: string,
   error: unknown,
+  signal: AbortSignal,
 ): Promise<RecordOutcome> {
   const { driver } = input;
   try {
-    const info = await driver.stat(key);
+    const info = await driver.stat(key, { signal });
     if (info === null) return "absent";
     if (info.size === 0) return "tombstone";
     const mine = Buffer.from(body, "utf8");
     if (info.size !== mine.length) return "other";
-    return (await readAll(await driver.read(key))).equals(mine) ? "ours" : "other";
+    return (await readAll(await driver.read(key, { signal }))).equals(mine) ? "ours" : "other";
   } catch (readError) {
     throw outcomeUnknown(input, n, key, error, readError);
   }
@@ -284,14 +297,54 @@ async function giveUp(input: LogVersionInput, n: number): Promise<void> {
  * without the caller's signal; what it misses, gc removes (a tombstoned number's files at any age).
  */
 async function abandon(input: LogVersionInput, n: number): Promise<void> {
-  const { driver, collection, name } = input;
-  const key = recordKey(collection, name, n);
+  const key = recordKey(input.collection, input.name, n);
+  const signal = cleanupSignal();
   try {
-    if (!(await writeTombstone(driver, key)) && (await driver.stat(key))?.size !== 0) return;
+    if (await hasForeignFiles(input, n, signal)) {
+      // A claimless writer (Python scaffold) is writing this number: our files go, their version shows.
+      await deleteOwnFiles(input, n);
+      await giveUp(input, n);
+      return;
+    }
+    if (
+      !(await writeTombstone(input.driver, key, signal)) &&
+      (await input.driver.stat(key, { signal }))?.size !== 0
+    )
+      return;
   } catch {
     // The store is unreachable: nothing else can commit N (our claim), so our files may still go.
   }
-  await deletePrefix(driver, versionPrefix(collection, name, n)).catch(() => {});
+  await deleteOwnFiles(input, n);
+}
+
+/** Whether `v<N>/` holds a file this log does not write. */
+async function hasForeignFiles(input: LogVersionInput, n: number, signal: AbortSignal): Promise<boolean> {
+  const prefix = versionPrefix(input.collection, input.name, n);
+  const ours = new Set(input.files.map((file) => file.path));
+  for await (const entry of input.driver.list(prefix, { signal }))
+    if (entry.type === "object" && !ours.has(entry.key.slice(prefix.length))) return true;
+  return false;
+}
+
+/**
+ * Deletes what this log uploaded under `v<N>/` — its own keys only: a Python scaffold writer (no
+ * claims) may be writing into the same folder. Best effort, within the cleanup deadline; gc removes
+ * what it misses (our keys are listed in the claim).
+ */
+async function deleteOwnFiles(input: LogVersionInput, n: number): Promise<void> {
+  const prefix = versionPrefix(input.collection, input.name, n);
+  const signal = cleanupSignal();
+  await mapConcurrent(input.files, (file) => input.driver.delete(prefix + file.path, { signal }), {
+    concurrency: 16,
+    signal,
+  }).catch(() => {});
+}
+
+/** Cleanup after a failure runs without the caller's signal (Ctrl-C must not stop it half-way), but never for ever. */
+const CLEANUP_DEADLINE_MS = 30_000;
+
+function cleanupSignal(): AbortSignal {
+  return AbortSignal.timeout(CLEANUP_DEADLINE_MS);
 }
 
 function describe(error: unknown): string {
@@ -314,7 +367,13 @@ async function checkUploaded(
     if (entry.type === "object") sizes.set(entry.key.slice(prefix.length), entry.size);
   const lost = entries.find((entry) => sizes.get(entry.path) !== entry.size);
   if (lost) throw filesLost(input, n, `'${prefix}${lost.path}' is missing or changed`);
+  const ours = new Set(entries.map((entry) => entry.path));
+  const foreign = [...sizes.keys()].find((path) => !ours.has(path));
+  if (foreign !== undefined) throw new ForeignWriter(`${prefix}${foreign}`);
 }
+
+/** `v<N>/` holds a file this log did not write: a claimless writer (Python scaffold) is there too. */
+class ForeignWriter extends Error {}
 
 /** Whether a NOT_FOUND during a staged upload came from the staging side (every source is still there). */
 async function stagingLost(input: LogVersionInput, error: unknown): Promise<boolean> {
@@ -362,6 +421,9 @@ async function claimNext(input: LogVersionInput): Promise<number> {
       // millisecond would otherwise write identical claims, and the retry layer's read-back of a
       // create-only write would take the other's claim for its own.
       nonce: randomBytes(16).toString("hex"),
+      // What this log writes under `v<N>/`: gc deletes only these (a claimless Python writer may be
+      // writing into the same folder) and tells a Python version at this number from our leftovers.
+      files: input.files.map((file) => ({ path: file.path, size: file.size })),
     };
     try {
       await driver.write(claimKey(collection, name, n), JSON.stringify(claim), {

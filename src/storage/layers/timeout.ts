@@ -73,6 +73,21 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
       pending.catch(() => undefined);
     }
   };
+  // Each page of a listing (each step of its iterator) is timed like a metadata call: some SDKs'
+  // listings ignore the signal, and a server that stops answering must not hang a listing for ever.
+  async function* timedListing(prefix: string, opts: ListOptions): AsyncGenerator<ListEntry> {
+    const pages = driver.list(prefix, opts)[Symbol.asyncIterator]();
+    let step: IteratorResult<ListEntry>;
+    try {
+      for (;;) {
+        step = await timed("list", prefix, opts, () => pages.next());
+        if (step.done) return;
+        yield step.value;
+      }
+    } finally {
+      void pages.return?.()?.catch(() => undefined);
+    }
+  }
   const layered: StorageDriver = {
     backend: driver.backend,
     url: driver.url,
@@ -86,7 +101,7 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
         : driver.write(key, body, opts),
     // Only opening is timed: the timer must not cut a long download later.
     read: (key, opts) => timed("read", key, opts, (o) => driver.read(key, { ...opts, ...o })),
-    list: (prefix, opts) => driver.list(prefix, opts as ListOptions) as AsyncIterable<ListEntry>,
+    list: (prefix, opts) => timedListing(prefix, opts ?? {}),
     close: () => driver.close?.() ?? Promise.resolve(),
   };
   if (driver.localPath) layered.localPath = driver.localPath.bind(driver);
