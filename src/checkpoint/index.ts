@@ -12,6 +12,7 @@ export {
 } from "./dtype.js";
 export { type LoadCheckpointOptions, loadCheckpoint } from "./load-checkpoint.js";
 export { moduleStateDict } from "./module-state-dict.js";
+export { NdArray, type NdArrayOptions } from "./numpy-arrays.js";
 export {
   type LoadSafetensorsOptions,
   loadSafetensors,

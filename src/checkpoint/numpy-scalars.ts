@@ -8,12 +8,17 @@ import { PyFloat } from "./values.js";
 /** A `numpy.dtype(code)` seen in a pickle; BUILD sets its byte order. */
 export class NumpyDType {
   littleEndian = true;
+  /** Whether the dtype has fields or a sub-array (a structured dtype): not read. */
+  structured = false;
   constructor(readonly code: string) {}
 
-  /** BUILD state `(3, '<', …)`. */
+  /** BUILD state `(3, '<', subarray, names, fields, elsize, alignment, flags)`. */
   setState(state: unknown): void {
     const order = Array.isArray(state) ? state[1] : undefined;
     if (order === ">") this.littleEndian = false;
+    if (Array.isArray(state) && ((state[2] ?? null) !== null || (state[3] ?? null) !== null)) {
+      this.structured = true;
+    }
   }
 }
 

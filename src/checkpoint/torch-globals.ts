@@ -6,6 +6,7 @@ import { constants } from "node:buffer";
 import { ArtifactError } from "../errors.js";
 import { DTYPES, type DType, dtypeOfStorage, isDType } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
+import { reconstructNdArray } from "./numpy-arrays.js";
 import { numpyDType, numpyScalar } from "./numpy-scalars.js";
 import { PyDict } from "./pickle/py-dict.js";
 import type { UnpicklerHooks } from "./pickle/reader.js";
@@ -219,6 +220,15 @@ function latin1Bytes(args: unknown[]): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 }
 
+/** `bytes()` (protocol 2 pickles b'' so) and `bytearray(bytes)`: a Uint8Array (a bytearray is copied). */
+function bytesOf(args: unknown[]): Uint8Array {
+  const [data] = args;
+  if (args.length === 0) return new Uint8Array(0);
+  if (!(data instanceof Uint8Array) || args.length > 1)
+    throw invalidCheckpoint("bytes() of something else than bytes");
+  return data;
+}
+
 function builders(
   refs: WeakMap<Storage, StorageRef>,
   pending: PendingView[],
@@ -237,9 +247,12 @@ function builders(
     ["torch.Size", (a) => Tuple.from((a[0] as unknown[]) ?? [])],
     ["torch.device", (a) => a.map(String).join(":")],
     ["_codecs.encode", latin1Bytes],
+    ["builtins.bytes", bytesOf],
     ["numpy.dtype", numpyDType],
     ["numpy.core.multiarray.scalar", numpyScalar],
     ["numpy._core.multiarray.scalar", numpyScalar],
+    ["numpy.core.multiarray._reconstruct", reconstructNdArray],
+    ["numpy._core.multiarray._reconstruct", reconstructNdArray],
   ]);
 }
 

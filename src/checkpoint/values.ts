@@ -6,9 +6,10 @@
  * float ↔ number when not integral, {@link PyFloat} when integral (`1.0`, `-0.0`, `3e20`); list ↔ array;
  * tuple ↔ {@link Tuple}; dict ↔ plain object (string keys) or `Map` (any other key, or string keys that
  * JavaScript would reorder, such as `"0"`); OrderedDict ↔ the same, marked (see {@link orderedDict});
- * set ↔ `Set`; bytes ↔ `Uint8Array`; tensor ↔ {@link Tensor}; any other pickled object (an
+ * set ↔ `Set`; bytes ↔ `Uint8Array`; tensor ↔ {@link Tensor}; numpy.ndarray ↔ `NdArray`; any other pickled object (an
  * `nn.Module`) ↔ an inert {@link PickledObject}.
  */
+import type { NdArray } from "./numpy-arrays.js";
 import type { Tensor } from "./tensor.js";
 
 /** A Python float whose value is integral (`1.0`), kept apart from the int `1`. `+x` gives the number. */
@@ -108,6 +109,7 @@ export type StateValue =
   | string
   | PyFloat
   | Tensor
+  | NdArray
   | Uint8Array
   | StateValue[]
   | Tuple

@@ -3,6 +3,7 @@
  * callables the caller's hooks accept (an allow-list) are "called" by building plain values.
  */
 import { invalidCheckpoint } from "../invalid.js";
+import { NdArray } from "../numpy-arrays.js";
 import { NumpyDType } from "../numpy-scalars.js";
 import { Tensor } from "../tensor.js";
 import { GlobalRef, PickledObject, PyFloat, Tuple } from "../values.js";
@@ -105,6 +106,7 @@ function build(m: Machine): void {
   if (target instanceof PickledObject) target.state = state as PickledObject["state"];
   else if (target instanceof PyDict) target.setAttrs(state);
   else if (target instanceof NumpyDType) target.setState(state);
+  else if (target instanceof NdArray) target.setState(state);
   else if (!(target instanceof Tensor))
     throw invalidCheckpoint("pickle BUILD on a value that takes no state");
 }

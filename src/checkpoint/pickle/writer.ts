@@ -3,6 +3,8 @@
  * only opcodes `torch.load(weights_only=True)` accepts. Subclasses add value types (tensors).
  */
 import { ArtifactError } from "../../errors.js";
+import { DTYPES } from "../dtype.js";
+import { NdArray, numpyCode } from "../numpy-arrays.js";
 import {
   GlobalRef,
   isOrderedDict,
@@ -192,6 +194,7 @@ export class Pickler {
     else if (v instanceof Uint8Array) this.bytesValue(v, path);
     else if (v instanceof GlobalRef) this.global(v.module, v.name);
     else if (v instanceof PickledObject) this.object(v, path);
+    else if (v instanceof NdArray) this.ndarray(v, path);
     else {
       const proto = Object.getPrototypeOf(v);
       if (!(v instanceof Map) && proto !== Object.prototype && proto !== null) {
@@ -216,6 +219,36 @@ export class Pickler {
       path,
       v,
     );
+  }
+
+  /**
+   * A NumPy array as numpy pickles one (`_reconstruct` + BUILD), row-major and little-endian, under
+   * numpy 1.x's module name, which numpy 2.x also loads.
+   */
+  ndarray(v: NdArray, path: string): void {
+    const code = numpyCode(v.dtype);
+    if (code === undefined) throw badValue(path, `a NumPy array of dtype ${v.dtype}`);
+    this.global("numpy.core.multiarray", "_reconstruct");
+    this.global("numpy", "ndarray");
+    this.tuple([0], path);
+    this.bytesValue(Uint8Array.of(0x62), path); // b'b'
+    this.out.u8(OP.TUPLE3);
+    this.out.u8(OP.REDUCE);
+    this.put(v);
+    this.out.u8(OP.MARK);
+    this.int(1);
+    this.tuple(v.shape, `${path}.shape`);
+    this.global("numpy", "dtype");
+    this.tuple([code, false, true], path);
+    this.out.u8(OP.REDUCE);
+    this.put({});
+    const order = DTYPES[v.dtype].size / DTYPES[v.dtype].lanes > 1 ? "<" : "|";
+    this.tuple([3, order, null, null, null, -1, -1, 0], path);
+    this.out.u8(OP.BUILD);
+    this.out.u8(OP.NEWFALSE);
+    this.bytesValue(v.bytes(), path);
+    this.out.u8(OP.TUPLE);
+    this.out.u8(OP.BUILD);
   }
 
   object(v: PickledObject, path: string): void {
