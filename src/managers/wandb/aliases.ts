@@ -1,13 +1,14 @@
 /**
- * Aliases (PROTOCOL.md 2.5): unique per collection on the server, so giving a version an alias moves it.
- * We set a version's full alias list with `updateArtifact(aliases)`; `latest` and `vN` are versions,
+ * Aliases (PROTOCOL.md 2.5, 8): unique per collection on the server, so giving a version an alias moves it.
+ * As the SDK's `Artifact.save()`, we add and delete single aliases named with their collection
+ * (`addAliases` / `deleteAliases`), never rewrite a version's whole list; `latest` and `vN` are versions,
  * not user aliases, and are never listed, set or removed here.
  */
 import { validateAlias } from "../../core/names.js";
 import type { VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { listCommittedVersions } from "./listing.js";
-import { UPDATE_ARTIFACT_ALIASES } from "./queries.js";
+import { ADD_ALIASES, DELETE_ALIASES } from "./queries.js";
 import { isVersionAlias, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import type { WandbSession } from "./session.js";
 
@@ -25,9 +26,7 @@ export async function setAlias(
 ): Promise<ResolvedVersion> {
   validateAlias(alias);
   const version = await resolveVersion(session, target, target.signal);
-  if (!version.aliases.includes(alias)) {
-    await updateAliases(session, target, version.id, [...version.aliases, alias]);
-  }
+  if (!version.aliases.includes(alias)) await editAlias(session, ADD_ALIASES, target, version.id, alias);
   return version;
 }
 
@@ -49,12 +48,7 @@ export async function removeAlias(session: WandbSession, target: AliasTarget, al
       },
     );
   }
-  await updateAliases(
-    session,
-    target,
-    holder.id,
-    holder.aliases.filter((a) => a !== alias),
-  );
+  await editAlias(session, DELETE_ALIASES, target, holder.id, alias);
 }
 
 /** User aliases of an artifact: `{ best: "v1" }`. */
@@ -69,18 +63,15 @@ export async function listAliases(
   return result;
 }
 
-async function updateAliases(
+/** Sends `document` (ADD_ALIASES or DELETE_ALIASES) for one alias of the collection `target.name`. */
+async function editAlias(
   session: WandbSession,
+  document: string,
   target: AliasTarget,
   artifactID: string,
-  aliases: string[],
+  alias: string,
 ) {
-  // version strings are not aliases on the server; keep `latest` and user aliases only
-  const keep = aliases.filter((a) => a === "latest" || !isVersionAlias(a));
-  const input = keep.map((alias) => ({ alias, artifactCollectionName: target.name }));
-  await session.client.request(
-    UPDATE_ARTIFACT_ALIASES,
-    { artifactID, aliases: input },
-    { signal: target.signal },
-  );
+  const entityName = await session.entity(target.signal);
+  const aliases = [{ alias, artifactCollectionName: target.name, entityName, projectName: session.project }];
+  await session.client.request(document, { artifactID, aliases }, { signal: target.signal });
 }

@@ -7,6 +7,7 @@
 import { compareCodePoints } from "../../core/compare.js";
 import { ArtifactError } from "../../errors.js";
 import { COLLECTION_VERSIONS, PROJECT_ARTIFACT_TYPES, TYPE_COLLECTIONS } from "./queries.js";
+import { type AliasAnswer, aliasesIn } from "./resolve.js";
 import type { WandbSession } from "./session.js";
 
 const PAGE_SIZE = 100;
@@ -84,7 +85,7 @@ export async function listCommittedVersions(
   signal?: AbortSignal,
 ): Promise<ListedVersion[]> {
   const entity = await session.entity(signal);
-  type Edge = { version: string; node: { id: string; aliases: Array<{ alias: string }> } };
+  type Edge = { version: string; node: { id: string; aliases: AliasAnswer[] } };
   type Answer = {
     project: { artifactType: { artifactCollection: { artifacts: Page<Edge> | null } | null } | null } | null;
   };
@@ -101,7 +102,7 @@ export async function listCommittedVersions(
     versions.push({
       index: Number(edge.version.slice(1)),
       id: edge.node.id,
-      aliases: edge.node.aliases.map((a) => a.alias),
+      aliases: aliasesIn(edge.node.aliases, where.name),
     });
   }
   if (versions.length === 0) {

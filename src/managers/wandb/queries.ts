@@ -117,7 +117,7 @@ export const COLLECTION_VERSIONS = `query ProjectArtifacts($entity: String!, $pr
     artifactType(name: $type) {
       artifactCollection(name: $collection) {
         artifacts(after: $cursor, first: $perPage, filters: $filters) {
-          edges { version node { id aliases { alias } } }
+          edges { version node { id aliases { alias artifactCollection { name } } } }
           pageInfo { hasNextPage endCursor }
         }
       }
@@ -136,7 +136,7 @@ export const ARTIFACT_MEMBERSHIP = `query ArtifactMembership($entity: String!, $
           versionIndex
           artifact {
             id state digest versionIndex description metadata createdAt size fileCount
-            aliases { alias }
+            aliases { alias artifactCollection { name } }
             currentManifest { file { directUrl } }
           }
         }
@@ -155,9 +155,17 @@ export const ARTIFACT_FILE_URLS = `query ArtifactFileURLs($id: ID!, $cursor: Str
   }
 }`;
 
-/** Sets the full alias list of a version (aliases are unique per collection, so they move). */
-export const UPDATE_ARTIFACT_ALIASES = `mutation UpdateArtifactAliases($artifactID: ID!, $aliases: [ArtifactAliasInput!]) {
-  updateArtifact(input: { artifactID: $artifactID, aliases: $aliases }) { artifact { id aliases { alias } } }
+/**
+ * Gives a version aliases in a collection, as the SDK's `Artifact.save()` does (PROTOCOL.md 8): an alias
+ * is unique in its collection, so it moves off the version that held it.
+ */
+export const ADD_ALIASES = `mutation AddAliases($artifactID: ID!, $aliases: [ArtifactCollectionAliasInput!]!) {
+  addAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success }
+}`;
+
+/** Takes aliases in a collection off a version (the SDK's `Artifact.save()` for removed aliases). */
+export const DELETE_ALIASES = `mutation DeleteAliases($artifactID: ID!, $aliases: [ArtifactCollectionAliasInput!]!) {
+  deleteAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success }
 }`;
 
 /** Every document above, by name (validated in a test). */
@@ -177,5 +185,6 @@ export const WANDB_DOCUMENTS: Readonly<Record<string, string>> = {
   COLLECTION_VERSIONS,
   ARTIFACT_MEMBERSHIP,
   ARTIFACT_FILE_URLS,
-  UPDATE_ARTIFACT_ALIASES,
+  ADD_ALIASES,
+  DELETE_ALIASES,
 };

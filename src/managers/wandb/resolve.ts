@@ -25,6 +25,16 @@ export interface ResolvedVersion {
   manifestUrl: string | undefined;
 }
 
+/** An alias as the server lists it: `Artifact.aliases` holds those of every collection the version is in. */
+export type AliasAnswer = { alias: string; artifactCollection: { name: string } | null };
+
+/** The aliases `aliases` gives in `collection` (not those of registry collections the version is linked into). */
+export function aliasesIn(aliases: readonly AliasAnswer[], collection: string): string[] {
+  return aliases
+    .filter((a) => a.artifactCollection === null || a.artifactCollection.name === collection)
+    .map((a) => a.alias);
+}
+
 type MembershipAnswer = {
   project: {
     artifactType: {
@@ -39,7 +49,7 @@ type MembershipAnswer = {
             description: string | null;
             metadata: string | null;
             createdAt: string;
-            aliases: Array<{ alias: string }>;
+            aliases: AliasAnswer[];
             currentManifest: { file: { directUrl: string } } | null;
           } | null;
         } | null;
@@ -94,14 +104,15 @@ export async function resolveVersion(
       { context: { backend: "wandb", operation: "resolve", key: `${where.type}/${where.name}:${alias}` } },
     );
   }
+  const versionIndex = collection.artifactMembership?.versionIndex ?? artifact.versionIndex;
   return {
     id: artifact.id,
-    version: `v${artifact.versionIndex}`,
+    version: `v${versionIndex}`,
     digest: artifact.digest,
     description: artifact.description,
     metadata: parseMetadata(artifact.metadata),
     createdAt: utcDateTime(artifact.createdAt),
-    aliases: artifact.aliases.map((a) => a.alias),
+    aliases: aliasesIn(artifact.aliases, where.name),
     manifestUrl: artifact.currentManifest?.file.directUrl,
   };
 }
