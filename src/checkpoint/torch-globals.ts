@@ -10,6 +10,7 @@ import { reconstructNdArray } from "./numpy-arrays.js";
 import { numpyDType, numpyScalar } from "./numpy-scalars.js";
 import { PyDict } from "./pickle/py-dict.js";
 import type { UnpicklerHooks } from "./pickle/reader.js";
+import { PYTHON_OBJECT_BUILDERS } from "./python-objects.js";
 import { contiguousStrides, Storage, Tensor, viewUnchecked } from "./tensor.js";
 import { GlobalRef, PickledObject, Tuple } from "./values.js";
 
@@ -253,6 +254,7 @@ function builders(
     ["numpy._core.multiarray.scalar", numpyScalar],
     ["numpy.core.multiarray._reconstruct", reconstructNdArray],
     ["numpy._core.multiarray._reconstruct", reconstructNdArray],
+    ...PYTHON_OBJECT_BUILDERS,
   ]);
 }
 
