@@ -263,13 +263,22 @@ function globalName(ref: GlobalRef): string {
   return `${module}.${ref.name}`;
 }
 
+/** torch's quantized storage classes: valid, not read. */
+const QUANTIZED_STORAGES = new Set([
+  "QInt8Storage",
+  "QUInt8Storage",
+  "QInt32Storage",
+  "QUInt4x2Storage",
+  "QUInt2x4Storage",
+]);
+
 /** The dtype of a legacy storage class (`torch.FloatStorage`); UNSUPPORTED for torch's others. */
 function storageDType(cls: unknown): DType {
   const name = cls instanceof GlobalRef ? cls.name : undefined;
   const dtype =
     name !== undefined && (cls as GlobalRef).module === "torch" ? dtypeOfStorage(name) : undefined;
   if (dtype !== undefined) return dtype;
-  if (name !== undefined && (cls as GlobalRef).module === "torch" && name.endsWith("Storage")) {
+  if (name !== undefined && (cls as GlobalRef).module === "torch" && QUANTIZED_STORAGES.has(name)) {
     throw new ArtifactError(
       "UNSUPPORTED",
       `the checkpoint has a storage of type torch.${name} (quantized tensors are not supported); dequantize it in Python (x.dequantize()) before saving`,
