@@ -8,7 +8,8 @@
  *   md5 (`extra.versionID`: the generation). Buckets are read with this library's drivers, configured as
  *   for downloads (`referenceStorageOptions`, else the environment).
  * - `file:///PATH`: the file, or every file under the folder; digest: base64 md5.
- * - `http(s)://URL`: one entry; digest: the ETag its server sends (redirects followed), else the URL.
+ * - `http(s)://URL`: one entry; digest: the ETag its server sends without its quotes (redirects
+ *   followed; `extra.etag` keeps them), else the URL.
  * With `checksum: false` every URI is one entry whose digest is the URI, and nothing is read.
  */
 import { basename } from "node:path";
@@ -145,7 +146,9 @@ async function entriesOf(
         {
           path: named(spec.name ?? lastSegment(new URL(uri).pathname)),
           ref: uri,
-          digest: etag ?? uri,
+          // as the SDK's HTTPHandler: the ETag without leading/trailing quotes (Python's `strip('"')`);
+          // it compares downloads with that, so a quoted digest is a "Digest mismatch" there
+          digest: etag === null ? uri : etag.replace(/^"+|"+$/g, ""),
           ...(Number.isSafeInteger(length) ? { size: length } : {}),
           ...(etag === null ? {} : { extra: { etag } }),
         },

@@ -5,6 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorFixture, startFixture } from "./fixtures.js";
@@ -202,6 +204,25 @@ describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
     const latest = await read("tree:latest", "sdk-tree-latest");
     expect(latest.aliases).toEqual(["latest"]);
     expect(latest.files["a.txt"]).toBe(md5("beta\n"));
+    expectCleanLog();
+  }, 60_000);
+
+  it("an http:// reference we log is downloaded and checked by the SDK (its digest is the unquoted ETag)", async () => {
+    const body = "served over http\n";
+    const server = createServer((req, res) => {
+      res.writeHead(200, { etag: '"v1-abc"', "content-length": String(Buffer.byteLength(body)) });
+      res.end(req.method === "HEAD" ? undefined : body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/data/web.txt`;
+      await fx.manager({ project }).logReferences("web", url);
+      const got = await read("web:v0", "sdk-web");
+      expect(got.files).toEqual({ "web.txt": md5(body) });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
     expectCleanLog();
   }, 60_000);
 

@@ -340,7 +340,11 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
         digest: md5(two, "base64"),
         size: two.length,
       });
-      expect(contents["web.bin"]).toMatchObject({ digest: '"w1"', size: single.length });
+      expect(contents["web.bin"]).toMatchObject({
+        digest: "w1",
+        size: single.length,
+        extra: { etag: '"w1"' },
+      });
       const to = await folder();
       await m.downloadArtifact("logged-refs", { to });
       for (const k of ["azure", "gcs", "local", "s3"]) {
