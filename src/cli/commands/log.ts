@@ -47,10 +47,42 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
   const artifact = await logPath(context, name, path, options);
   // The version is committed: a Ctrl-C from here on must not report it as cancelled.
   const at = { collection: artifact.collection, version: artifact.version };
-  for (const alias of aliases) await manager.setAlias(artifact.name, alias, at);
-  const record = await manager.getVersion(artifact.name, at);
-  const size = record.files.reduce((sum, file) => sum + file.size, 0);
-  return { ...artifact, files: record.files.length, size, aliases };
+  let step = "reading it back";
+  try {
+    for (const alias of aliases) {
+      step = `pointing alias '${alias}' at it`;
+      await manager.setAlias(artifact.name, alias, at);
+    }
+    step = "reading it back";
+    const record = await manager.getVersion(artifact.name, at);
+    const size = record.files.reduce((sum, file) => sum + file.size, 0);
+    return { ...artifact, files: record.files.length, size, aliases };
+  } catch (error) {
+    throw committedBut(artifact, step, aliases, error);
+  }
+}
+
+/**
+ * A failure after the commit never reads as a failed log (a user who logged again would get a
+ * duplicate): the message says the version is committed and what is left to do.
+ */
+function committedBut(artifact: Artifact, step: string, aliases: string[], error: unknown): ArtifactError {
+  const ref = `${artifact.name}:${artifact.version}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  const redo = aliases.map((alias) => `artifacts alias ${ref} ${alias}`).join("; ");
+  return new ArtifactError(
+    error instanceof ArtifactError ? error.code : "UNEXPECTED",
+    `${ref} was committed in collection '${artifact.collection}' (complete and kept: do not log it again), but ${step} failed: ${reason}${redo ? `; to set the aliases, run: ${redo}` : ""}`,
+    {
+      cause: error,
+      context: {
+        operation: "log",
+        name: artifact.name,
+        collection: artifact.collection,
+        commit: "committed",
+      },
+    },
+  );
 }
 
 /** A manager that records references (the W&B one), told apart without loading it. */

@@ -47,8 +47,11 @@ export interface ErrorReport {
 export function describeError(error: unknown, interruptedBy: NodeJS.Signals | undefined): ErrorReport {
   if (interruptedBy !== undefined) {
     const exitCode = interruptedBy === "SIGTERM" ? 143 : EXIT.interrupted;
-    // A log whose commit could not be confirmed after the interruption says so: the version may exist.
-    const unknown = isArtifactError(error) && error.context?.commit === "unknown";
+    // A log whose commit could not be confirmed after the interruption, or that was committed before a
+    // later step failed, says so: the version may exist, or does.
+    const unknown =
+      isArtifactError(error) &&
+      (error.context?.commit === "unknown" || error.context?.commit === "committed");
     return {
       exitCode,
       code: "INTERRUPTED",
