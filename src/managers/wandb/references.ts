@@ -61,7 +61,10 @@ export class ReferenceReader {
     if (location.backend === "artifact")
       return await this.#fetchArtifactFile(entry, location, dest, options, hops);
     const checksummed = entry.digest !== entry.ref;
-    const save = { ...options, maxBytes: entry.size, entry };
+    // wandb-core writes `"size": 0` for a reference whose size it does not know (checksum=False, an
+    // http answer without Content-Length): 0 on a reference is unknown, not a limit
+    const size = entry.size === 0 ? undefined : entry.size;
+    const save = { ...options, maxBytes: size, entry };
     let got: { md5: string; size: number };
     if (location.backend === "file") {
       const source = createReadStream(location.file);
@@ -111,8 +114,8 @@ export class ReferenceReader {
         throw mismatch(entry, options.what, `md5 ${got.md5}`);
       }
     }
-    if (entry.size !== undefined && got.size !== entry.size) {
-      throw mismatch(entry, options.what, `${got.size} bytes (the manifest says ${entry.size})`);
+    if (size !== undefined && got.size !== size) {
+      throw mismatch(entry, options.what, `${got.size} bytes (the manifest says ${size})`);
     }
     return got.size;
   }

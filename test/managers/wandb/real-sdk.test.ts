@@ -124,6 +124,30 @@ describe("the real W&B SDK logs, WandbArtifactManager reads", () => {
     expectCleanLog();
   }, 60_000);
 
+  it("a checksum=False reference the SDK logs (recorded with size 0: unknown) downloads", async () => {
+    const body = "a reference's bytes\n";
+    const server = createServer((_req, res) => void res.writeHead(200).end(body));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ref/web.txt`;
+      const home = join(fx.dir, "sdk-ref-home");
+      expect(
+        await runSdk(fx.emulator, home, "log_reference.py", [fx.emulator.entity, project, "ref", url]),
+      ).toBe("v0");
+      const m = fx.manager({ project });
+      expect((await m.getVersion("ref", { collection: "dataset" })).files).toMatchObject([
+        { path: "web.txt", size: 0 },
+      ]);
+      const to = join(fx.dir, "sdk-ref");
+      await m.downloadArtifact("ref", { collection: "dataset", to });
+      expect(await tree(to)).toEqual({ "web.txt": md5(body) });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expectCleanLog();
+  }, 60_000);
+
   it("identical content logged twice by the SDK is one version (it always asks for digest dedup)", async () => {
     const work = join(fx.dir, "sdk-twice");
     const versions = await runSdk(fx.emulator, join(work, "home"), "log_same_twice.py", [
