@@ -1,11 +1,11 @@
 /** Several OS processes logging one artifact on each cloud server at once: distinct versions, nothing lost. */
-import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { expectConcurrentLogs } from "../../fixtures/concurrent-logs.js";
 import { createFileBarrier } from "../../fixtures/file-barrier.js";
+import { runScript } from "../../fixtures/run-script.js";
 import { CLOUD_BACKENDS, openManager } from "./stores.js";
 
 const WORKER = fileURLToPath(new URL("./log-worker.ts", import.meta.url));
@@ -13,24 +13,7 @@ const PROCESSES = 3;
 const LOGS_PER_PROCESS = 4;
 
 function runWorker(args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...env },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`worker failed (${code}): ${err}`)),
-    );
-  });
+  return runScript(WORKER, args, env);
 }
 
 describe.each(CLOUD_BACKENDS)("concurrent writer processes on $name", (backend) => {

@@ -5,11 +5,9 @@
  * every worker, once its driver is ready, waits at the file barrier (../../fixtures/file-barrier.ts) until
  * all N are ready, so that they race however slow their start-up is.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { waitAtFileBarrier } from "../../fixtures/file-barrier.js";
-import { versionFiles } from "../../fixtures/filesystem/version-files.js";
+import { writeVersionFiles } from "../../fixtures/filesystem/version-files.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const [url, name, countText, worker] = process.argv.slice(2) as [string, string, string, string];
@@ -20,16 +18,10 @@ await waitAtFileBarrier(worker);
 const versions: string[] = [];
 for (let i = 0; i < Number(countText); i++) {
   const id = `worker-${worker}-log-${i}`;
-  const artifact = await manager.logFolder(
-    name,
-    async (dir) => {
-      for (const [path, content] of Object.entries(versionFiles(id))) {
-        await mkdir(join(dir, path, ".."), { recursive: true });
-        await writeFile(join(dir, path), content);
-      }
-    },
-    { description: id, metadata: { id } },
-  );
+  const artifact = await manager.logFolder(name, (dir) => writeVersionFiles(dir, id), {
+    description: id,
+    metadata: { id },
+  });
   versions.push(artifact?.version ?? "none");
 }
 await (await manager.getDriver()).close?.();

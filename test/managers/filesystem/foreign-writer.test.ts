@@ -3,25 +3,16 @@
  * after a log's cleanup (found by an adversarial review of issue 17): nothing of theirs is deleted or
  * hidden for good, nothing of ours stays behind, and a dry run of gc agrees with the real run.
  */
-import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local.js";
 import { createMemoryDriver } from "../../../src/drivers/memory.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { withTimeout } from "../../../src/storage/layers/timeout.js";
-import { pythonVersions, SCAFFOLD_PYTHONPATH } from "../../fixtures/gc/gc-scenarios.js";
+import { pythonLog, pythonVersions } from "../../fixtures/gc/gc-scenarios.js";
 import { HOUR_MS, hookedDriver, twoHoursLater } from "../../fixtures/gc/hooked-driver.js";
-import { PYTHON, tempFolder } from "./helpers.js";
-
-const run = promisify(execFile);
-const PYTHON_LOG = [
-  "import sys",
-  "from scaffold.data.artifact_manager.filesystem import FileSystemArtifactManager",
-  "print(FileSystemArtifactManager(sys.argv[1]).log_files('art', sys.argv[2], description='py').version)",
-].join("\n");
+import { tempFolder } from "./helpers.js";
 
 let dir: { path: string; remove: () => Promise<void> };
 beforeEach(async () => {
@@ -44,10 +35,7 @@ it("a log that dies after its claim, then Python logs that number: gc gives it t
   void new FileSystemArtifactManager({ driver: dying }).logFiles("art", join(dir.path, "ours.txt"));
   for (let i = 0; i < 200 && (await base.stat("default/art/meta/versions/v1.claim")) === null; i++)
     await new Promise((resolve) => setTimeout(resolve, 10));
-  const { stdout } = await run(PYTHON, ["-c", PYTHON_LOG, root, join(dir.path, "py")], {
-    env: { ...process.env, PYTHONPATH: SCAFFOLD_PYTHONPATH },
-  });
-  expect(stdout.trim()).toBe("v1");
+  expect(await pythonLog(root, "art", join(dir.path, "py"))).toBe("v1");
   expect(await manager.listVersions("art")).toEqual(["v0"]);
   // The grace period has passed: gc finds files the claim does not list, and gives v1 back.
   const result = await new FileSystemArtifactManager({ driver: twoHoursLater(base) }).collectGarbage({

@@ -12,15 +12,10 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import type { StorageDriver } from "../../../src/storage/driver.js";
-import { pythonVersions, SCAFFOLD_PYTHONPATH } from "../../fixtures/gc/gc-scenarios.js";
+import { pythonLog, pythonVersions } from "../../fixtures/gc/gc-scenarios.js";
 import { PYTHON, tempFolder } from "./helpers.js";
 
 const run = promisify(execFile);
-const LOG = [
-  "import sys",
-  "from scaffold.data.artifact_manager.filesystem import FileSystemArtifactManager",
-  "print(FileSystemArtifactManager(sys.argv[1]).log_files('art', sys.argv[2], description='from python').version)",
-].join("\n");
 
 let dir: { path: string; remove: () => Promise<void> };
 beforeEach(async () => {
@@ -47,10 +42,7 @@ it("gc keeps a Python version logged into a number our failed log left dead", as
   await mkdir(join(dir.path, "py"));
   await writeFile(join(dir.path, "py", "python.txt"), "from python");
   await utimes(join(dir.path, "py", "python.txt"), new Date("2020-01-01"), new Date("2020-01-01"));
-  const { stdout } = await run(PYTHON, ["-c", LOG, root, join(dir.path, "py")], {
-    env: { ...process.env, PYTHONPATH: SCAFFOLD_PYTHONPATH },
-  });
-  expect(stdout.trim()).toBe("v1");
+  expect(await pythonLog(root, "art", join(dir.path, "py"))).toBe("v1");
   const manager = new FileSystemArtifactManager({ driver: base });
   const result = await manager.collectGarbage({ olderThanMs: 0 });
   expect(result.items.filter((item) => item.kind === "upload")).toEqual([]);
