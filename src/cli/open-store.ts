@@ -1,6 +1,11 @@
 /** Store URL → manager: local paths, memory://, s3://, gs://, az:// (filesystem manager), wandb:// (W&B). */
 import { resolve } from "node:path";
-import { type ArtifactManager, createWandbManagerFromUrl, FileSystemArtifactManager } from "../index.js";
+import {
+  ArtifactError,
+  type ArtifactManager,
+  createWandbManagerFromUrl,
+  FileSystemArtifactManager,
+} from "../index.js";
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -17,9 +22,30 @@ export function openStore(options: OpenStoreOptions): ArtifactManager {
   const { url, collection } = options;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === "wandb") return createWandbManagerFromUrl(url, { collection });
+  if (scheme === undefined) refuseSchemeLike(url);
   // A relative folder is resolved here so that it means the folder the command was run in.
   return new FileSystemArtifactManager({
     url: scheme === undefined ? resolve(options.cwd, url) : url,
     collection,
   });
+}
+
+const KNOWN = ["file", "memory", "s3", "gs", "gcs", "az", "azure", "abfs", "abfss", "https", "wandb"];
+
+/**
+ * `s3:/bucket` (one slash) or `gs:bucket` is a mistyped URL, not a folder name: refused instead of
+ * silently creating `./s3:/bucket`. A folder whose name has a colon is still reachable as `./name`.
+ */
+function refuseSchemeLike(url: string): void {
+  const match = /^([a-z][a-z0-9+.-]*):(\/?)(.*)$/i.exec(url);
+  if (match === null) return;
+  const [, scheme = "", , rest = ""] = match;
+  if (scheme.length === 1) return; // a Windows drive letter (C:\\data)
+  const known = KNOWN.includes(scheme.toLowerCase());
+  throw new ArtifactError(
+    "INVALID_ARGUMENT",
+    known
+      ? `store '${url}' is not a URL: did you mean ${scheme}://${rest.replace(/^\/+/, "")}? (a local folder with that name: ./${url})`
+      : `store '${url}' has an unknown scheme '${scheme}:'; use a folder path, file://, memory://NAME, s3://, gs://, az://, an Azure https:// blob URL or wandb://ENTITY/PROJECT (a local folder with that name: ./${url})`,
+  );
 }

@@ -41,7 +41,7 @@ export function backendOfUrl(url: string): "local" | "memory" | keyof typeof CLO
   if (scheme === "https" && AZURE_BLOB_URL.test(url)) return "azure";
   throw new ArtifactError(
     "UNSUPPORTED",
-    `store URL scheme '${scheme}://' is not supported (${url}); use a folder path, file://, memory://NAME, s3://, gs://, az:// (or adlfs's abfs://), or https://ACCOUNT.blob.core.windows.net/CONTAINER (or another Azure cloud's blob endpoint)`,
+    `store URL scheme '${scheme}://' is not supported (${url}); use a folder path, file://, memory://NAME, s3://, gs://, az:// (or adlfs's abfs://), or https://ACCOUNT.blob.core.windows.net/CONTAINER (or another Azure cloud's blob endpoint); W&B is wandb://ENTITY/PROJECT (WandbArtifactManager)`,
   );
 }
 
