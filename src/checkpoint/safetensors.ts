@@ -81,6 +81,35 @@ function parseEntry(name: string, raw: unknown, dataSize: number): HeaderEntry {
   return { dtype, shape: dims, data_offsets: [begin, end] };
 }
 
+/**
+ * The tensors' byte ranges must tile the data section exactly, as the reference implementation
+ * requires: no overlap (a small file could otherwise read the same bytes as many tensors) and no gap.
+ */
+function checkTiling(entries: [string, HeaderEntry][], dataSize: number): void {
+  const sorted = [...entries].sort(
+    ([, a], [, b]) => a.data_offsets[0] - b.data_offsets[0] || a.data_offsets[1] - b.data_offsets[1],
+  );
+  let at = 0;
+  let previous = "the header";
+  for (const [name, e] of sorted) {
+    const [begin, end] = e.data_offsets;
+    if (begin !== at) {
+      throw invalidCheckpoint(
+        begin < at
+          ? `safetensors '${name}' (bytes ${begin}..${end}) overlaps '${previous}' (ends at ${at})`
+          : `safetensors data has a gap: bytes ${at}..${begin} after '${previous}' belong to no tensor`,
+      );
+    }
+    at = end;
+    previous = name;
+  }
+  if (at !== dataSize) {
+    throw invalidCheckpoint(
+      `safetensors tensors cover ${at} bytes of data but the file holds ${dataSize} (truncated or padded?)`,
+    );
+  }
+}
+
 async function readHeader(src: ByteSource): Promise<{ header: Record<string, unknown>; dataStart: number }> {
   if (src.size < 8) throw invalidCheckpoint("safetensors file is shorter than its 8-byte header length");
   const lenBytes = await src.read(0, 8);
@@ -109,15 +138,19 @@ export async function loadSafetensors(
     const { header, dataStart } = await readHeader(src);
     const tensors: Record<string, Tensor> = {};
     let metadata: Record<string, string> = {};
+    const entries: [string, HeaderEntry][] = [];
     for (const [name, raw] of Object.entries(header)) {
-      throwIfAborted(options.signal);
       if (name === "__metadata__") {
         if (raw === null || typeof raw !== "object")
           throw invalidCheckpoint("safetensors __metadata__ is not an object");
         metadata = Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k, String(v)]));
         continue;
       }
-      const e = parseEntry(name, raw, src.size - dataStart);
+      entries.push([name, parseEntry(name, raw, src.size - dataStart)]);
+    }
+    checkTiling(entries, src.size - dataStart);
+    for (const [name, e] of entries) {
+      throwIfAborted(options.signal);
       const [begin, end] = e.data_offsets;
       const storage = new Storage(e.dtype, await src.read(dataStart + begin, end - begin));
       const tensor = Tensor.view(storage, 0, e.shape, contiguousStrides(e.shape));

@@ -1,0 +1,51 @@
+/**
+ * Child process of the hostile-input tests: loads one crafted file under a memory cap and prints how it
+ * ended as JSON (`{"outcome":"ok"}` or `{"outcome":"<code>","message":…}`). A crash or a timeout shows
+ * as the child dying, which the test reports as a failure. Array buffers live outside the V8 heap that
+ * `--max-old-space-size` caps, so a watchdog also ends the child when its resident memory passes
+ * {@link RSS_CAP}, and the peak is checked once more at the end.
+ *
+ * Usage: hostile-worker.ts <checkpoint|safetensors|module|materialise> <file>
+ */
+import { loadCheckpoint, loadSafetensors, moduleStateDict, Tensor } from "../../src/checkpoint/index.js";
+import { isArtifactError } from "../../src/errors.js";
+
+/** Resident memory the child may reach (V8 and tsx take about 100 MB of it). */
+const RSS_CAP = 512 << 20;
+
+function checkRss(): void {
+  const peak = process.resourceUsage().maxRSS * 1024;
+  if (process.memoryUsage().rss > RSS_CAP || peak > RSS_CAP) {
+    process.stderr.write(`resident memory passed ${RSS_CAP} bytes (peak ${peak})\n`);
+    process.exit(3);
+  }
+}
+setInterval(checkRss, 5).unref();
+
+async function run(kind: string, file: string): Promise<unknown> {
+  if (kind === "checkpoint") return loadCheckpoint(file);
+  if (kind === "safetensors") return loadSafetensors(file);
+  if (kind === "module") {
+    const tree = (await loadCheckpoint(file)) as Record<string, unknown>;
+    const out = moduleStateDict(tree.model as never);
+    return { keys: Object.keys(out), proto: Object.getPrototypeOf(out) === null ? "null" : "object" };
+  }
+  if (kind === "materialise") {
+    const tree = (await loadCheckpoint(file)) as Record<string, unknown>;
+    let total = 0;
+    for (const v of Object.values(tree)) if (v instanceof Tensor) total += v.bytes().byteLength;
+    return total;
+  }
+  throw new Error(`unknown kind ${kind}`);
+}
+
+const [kind = "", file = ""] = process.argv.slice(2);
+try {
+  const value = await run(kind, file);
+  checkRss();
+  process.stdout.write(JSON.stringify({ outcome: "ok", value: kind === "module" ? value : undefined }));
+} catch (error) {
+  checkRss();
+  if (!isArtifactError(error)) throw error;
+  process.stdout.write(JSON.stringify({ outcome: error.code, message: error.message }));
+}
