@@ -1,6 +1,9 @@
 /** The command-line parser: `node:util` parseArgs in two passes (find the command, then parse strictly). */
 import { parseArgs } from "node:util";
-import type { AnyCommand, CommandInput, OptionSpecs } from "./command.js";
+
+type ParseToken = { kind: string; name?: string };
+
+import type { AnyCommand, CommandInput, OptionSpecs, OptionValues } from "./command.js";
 import { UsageError } from "./usage-error.js";
 
 /** Options every command accepts. */
@@ -105,24 +108,41 @@ function editDistance(a: string, b: string): number {
 }
 
 function parseStrict(args: string[], command: AnyCommand) {
+  const options = { ...GLOBAL_OPTIONS, ...command.options };
+  let parsed: { values: OptionValues; positionals: string[]; tokens?: ParseToken[] };
   try {
-    return parseArgs({
-      args,
-      options: { ...GLOBAL_OPTIONS, ...command.options },
-      strict: true,
-      allowPositionals: true,
-    });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error, command.name), command.name);
+    throw new UsageError(describeParseError(error, command.name, Object.keys(options)), command.name);
   }
+  // A single-value option given twice kept only the last one, silently: ask which one was meant.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    const spec = (options as Record<string, { multiple?: boolean }>)[token.name];
+    if (spec?.multiple || !seen.has(token.name)) {
+      seen.add(token.name);
+      continue;
+    }
+    throw new UsageError(
+      `option '--${token.name}' of '${command.name}' is given more than once; give it once (run 'artifacts ${command.name} --help' for its options)`,
+      command.name,
+    );
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
-function describeParseError(error: unknown, command: string): string {
+function describeParseError(error: unknown, command: string, known: readonly string[]): string {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   const option = optionNamed(message);
   const help = `run 'artifacts ${command} --help' for its options`;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option '${option}' for '${command}'; ${help}`;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const typed = option?.replace(/^-+/, "") ?? "";
+    const close = known.find((name) => editDistance(name, typed) <= 2);
+    const hint = close === undefined || typed.length < 2 ? "" : `did you mean '--${close}'? `;
+    return `unknown option '${option}' for '${command}'; ${hint}${help}`;
+  }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return `option '${option}' of '${command}' ${/argument missing/.test(message) ? "needs a value" : "takes no value"}; ${help}`;
   }
