@@ -1,5 +1,6 @@
 /** `moduleStateDict`: the `state_dict()` of a pickled `nn.Module`, computed from its inert state. */
 import { ArtifactError } from "../errors.js";
+import { invalidCheckpoint } from "./invalid.js";
 import { Tensor } from "./tensor.js";
 import { orderedDict, PickledObject, type StateValue } from "./values.js";
 
@@ -22,25 +23,57 @@ function stateOf(module: PickledObject, prefix: string): Record<string, StateVal
   return state as Record<string, StateValue>;
 }
 
-function collect(module: PickledObject, prefix: string, out: Record<string, StateValue>): void {
-  const state = stateOf(module, prefix);
-  if (!("_parameters" in state) || !("_modules" in state)) {
-    throw new ArtifactError(
-      "INVALID_ARGUMENT",
-      `'${module.className}' has no _parameters/_modules: not an nn.Module`,
-    );
+/**
+ * The most work (modules walked + keys produced) {@link moduleStateDict} does. A submodule reached under
+ * several names (tied modules) is walked under each, as PyTorch's `state_dict()` does, so a small file
+ * sharing submodules level after level could otherwise take exponential time and memory.
+ */
+export const MAX_STATE_DICT_WORK = 1_000_000;
+
+/** Walks the module tree depth-first, refusing cycles and runaway expansion. */
+class Collector {
+  readonly open = new Set<PickledObject>();
+  readonly out: [string, Tensor][] = [];
+  work = 0;
+
+  count(): void {
+    if (++this.work > MAX_STATE_DICT_WORK) {
+      throw invalidCheckpoint(
+        `the module's state dict takes more than ${MAX_STATE_DICT_WORK} steps (submodules shared many times over)`,
+      );
+    }
   }
-  for (const [name, p] of entriesOf(state._parameters)) {
-    if (p instanceof Tensor) out[prefix + String(name)] = p;
+
+  collect(module: PickledObject, prefix: string): void {
+    if (this.open.has(module))
+      throw invalidCheckpoint(`module '${prefix.slice(0, -1)}' contains itself (a cycle of submodules)`);
+    this.count();
+    this.open.add(module);
+    const state = stateOf(module, prefix);
+    if (!("_parameters" in state) || !("_modules" in state)) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `'${module.className}' has no _parameters/_modules: not an nn.Module`,
+      );
+    }
+    for (const [name, p] of entriesOf(state._parameters)) {
+      if (p instanceof Tensor) this.add(prefix + String(name), p);
+    }
+    const nonPersistent = state._non_persistent_buffers_set;
+    for (const [name, b] of entriesOf(state._buffers)) {
+      if (!(b instanceof Tensor)) continue;
+      if (nonPersistent instanceof Set && nonPersistent.has(name)) continue;
+      this.add(prefix + String(name), b);
+    }
+    for (const [name, child] of entriesOf(state._modules)) {
+      if (child instanceof PickledObject) this.collect(child, `${prefix}${String(name)}.`);
+    }
+    this.open.delete(module);
   }
-  const nonPersistent = state._non_persistent_buffers_set;
-  for (const [name, b] of entriesOf(state._buffers)) {
-    if (!(b instanceof Tensor)) continue;
-    if (nonPersistent instanceof Set && nonPersistent.has(name)) continue;
-    out[prefix + String(name)] = b;
-  }
-  for (const [name, child] of entriesOf(state._modules)) {
-    if (child instanceof PickledObject) collect(child, `${prefix}${String(name)}.`, out);
+
+  add(key: string, t: Tensor): void {
+    this.count();
+    this.out.push([key, t]);
   }
 }
 
@@ -48,7 +81,9 @@ function collect(module: PickledObject, prefix: string, out: Record<string, Stat
  * The state dict of a pickled `nn.Module` (as loaded by {@link loadCheckpoint}): the same keys in the
  * same order as PyTorch's `module.state_dict()` — parameters, persistent buffers, then submodules with
  * `name.` prefixes. Returns an ordered dict of the module's tensors (shared, not copied). A plain state
- * dict (not a module) is returned unchanged. Anything else → `INVALID_ARGUMENT`.
+ * dict (not a module) is returned unchanged. Anything else → `INVALID_ARGUMENT`. A module that contains
+ * itself, or a tree of shared submodules taking more than {@link MAX_STATE_DICT_WORK} steps to walk,
+ * → `CHECKPOINT_INVALID`.
  */
 export function moduleStateDict(module: StateValue): Record<string, StateValue> {
   if (!(module instanceof PickledObject)) {
@@ -61,6 +96,11 @@ export function moduleStateDict(module: StateValue): Record<string, StateValue> 
     );
   }
   const out: Record<string, StateValue> = Object.create(Object.prototype);
-  collect(module, "", out);
+  const collector = new Collector();
+  collector.collect(module, "");
+  for (const [key, t] of collector.out) {
+    // defineProperty: a parameter named `__proto__` must stay a key, not become the prototype
+    Object.defineProperty(out, key, { value: t, enumerable: true, writable: true, configurable: true });
+  }
   return orderedDict(out);
 }

@@ -28,7 +28,11 @@ async function run(kind: string, file: string): Promise<unknown> {
   if (kind === "module") {
     const tree = (await loadCheckpoint(file)) as Record<string, unknown>;
     const out = moduleStateDict(tree.model as never);
-    return { keys: Object.keys(out), proto: Object.getPrototypeOf(out) === null ? "null" : "object" };
+    const proto = Object.getPrototypeOf(out);
+    return {
+      keys: Object.keys(out),
+      proto: proto === Object.prototype ? "object" : proto === null ? "null" : "replaced",
+    };
   }
   if (kind === "materialise") {
     const tree = (await loadCheckpoint(file)) as Record<string, unknown>;

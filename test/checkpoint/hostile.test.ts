@@ -4,8 +4,15 @@
  * time limit (see hostile.ts) and must end in a typed error (or a correct result) within them.
  */
 import { describe, expect, it } from "vitest";
-import { loadSafetensors } from "../../src/checkpoint/index.js";
-import { loadHostile, safetensorsWith } from "./hostile.js";
+import {
+  encodeCheckpoint,
+  loadCheckpoint,
+  loadSafetensors,
+  moduleStateDict,
+  type StateValue,
+  Tensor,
+} from "../../src/checkpoint/index.js";
+import { loadHostile, moduleOf, safetensorsWith, sharedModulesCheckpoint } from "./hostile.js";
 
 const MiB = 1 << 20;
 
@@ -48,5 +55,39 @@ describe("hostile safetensors", () => {
       ),
     );
     expect(Object.keys(ok.tensors)).toEqual(["b", "a", "e"]);
+  });
+});
+
+describe("hostile modules (moduleStateDict)", () => {
+  it("refuses submodules shared level after level (2^40 paths) within the limits", async () => {
+    const result = await loadHostile("module", await sharedModulesCheckpoint(40));
+    expect(result).toMatchObject({
+      outcome: "CHECKPOINT_INVALID",
+      message: expect.stringContaining("steps"),
+    });
+  });
+
+  it("keeps PyTorch's keys for a module shared a few times", async () => {
+    const out = moduleStateDict(
+      ((await loadCheckpoint(await sharedModulesCheckpoint(2))) as { model: never }).model,
+    );
+    expect(Object.keys(out)).toEqual(["a.a.weight", "a.b.weight", "b.a.weight", "b.b.weight"]);
+  });
+
+  it("refuses a module that contains itself with a typed error", async () => {
+    const m = moduleOf({});
+    (m.state as { _modules: Record<string, unknown> })._modules.self = m;
+    const result = await loadHostile("module", await encodeCheckpoint({ model: m }));
+    expect(result).toMatchObject({
+      outcome: "CHECKPOINT_INVALID",
+      message: expect.stringContaining("contains itself"),
+    });
+  });
+
+  it("keeps a parameter named __proto__ as a key, not the result's prototype", async () => {
+    const weight = new Tensor({ dtype: "float32", shape: [1], data: new Float32Array(1) });
+    const evil = new Map<string, StateValue>([["__proto__", weight]]);
+    const result = await loadHostile("module", await encodeCheckpoint({ model: moduleOf(evil) }));
+    expect(result).toMatchObject({ outcome: "ok", value: { keys: ["__proto__"], proto: "object" } });
   });
 });

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { encodeCheckpoint, PickledObject, type StateValue, Tensor } from "../../src/checkpoint/index.js";
 
 const WORKER = fileURLToPath(new URL("./hostile-worker.ts", import.meta.url));
 
@@ -64,4 +65,22 @@ export function safetensorsWith(entries: [string, number, number][], dataSize: n
   new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
   out.set(json, 8);
   return out;
+}
+
+/** An inert `nn.Module` with the given parameters and submodules. */
+export function moduleOf(
+  parameters: Map<string, StateValue> | Record<string, StateValue>,
+  modules: Record<string, StateValue> = {},
+): PickledObject {
+  const m = new PickledObject("torch.nn.modules.module.Module", []);
+  m.state = { training: true, _parameters: parameters, _buffers: {}, _modules: modules };
+  return m;
+}
+
+/** `{model}` where `model` holds a one-parameter module shared twice per level, `depth` levels deep. */
+export function sharedModulesCheckpoint(depth: number): Promise<Uint8Array> {
+  const weight = new Tensor({ dtype: "float32", shape: [1], data: new Float32Array(1) });
+  let m = moduleOf({ weight });
+  for (let i = 0; i < depth; i++) m = moduleOf({}, { a: m, b: m });
+  return encodeCheckpoint({ model: m });
 }
