@@ -36,6 +36,7 @@ import type {
 } from "../storage/driver.js";
 import { errnoOf, mapFsError } from "../storage/fs-errors.js";
 import { folderOf, validateKey, validatePrefix } from "../storage/keys.js";
+import { checkWriteFolder, openStoreFile, resolvesInside } from "../storage/local-contain.js";
 import { withFileLock } from "../storage/local-lock.js";
 import { makeFoldersDurable, syncFolder } from "../storage/local-sync.js";
 import { INTERNAL_PREFIX, statOrNull, walkFolder } from "../storage/local-walk.js";
@@ -96,7 +97,7 @@ class LocalDriver implements StorageDriver {
   async stat(key: string, options: DriverCallOptions = {}): Promise<ObjectInfo | null> {
     throwIfAborted(options.signal);
     const path = this.localPath(key);
-    const info = await statOrNull(path).catch((error) => {
+    const info = await this.containedStat(path).catch((error) => {
       throw mapFsError(error, "stat", key, path);
     });
     return info && { key, size: info.size, lastModified: info.mtime, etag: info.etag };
@@ -105,14 +106,11 @@ class LocalDriver implements StorageDriver {
   async read(key: string, options: ReadOptions = {}): Promise<Readable> {
     throwIfAborted(options.signal);
     const path = this.localPath(key);
-    const handle = await open(path, "r").catch((error) => {
+    // Only a regular file inside the root is read: no link out of the store, no FIFO or device.
+    const { handle, size } = await openStoreFile(this.root, path, key).catch((error) => {
       throw mapFsError(error, "read", key, path);
     });
-    const info = await handle.stat();
-    if (!info.isFile()) {
-      await handle.close();
-      throw mapFsError(Object.assign(new Error("not a file"), { code: "ENOENT" }), "read", key, path);
-    }
+    const info = { size };
     const start = options.range?.offset ?? 0;
     const length = options.range?.length;
     if (length === 0 || start >= info.size) {
@@ -137,7 +135,7 @@ class LocalDriver implements StorageDriver {
     const path = this.localPath(key);
     const tmp = join(dirname(path), `${INTERNAL_PREFIX}tmp-${randomBytes(8).toString("hex")}`);
     try {
-      const size = await writeBodyToFile(await this.createTemporary(tmp), body, options);
+      const size = await writeBodyToFile(await this.createTemporary(tmp, key), body, options);
       throwIfAborted(options.signal);
       await this.publish(tmp, path, key, options);
       // The new name is on disk only once its folder is synced.
@@ -150,16 +148,24 @@ class LocalDriver implements StorageDriver {
     }
   }
 
+  /** A link that leaves the root is no object here (listings skip it too; a read refuses it). */
+  private async containedStat(path: string): ReturnType<typeof statOrNull> {
+    const info = await statOrNull(path);
+    return info && (await resolvesInside(this.root, path)) ? info : null;
+  }
+
   /**
    * Creates the temporary file and its folders. A concurrent `delete` prunes folders it emptied, so
    * the folder may vanish inside the recursive `mkdir` (which then fails with ENOENT) or between it and
    * the `open`: both run again (the file, once created, keeps its folder from being pruned).
    */
-  private async createTemporary(tmp: string): Promise<FileHandle> {
+  private async createTemporary(tmp: string, key: string): Promise<FileHandle> {
     for (let attempt = 1; ; attempt++) {
       try {
         await makeFoldersDurable(dirname(tmp));
         await this.hooks.afterMkdir?.(dirname(tmp));
+        // A linked folder (e.g. meta/staging) would take the file out of the store before it is published.
+        await checkWriteFolder(this.root, dirname(tmp), key);
         return await open(tmp, "wx");
       } catch (error) {
         if (errnoOf(error) !== "ENOENT" || attempt >= MAX_FOLDER_ATTEMPTS) throw error;
@@ -196,6 +202,8 @@ class LocalDriver implements StorageDriver {
     validatePrefix(prefix, this.backend);
     const folder = folderOf(prefix);
     try {
+      // A listed folder reached through a link out of the store lists nothing (sub-folders: local-walk).
+      if (folder !== "" && !(await resolvesInside(this.root, join(this.root, folder)))) return;
       yield* walkFolder(this.root, folder, prefix.slice(folder.length), !options.delimiter, options.signal);
     } catch (error) {
       throw mapFsError(error, "list", prefix, join(this.root, folder));
@@ -238,6 +246,7 @@ class LocalDriver implements StorageDriver {
       await syncTree(source);
       throwIfAborted(options.signal);
       await makeFoldersDurable(dirname(target));
+      await checkWriteFolder(this.root, dirname(target), to);
       await mkdir(target);
       created = true;
       await this.hooks.beforeRename?.(target);

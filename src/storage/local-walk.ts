@@ -7,6 +7,7 @@ import { mapConcurrent } from "../core/map-concurrent.js";
 import { throwIfAborted } from "../errors.js";
 import type { ListEntry } from "./driver.js";
 import { errnoOf } from "./fs-errors.js";
+import { resolvesInside } from "./local-contain.js";
 
 /** Names the local driver uses for its own temporary files and locks start with this. */
 export const INTERNAL_PREFIX = ".am-";
@@ -30,7 +31,7 @@ export async function* walkFolder(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<ListEntry> {
   throwIfAborted(signal);
-  const items = await readItems(join(root, folderKey), namePrefix);
+  const items = await readItems(root, join(root, folderKey), namePrefix);
   const files = items.filter((item) => !item.directory);
   const stats = await mapConcurrent(files, (item) => statOrNull(join(root, folderKey, item.name)), {
     concurrency: 32,
@@ -49,7 +50,7 @@ export async function* walkFolder(
   }
 }
 
-async function readItems(path: string, namePrefix: string): Promise<Item[]> {
+async function readItems(root: string, path: string, namePrefix: string): Promise<Item[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(path, { withFileTypes: true });
@@ -61,8 +62,11 @@ async function readItems(path: string, namePrefix: string): Promise<Item[]> {
   for (const entry of entries) {
     if (!entry.name.startsWith(namePrefix) || INTERNAL_NAME.test(entry.name)) continue;
     let directory = entry.isDirectory();
-    if (entry.isSymbolicLink())
+    if (entry.isSymbolicLink()) {
+      // A link that leads out of the store (a file or a whole folder) is not part of it: not listed.
+      if (!(await resolvesInside(root, join(path, entry.name)))) continue;
       directory = (await stat(join(path, entry.name)).catch(() => null))?.isDirectory() ?? false;
+    }
     items.push({ name: entry.name, directory });
   }
   // A folder "a" sorts as "a/" so that recursion yields keys in byte order ("a-b" < "a/c").

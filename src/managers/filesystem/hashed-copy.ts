@@ -16,6 +16,8 @@ import {
   takeBuffer,
   takeOver,
 } from "../../storage/buffer-pool.js";
+import { type ByteLimit, checkByteLimit } from "../../storage/byte-limit.js";
+import { openStoreFile, readStoreFileSync } from "../../storage/local-contain.js";
 import { syncFile } from "../../storage/local-sync.js";
 
 /** Files up to this size are read and written in one call. */
@@ -45,6 +47,8 @@ export interface HashedCopyOptions {
    * @default true
    */
   durable?: boolean | undefined;
+  /** Downloads and verify: fail with `CHECKSUM_MISMATCH` once more bytes than the record's size arrive. */
+  limit?: ByteLimit | undefined;
 }
 
 /**
@@ -71,22 +75,61 @@ export async function copyFileHashed(
   const input = await open(source, "r");
   try {
     const { size } = await input.stat();
-    if (size <= SMALL_FILE_BYTES) {
-      const data = await input.readFile();
-      const output = await open(target, "wx");
-      try {
-        await writeFully(output, data, data.length, 0);
-        if (durable) await output.datasync();
-      } finally {
-        await output.close();
-      }
-      options.onBytes?.(data.length);
-      return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
-    }
-    return await copyLarge(input, target, options, durable);
+    return await copyOpenedHashed(input, size, target, options, durable);
   } finally {
     await input.close();
   }
+}
+
+/**
+ * Copies the store file `path` (of `key`, in the local store `root`) to a new file `target`, without
+ * syncing it (a download): only a regular file inside the store is read (local-contain.ts), and at
+ * most `options.limit.maxBytes` bytes of it. Tiny files (by their record's `size`) are read in one call.
+ */
+export async function copyStoreFileHashed(
+  store: { root: string; path: string; key: string },
+  target: string,
+  options: HashedCopyOptions,
+  size: number,
+): Promise<HashedBytes> {
+  throwIfAborted(options.signal);
+  if (size <= TINY_FILE_BYTES) {
+    const data = readStoreFileSync(store.root, store.path, store.key, options.limit?.maxBytes ?? size);
+    checkByteLimit(data.length, options.limit);
+    writeFileSync(target, data, { flag: "wx" });
+    options.onBytes?.(data.length);
+    return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+  }
+  const { handle, size: actual } = await openStoreFile(store.root, store.path, store.key);
+  try {
+    return await copyOpenedHashed(handle, actual, target, options, false);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Copies an open file of `size` bytes (by its fstat) to a new file `target`. */
+async function copyOpenedHashed(
+  input: FileHandle,
+  size: number,
+  target: string,
+  options: HashedCopyOptions,
+  durable: boolean,
+): Promise<HashedBytes> {
+  // A file already longer than its record is not read at all.
+  checkByteLimit(size, options.limit);
+  if (size > SMALL_FILE_BYTES) return await copyLarge(input, target, options, durable);
+  const data = await input.readFile();
+  checkByteLimit(data.length, options.limit);
+  const output = await open(target, "wx");
+  try {
+    await writeFully(output, data, data.length, 0);
+    if (durable) await output.datasync();
+  } finally {
+    await output.close();
+  }
+  options.onBytes?.(data.length);
+  return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
 }
 
 /** Copies a file that is still tiny with synchronous calls; null when it grew past the limit. */
@@ -118,6 +161,7 @@ async function copyLarge(
       const { bytesRead } = await nextRead;
       if (bytesRead === 0) break;
       throwIfAborted(options.signal);
+      checkByteLimit(position + bytesRead, options.limit);
       const chunk = (buffers[i % 3] as Buffer).subarray(0, bytesRead);
       const chunkPosition = position;
       position += bytesRead;
@@ -162,8 +206,9 @@ export function hashingStream(
   async function* pass(): AsyncGenerator<Buffer> {
     for await (const chunk of abortable(source, options.signal)) {
       const buffer = chunk as Buffer;
-      hash.update(buffer);
       size += buffer.length;
+      checkByteLimit(size, options.limit);
+      hash.update(buffer);
       options.onBytes?.(size);
       yield buffer;
     }
@@ -194,7 +239,7 @@ export async function writeStreamHashed(
   target: string,
   options: HashedCopyOptions = {},
 ): Promise<HashedBytes> {
-  const { signal, onBytes } = options;
+  const { signal, onBytes, limit } = options;
   throwIfAborted(signal);
   const output = await open(target, "wx");
   const hash = createHash("sha256");
@@ -250,8 +295,15 @@ export async function writeStreamHashed(
         }, settle);
       };
       const onData = (chunk: Buffer) => {
-        hash.update(chunk);
         size += chunk.length;
+        try {
+          // A store that sends more than the record's size stops here, before the bytes reach the disk.
+          checkByteLimit(size, limit);
+        } catch (error) {
+          settle(error);
+          return;
+        }
+        hash.update(chunk);
         onBytes?.(size);
         if (takeOver(chunk)) {
           // A pool buffer the network read filled (zero-copy GET): written as it is, no copy.
@@ -310,15 +362,19 @@ export async function hashStream(source: Readable, options: HashedCopyOptions = 
  * A read stream of a local file in pooled 1 MiB buffers. Each full one is handed over (buffer-pool.ts):
  * a consumer that sends it somewhere may keep it instead of copying it and return it to the pool (GCS
  * uploads do, src/drivers/chunk-reader.ts), so a big upload does not allocate and fault in a fresh
- * buffer per read; any other consumer just drops it. One buffer is read at a time.
+ * buffer per read; any other consumer just drops it. One buffer is read at a time. `openFile` opens it
+ * (a store file: with the local store's checks, openStoreFile).
  */
-export function readLocalFile(path: string): Readable {
+export function readLocalFile(
+  path: string,
+  openFile: () => Promise<FileHandle> = () => open(path, "r"),
+): Readable {
   let handle: FileHandle | undefined;
   let position = 0;
   return new Readable({
     highWaterMark: COPY_CHUNK_BYTES,
     construct(callback) {
-      open(path, "r").then(
+      openFile().then(
         (opened) => {
           handle = opened;
           callback();

@@ -9,10 +9,13 @@ import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { FileEntry, ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
+import { type ByteLimit, checkByteLimit } from "../../storage/byte-limit.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
+import { checkWriteFolder } from "../../storage/local-contain.js";
 import {
   copyFileHashed,
+  copyStoreFileHashed,
   type HashedBytes,
   hashingStream,
   readLocalFile,
@@ -44,13 +47,13 @@ export function uploadReservation(driver: StorageDriver, size: number): number {
   return Math.min(size, Math.max(perWrite, TINY_FILE_BYTES));
 }
 
-/** Creates folders once per transfer (many files share a parent). */
-function folderMaker(): (path: string) => Promise<void> {
+/** Creates folders once per transfer (many files share a parent), each checked by `check` once made. */
+function folderMaker(check?: (path: string) => Promise<void>): (path: string) => Promise<void> {
   const made = new Map<string, Promise<unknown>>();
   return async (path) => {
     let pending = made.get(path);
     if (pending === undefined) {
-      pending = mkdir(path, { recursive: true });
+      pending = mkdir(path, { recursive: true }).then(() => check?.(path));
       made.set(path, pending);
     }
     await pending;
@@ -74,7 +77,10 @@ export async function uploadFiles(
   const { signal, onProgress } = options;
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
   onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
-  const makeFolder = folderMaker();
+  // A linked folder in a local store (meta/staging, v<N>/) would take the files out of the store.
+  const makeFolder = folderMaker(
+    driver.localPath ? (folder) => checkWriteFolder(driver.url, folder, prefix) : undefined,
+  );
   const entries = await mapFiles(
     driver,
     files,
@@ -234,11 +240,15 @@ async function fetchOne(
   try {
     // A download is not a commit: like cp, it leaves flushing to the kernel (fsync here cost 3-5x on
     // small files; bench/README.md). Local logs are durable (log-version, hashed-copy).
-    if (driver.localPath)
-      return await copyFileHashed(driver.localPath(key), target, { ...options, durable: false }, sizeHint);
+    // Every driver's answer stops at the record's size: a longer object never fills the disk.
+    const limit = { maxBytes: sizeHint, key, backend: driver.backend };
+    if (driver.localPath) {
+      const store = { root: driver.url, path: driver.localPath(key), key };
+      return await copyStoreFileHashed(store, target, { ...options, limit }, sizeHint);
+    }
     const stream = await driver.read(key, options.signal ? { signal: options.signal } : {});
-    if (sizeHint <= TINY_FILE_BYTES) return await writeTinyHashed(stream, target, options);
-    return await writeStreamHashed(stream, target, options);
+    if (sizeHint <= TINY_FILE_BYTES) return await writeTinyHashed(stream, target, { ...options, limit });
+    return await writeStreamHashed(stream, target, { ...options, limit });
   } catch (error) {
     const missing =
       errnoOf(error) === "ENOENT" || (error instanceof ArtifactError && error.code === "NOT_FOUND");
@@ -258,24 +268,25 @@ async function fetchOne(
 
 /**
  * A tiny object (by its record) is gathered in memory and written in one synchronous call: no write
- * stream per file. Bytes past the limit are hashed but not kept, and then nothing is written: the size
- * no longer matches the record, so the caller reports the file as corrupt.
+ * stream per file. More bytes than the record's size stop the read with CHECKSUM_MISMATCH, before
+ * anything is written.
  */
 async function writeTinyHashed(
   stream: Readable,
   target: string,
-  options: { onBytes?: BytesCallback },
+  options: { onBytes?: BytesCallback; limit: ByteLimit },
 ): Promise<HashedBytes> {
   const hash = createHash("sha256");
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const buffer = chunk as Buffer;
-    hash.update(buffer);
     size += buffer.length;
-    if (size <= TINY_FILE_BYTES) chunks.push(buffer);
+    checkByteLimit(size, options.limit);
+    hash.update(buffer);
+    chunks.push(buffer);
   }
-  if (size <= TINY_FILE_BYTES) writeFileSync(target, Buffer.concat(chunks, size), { flag: "wx" });
+  writeFileSync(target, Buffer.concat(chunks, size), { flag: "wx" });
   options.onBytes?.(size);
   return { size, sha256: hash.digest("hex") };
 }

@@ -1,7 +1,9 @@
 /** verify: re-reads a version and compares it with its record. A mismatch is data, never an error. */
 import type { FileEntry, ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
+import { isArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
-import { hashStream, readLocalFile } from "./hashed-copy.js";
+import { openStoreFile } from "../../storage/local-contain.js";
+import { type HashedBytes, hashStream, readLocalFile } from "./hashed-copy.js";
 import { versionPrefix } from "./layout.js";
 import { type FileConcurrency, mapFiles } from "./map-files.js";
 import { listVersionFiles, readVersionRecord } from "./read-version.js";
@@ -60,13 +62,25 @@ async function fileChanged(
 ): Promise<boolean> {
   const { signal, onProgress } = input;
   const key = prefix + file.path;
-  const stream = driver.localPath
-    ? readLocalFile(driver.localPath(key))
-    : await driver.read(key, signal ? { signal } : {});
+  const path = driver.localPath?.(key);
+  // A local store file is opened with the store's checks (inside the root, a regular file).
+  const stream =
+    path !== undefined
+      ? readLocalFile(path, async () => (await openStoreFile(driver.url, path, key)).handle)
+      : await driver.read(key, signal ? { signal } : {});
   const onBytes =
     onProgress &&
     ((bytes: number) => onProgress({ type: "file", path: file.path, bytes, totalBytes: file.size }));
-  const got = await hashStream(stream, { signal, onBytes });
+  // Stops at the record's size: a longer file is changed, and is not read to its end.
+  const limit = file.sha256 === undefined ? undefined : { maxBytes: file.size, key, backend: driver.backend };
+  let got: HashedBytes;
+  try {
+    got = await hashStream(stream, { signal, onBytes, limit });
+  } catch (error) {
+    if (!limit || !isArtifactError(error, "CHECKSUM_MISMATCH")) throw error;
+    onProgress?.({ type: "file-done", path: file.path, size: file.size });
+    return true;
+  }
   onProgress?.({ type: "file-done", path: file.path, size: got.size });
   if (file.sha256 === undefined) return false;
   return got.size !== file.size || storedSize !== file.size || got.sha256 !== file.sha256;
