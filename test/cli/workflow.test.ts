@@ -60,6 +60,7 @@ describe("artifacts CLI on the default ./artifacts store", () => {
       name: "my-model",
       collection: "default",
       version: "v0",
+      store: "./artifacts",
       files: 2,
       size: 3006,
       aliases: ["best"],

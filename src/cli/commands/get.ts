@@ -6,6 +6,8 @@ import { type ArtifactRef, parseRef, versionOption } from "../ref.js";
 
 /** What `get` returns. */
 export interface GetResult extends Artifact {
+  /** The store it came from (as given). */
+  store: string;
   /** Absolute path of the folder (or, with `--file`, the file) written. */
   path: string;
   /** With `--file`: the file's path inside the artifact. */
@@ -25,7 +27,7 @@ export async function getArtifact(context: CommandContext, input: CommandInput):
     signal,
     onProgress,
   });
-  return { ...artifact, path: to };
+  return { ...artifact, store: context.store, path: to };
 }
 
 /** Downloads only `file` of the version (the library reads and verifies that file alone) into `to`. */
@@ -43,7 +45,7 @@ async function getOneFile(
     signal,
     onProgress,
   });
-  return { ...artifact, path: join(to, file), file };
+  return { ...artifact, store: context.store, path: join(to, file), file };
 }
 
 /** The `get` command (help, options, renderer). */
@@ -70,5 +72,6 @@ export const getCommand = defineCommand<GetResult>({
   transfer: true,
   silentWhenQuiet: true,
   run: getArtifact,
-  render: (r) => `saved ${r.name}:${r.version} from collection '${r.collection}' to ${r.path}`,
+  render: (r) =>
+    `saved ${r.name}:${r.version} from collection '${r.collection}' of store '${r.store}' to ${r.path}`,
 });

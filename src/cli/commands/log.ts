@@ -24,6 +24,8 @@ import { formatBytes, plural } from "../output/format.js";
 
 /** What `log` returns. */
 export interface LogResult extends Artifact {
+  /** The store it was logged to (as given). */
+  store: string;
   files: number;
   size: number;
   aliases: string[];
@@ -56,7 +58,7 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
     step = "reading it back";
     const record = await manager.getVersion(artifact.name, at);
     const size = record.files.reduce((sum, file) => sum + file.size, 0);
-    return { ...artifact, files: record.files.length, size, aliases };
+    return { ...artifact, store: context.store, files: record.files.length, size, aliases };
   } catch (error) {
     throw committedBut(artifact, step, aliases, error);
   }
@@ -173,6 +175,6 @@ export const logCommand = defineCommand<LogResult>({
     message: `${by} came after ${r.name}:${r.version} was committed in collection '${r.collection}': the version is complete and kept (log again only if you want another version)`,
   }),
   render: (r) =>
-    `logged ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)})` +
+    `logged ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)}) to store '${r.store}'` +
     (r.aliases.length > 0 ? `; aliases: ${r.aliases.join(", ")}` : ""),
 });
