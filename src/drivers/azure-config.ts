@@ -15,6 +15,7 @@ import {
   withoutKeys,
 } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
+import { loadSdk } from "./load-sdk.js";
 
 /** Options of the Azure driver (the `storageOptions` of an `az://` store). Unknown keys go to the client. */
 export interface AzureDriverOptions {
@@ -124,7 +125,7 @@ export async function createAzureServiceClient(
   location: AzureLocation,
   options: AzureDriverOptions,
 ): Promise<ResolvedAzureClient> {
-  const sdk = await import("@azure/storage-blob");
+  const sdk = await loadSdk("@azure/storage-blob", () => import("@azure/storage-blob"));
   // The SDK keeps its own retries (they replay failed blocks of big uploads); the retry layer recognises
   // a create-only write that an SDK retry reports as "already exists" (storage/layers/retry.ts).
   const pipeline = withoutKeys(options, OWN_KEYS) as StoragePipelineOptions;
@@ -180,7 +181,7 @@ async function authenticatedService(
     const url = `${endpoint}?${sas.replace(/^\?/, "")}`;
     return { service: new sdk.BlobServiceClient(url, undefined, pipeline), auth: "SAS token" };
   }
-  const { DefaultAzureCredential } = await import("@azure/identity");
+  const { DefaultAzureCredential } = await loadSdk("@azure/identity", () => import("@azure/identity"));
   const service = new sdk.BlobServiceClient(endpoint, new DefaultAzureCredential(), pipeline);
   return { service, auth: "DefaultAzureCredential" };
 }

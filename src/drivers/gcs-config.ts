@@ -7,6 +7,7 @@ import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 import { fastCrc32cGenerator, loadBestCrc32c } from "./gcs-crc32c.js";
+import { loadSdk } from "./load-sdk.js";
 
 /** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
 export interface GcsDriverOptions {
@@ -51,7 +52,7 @@ export interface ResolvedGcsClient {
 
 /** Builds the `Storage` client from `storageOptions` and the environment. */
 export async function createGcsClient(options: GcsDriverOptions): Promise<ResolvedGcsClient> {
-  const { Storage } = await import("@google-cloud/storage");
+  const { Storage } = await loadSdk("@google-cloud/storage", () => import("@google-cloud/storage"));
   const apiEndpoint = stringOption(options, "apiEndpoint");
   const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
   const config: StorageOptions = {

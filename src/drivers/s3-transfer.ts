@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { throwIfAborted } from "../errors.js";
 import type { ListEntry, ListOptions, WriteBody, WriteOptions, WriteResult } from "../storage/driver.js";
 import { countBytes, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
+import { loadSdk } from "./load-sdk.js";
 import type { S3Driver } from "./s3.js";
 import type { S3ErrorSubject } from "./s3-errors.js";
 
@@ -81,7 +82,7 @@ async function uploadStream(
   params: Record<string, unknown>,
   options: WriteOptions,
 ): Promise<WriteResult> {
-  const { Upload } = await import("@aws-sdk/lib-storage");
+  const { Upload } = await loadSdk("@aws-sdk/lib-storage", () => import("@aws-sdk/lib-storage"));
   let size = 0;
   const counted = countBytes(Buffer.isBuffer(body) ? Readable.from([body]) : body, (n) => {
     size = n;

@@ -20,6 +20,7 @@ import type {
 } from "../storage/driver.js";
 import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl, rangeHeader } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
+import { loadSdk } from "./load-sdk.js";
 import { type ResolvedS3Config, resolveS3Config, type S3DriverOptions } from "./s3-config.js";
 import { S3DirectClient } from "./s3-direct-client.js";
 import { mapS3Error, type S3ErrorSubject } from "./s3-errors.js";
@@ -34,7 +35,7 @@ export async function createS3Driver(
 ): Promise<StorageDriver> {
   const location = parseBucketUrl(url, ["s3"]);
   const config = resolveS3Config(storageOptions as S3DriverOptions);
-  const sdk = await import("@aws-sdk/client-s3");
+  const sdk = await loadSdk("@aws-sdk/client-s3", () => import("@aws-sdk/client-s3"));
   let client = new sdk.S3Client(config.client);
   try {
     await client.config.region();
