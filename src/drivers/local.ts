@@ -213,6 +213,8 @@ class LocalDriver implements StorageDriver {
   async delete(key: string, options: DriverCallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const path = this.localPath(key);
+    // Under a folder linked out of the store there is no object of the store: nothing outside is deleted.
+    if (!(await resolvesInside(this.root, dirname(path)))) return;
     try {
       await unlink(path);
     } catch (error) {

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../src/drivers/local.js";
 import { isArtifactError } from "../../src/errors.js";
 import { FileSystemArtifactManager } from "../../src/managers/file-system-artifact-manager.js";
+import { deletePrefix } from "../../src/managers/filesystem/transfer.js";
 import { readAll } from "../../src/storage/body.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
 import { tempFolder } from "../managers/filesystem/helpers.js";
@@ -123,6 +124,16 @@ describe("local store containment", () => {
       const error = await manager.downloadArtifact("art", { to }).catch((e: unknown) => e);
       expect(isArtifactError(error, "UNEXPECTED")).toBe(true);
       expect(await readFile(join(to, "a.txt"), "utf8").catch(() => "absent")).toBe("absent");
+    });
+
+    it("a delete under a folder linked outside deletes nothing outside", async () => {
+      const driver = createLocalDriver({ root });
+      await symlink(join(outside, "folder"), join(root, "linked"));
+      await driver.delete("linked/secret.txt");
+      await deletePrefix(driver, "linked/");
+      await symlink(outside, join(root, "out"));
+      await deletePrefix(driver, "out/folder/");
+      expect(await readFile(join(outside, "folder", "secret.txt"), "utf8")).toBe("secret");
     });
 
     it("a link inside the root to a file inside the root still reads", async () => {

@@ -12,7 +12,7 @@ import { ArtifactError } from "../../errors.js";
 import { type ByteLimit, checkByteLimit } from "../../storage/byte-limit.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
-import { checkWriteFolder } from "../../storage/local-contain.js";
+import { checkWriteFolder, resolvesInside } from "../../storage/local-contain.js";
 import {
   copyFileHashed,
   copyStoreFileHashed,
@@ -308,7 +308,9 @@ export async function deletePrefix(
   signal?: AbortSignal,
 ): Promise<void> {
   if (driver.localPath && prefix.endsWith("/")) {
-    await rm(driver.localPath(prefix.slice(0, -1)), { recursive: true, force: true });
+    const folder = driver.localPath(prefix.slice(0, -1));
+    // rm removes a linked folder's link, but would empty a folder reached through a linked parent.
+    if (await resolvesInside(driver.url, dirname(folder))) await rm(folder, { recursive: true, force: true });
     return;
   }
   const keys: string[] = [];
