@@ -8,7 +8,13 @@ import { unpickle } from "./pickle/reader.js";
 import { Storage } from "./tensor.js";
 import { createTorchHooks, type StorageRef } from "./torch-globals.js";
 import type { StateTree } from "./values.js";
-import { entryDataOffset, readEntry, readZipEntries, type ZipEntry } from "./zip/reader.js";
+import {
+  entryDataOffset,
+  type InflateBudget,
+  readEntry,
+  readZipEntries,
+  type ZipEntry,
+} from "./zip/reader.js";
 import { type ByteSource, openSource } from "./zip/source.js";
 
 /** Options of {@link loadCheckpoint}. */
@@ -22,7 +28,18 @@ export interface LoadCheckpointOptions {
   signal?: AbortSignal;
   /** Receives a `file` event (path `data/<key>`) as each storage has been read. */
   onProgress?: ProgressListener;
+  /**
+   * The most bytes the file's compressed (deflated) zip records may inflate to in all, as a multiple
+   * of the file's size: a small hostile file cannot claim gigabytes. torch.save never compresses; a
+   * zip rewritten with compression holds about 1.1× its size of weights. 1 MiB more is always allowed
+   * (small deflated pickles). @default 16
+   */
+  maxInflateRatio?: number;
 }
+
+/** Default of {@link LoadCheckpointOptions.maxInflateRatio}. */
+export const DEFAULT_MAX_INFLATE_RATIO = 16;
+const INFLATE_ALLOWANCE = 1 << 20;
 
 const MAX_PICKLE_BYTES = 1 << 30;
 
@@ -62,7 +79,7 @@ function storageRegistry(refs: Map<string, StorageRef>) {
 }
 
 /** The records of a torch.save zip: its folder prefix, records by name, and `data.pkl`. */
-async function torchRecords(src: ByteSource) {
+async function torchRecords(src: ByteSource, budget: InflateBudget) {
   const entries = await readZipEntries(src);
   const first = entries[0]?.name ?? "";
   const slash = first.indexOf("/");
@@ -84,7 +101,7 @@ async function torchRecords(src: ByteSource) {
   if (pkl.size > MAX_PICKLE_BYTES) throw invalidCheckpoint(`data.pkl of ${pkl.size} bytes is too large`);
   const byteorder = byName.get(`${prefix}byteorder`); // written by torch 2.x
   if (byteorder !== undefined && byteorder.size < 16) {
-    const order = new TextDecoder().decode(await readEntry(src, byteorder)).trim();
+    const order = new TextDecoder().decode(await readEntry(src, byteorder, budget)).trim();
     if (order !== "little")
       throw new ArtifactError("UNSUPPORTED", `checkpoint is ${order}-endian; only little-endian is read`);
   }
@@ -92,17 +109,20 @@ async function torchRecords(src: ByteSource) {
 }
 
 async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions): Promise<StateTree> {
-  const { prefix, byName, pkl } = await torchRecords(src);
+  const ratio = options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO;
+  const limit = Math.floor(ratio * src.size) + INFLATE_ALLOWANCE;
+  const budget: InflateBudget = { left: limit, limit, option: "maxInflateRatio" };
+  const { prefix, byName, pkl } = await torchRecords(src, budget);
   const refs = new Map<string, StorageRef>();
   const hooks = createTorchHooks({
     storage: storageRegistry(refs),
     allowObjects: options.allowObjects ?? true,
   });
-  const { value } = unpickle(await readEntry(src, pkl), hooks);
+  const { value } = unpickle(await readEntry(src, pkl, budget), hooks);
   const locate = async (ref: StorageRef) => {
     const entry = byName.get(`${prefix}data/${ref.key}`);
     if (entry === undefined) throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
-    if (entry.method !== 0) return { bytes: await readEntry(src, entry) }; // zipfile-written, deflated
+    if (entry.method !== 0) return { bytes: await readEntry(src, entry, budget) }; // zipfile-written, deflated
     return { offset: await entryDataOffset(src, entry), size: entry.size };
   };
   await fillStorages(src, refs, locate, options);
@@ -131,6 +151,13 @@ export async function loadCheckpoint(
     throw new ArtifactError(
       "INVALID_ARGUMENT",
       `Expected the \`allowObjects\` option to be a boolean, got \`${String(options.allowObjects)}\``,
+    );
+  }
+  const ratio = options.maxInflateRatio;
+  if (ratio !== undefined && (typeof ratio !== "number" || !(ratio >= 0))) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`maxInflateRatio\` option to be a non-negative number, got \`${String(ratio)}\``,
     );
   }
   const src = await openSource(pathOrBytes);

@@ -12,7 +12,13 @@ import {
   type StateValue,
   Tensor,
 } from "../../src/checkpoint/index.js";
-import { loadHostile, moduleOf, safetensorsWith, sharedModulesCheckpoint } from "./hostile.js";
+import {
+  deflatedCheckpoint,
+  loadHostile,
+  moduleOf,
+  safetensorsWith,
+  sharedModulesCheckpoint,
+} from "./hostile.js";
 
 const MiB = 1 << 20;
 
@@ -89,5 +95,30 @@ describe("hostile modules (moduleStateDict)", () => {
     const evil = new Map<string, StateValue>([["__proto__", weight]]);
     const result = await loadHostile("module", await encodeCheckpoint({ model: moduleOf(evil) }));
     expect(result).toMatchObject({ outcome: "ok", value: { keys: ["__proto__"], proto: "object" } });
+  });
+});
+
+describe("hostile zips", () => {
+  it("refuses central-directory entries that share compressed bytes (30 × 64 MiB from 65 KB)", async () => {
+    const bytes = deflatedCheckpoint(30, 64, true);
+    expect(bytes.byteLength).toBeLessThan(100_000);
+    const result = await loadHostile("checkpoint", bytes);
+    expect(result).toMatchObject({
+      outcome: "CHECKPOINT_INVALID",
+      message: expect.stringContaining("overlap"),
+    });
+  });
+
+  it("caps what a file's deflated records inflate to, relative to its size (maxInflateRatio)", async () => {
+    const bytes = deflatedCheckpoint(2, 4, false); // 8 MiB of zeros in about 16 KB
+    await expect(loadCheckpoint(bytes)).rejects.toMatchObject({
+      code: "CHECKPOINT_INVALID",
+      message: expect.stringContaining("maxInflateRatio"),
+    });
+    const tree = (await loadCheckpoint(bytes, { maxInflateRatio: 1100 })) as Record<string, Tensor>;
+    expect(tree.t1?.shape).toEqual([1 << 20]);
+    await expect(loadCheckpoint(bytes, { maxInflateRatio: -1 })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
   });
 });

@@ -7,7 +7,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeCheckpoint, PickledObject, type StateValue, Tensor } from "../../src/checkpoint/index.js";
+import { deflateRawSync } from "node:zlib";
+import {
+  encodeCheckpoint,
+  PickledObject,
+  type StateValue,
+  Storage,
+  Tensor,
+} from "../../src/checkpoint/index.js";
+import { viewUnchecked } from "../../src/checkpoint/tensor.js";
+import { TorchPickler } from "../../src/checkpoint/torch-pickler.js";
 
 const WORKER = fileURLToPath(new URL("./hostile-worker.ts", import.meta.url));
 
@@ -83,4 +92,90 @@ export function sharedModulesCheckpoint(depth: number): Promise<Uint8Array> {
   let m = moduleOf({ weight });
   for (let i = 0; i < depth; i++) m = moduleOf({}, { a: m, b: m });
   return encodeCheckpoint({ model: m });
+}
+
+/** A record of {@link rawZip}: `data` as stored (deflated when `method` is 8), `size` once inflated. */
+export interface RawRecord {
+  name: string;
+  data: Uint8Array;
+  method: 0 | 8;
+  size: number;
+}
+
+/**
+ * A plain zip (no zip64, no CRCs: the reader does not check them) of `records`, whose central directory
+ * lists `central` entries: each a record's name and the index of the record whose local header and
+ * data it points at (several entries may point at the same bytes).
+ */
+export function rawZip(records: RawRecord[], central: [string, number][]): Uint8Array {
+  const enc = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  const offsets: number[] = [];
+  let at = 0;
+  for (const r of records) {
+    const name = enc.encode(r.name);
+    const h = new DataView(new ArrayBuffer(30));
+    h.setUint32(0, 0x04034b50, true);
+    h.setUint16(8, r.method, true);
+    h.setUint32(18, r.data.byteLength, true);
+    h.setUint32(22, r.size, true);
+    h.setUint16(26, name.byteLength, true);
+    offsets.push(at);
+    chunks.push(new Uint8Array(h.buffer), name, r.data);
+    at += 30 + name.byteLength + r.data.byteLength;
+  }
+  const dirStart = at;
+  for (const [entryName, index] of central) {
+    const r = records[index] as RawRecord;
+    const name = enc.encode(entryName);
+    const c = new DataView(new ArrayBuffer(46));
+    c.setUint32(0, 0x02014b50, true);
+    c.setUint16(10, r.method, true);
+    c.setUint32(20, r.data.byteLength, true);
+    c.setUint32(24, r.size, true);
+    c.setUint16(28, name.byteLength, true);
+    c.setUint32(42, offsets[index] as number, true);
+    chunks.push(new Uint8Array(c.buffer), name);
+    at += 46 + name.byteLength;
+  }
+  const e = new DataView(new ArrayBuffer(22));
+  e.setUint32(0, 0x06054b50, true);
+  e.setUint16(8, central.length, true);
+  e.setUint16(10, central.length, true);
+  e.setUint32(12, at - dirStart, true);
+  e.setUint32(16, dirStart, true);
+  chunks.push(new Uint8Array(e.buffer));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A checkpoint of `count` float32 tensors of `mib` MiB each whose storage records are all one deflated
+ * record of zeros (`shared`), or `count` records of their own (not shared).
+ */
+export function deflatedCheckpoint(count: number, mib: number, shared: boolean): Uint8Array {
+  const zeros = new Uint8Array(mib << 20);
+  const deflated = deflateRawSync(zeros, { level: 9 });
+  const p = new TorchPickler();
+  const tree: Record<string, Tensor> = {};
+  for (let i = 0; i < count; i++) {
+    const storage = new Storage("float32", zeros);
+    tree[`t${i}`] = viewUnchecked(storage, 0, [storage.numel], [1]);
+  }
+  p.save(tree, "tree");
+  const text = (s: string) => new TextEncoder().encode(s);
+  const pickle = p.finish();
+  const records: RawRecord[] = [
+    { name: "archive/data.pkl", data: pickle, method: 0, size: pickle.byteLength },
+    { name: "archive/version", data: text("3\n"), method: 0, size: 2 },
+  ];
+  const central: [string, number][] = [
+    ["archive/data.pkl", 0],
+    ["archive/version", 1],
+  ];
+  for (let i = 0; i < count; i++) {
+    if (!shared || i === 0)
+      records.push({ name: `archive/data/${i}`, data: deflated, method: 8, size: zeros.byteLength });
+    central.push([`archive/data/${i}`, shared ? 2 : 2 + i]);
+  }
+  return rawZip(records, central);
 }

@@ -93,6 +93,7 @@ export async function readZipEntries(src: ByteSource): Promise<ZipEntry[]> {
   const cd = await src.read(dir.offset, dir.size);
   const view = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
   const entries: ZipEntry[] = [];
+  const spans: { entry: ZipEntry; start: number; end: number }[] = [];
   let at = 0;
   for (let i = 0; i < dir.entries; i++) {
     if (at + 46 > cd.byteLength || view.getUint32(at, true) !== CENTRAL) {
@@ -113,9 +114,52 @@ export async function readZipEntries(src: ByteSource): Promise<ZipEntry[]> {
     };
     zip64Extra(view, at + 46 + nameLen, at + 46 + nameLen + extraLen, entry);
     entries.push(entry);
+    spans.push({
+      entry,
+      start: entry.headerOffset,
+      end: entry.headerOffset + 30 + nameLen + entry.compressedSize,
+    });
     at += 46 + nameLen + extraLen + commentLen;
   }
+  checkNoOverlap(spans, dir.offset);
   return entries;
+}
+
+/**
+ * Each entry's local header, name and data must lie apart from every other's and before the central
+ * directory: entries sharing compressed bytes would let a small file inflate the same data many times.
+ * (The local extra field may differ from the central one; the span checked is a lower bound.)
+ */
+function checkNoOverlap(
+  spans: { entry: ZipEntry; start: number; end: number }[],
+  directoryOffset: number,
+): void {
+  spans.sort((a, b) => a.start - b.start);
+  let end = 0;
+  let previous: ZipEntry | undefined;
+  for (const span of spans) {
+    if (span.start < end) {
+      throw invalidCheckpoint(
+        `zip entries '${previous?.name}' and '${span.entry.name}' overlap (entries must not share bytes)`,
+      );
+    }
+    end = span.end;
+    previous = span.entry;
+  }
+  if (end > directoryOffset) {
+    throw invalidCheckpoint(`zip entry '${previous?.name}' overlaps the central directory`);
+  }
+}
+
+/**
+ * What a file may inflate to in all (its deflated records together): `limit` bytes, `left` of them
+ * not yet used. Shared by every {@link readEntry} of one file.
+ */
+export interface InflateBudget {
+  left: number;
+  readonly limit: number;
+  /** The option that raises the limit, named in the error. */
+  readonly option: string;
 }
 
 /** Offset of the entry's data, from its local header. */
@@ -131,8 +175,15 @@ export async function entryDataOffset(src: ByteSource, entry: ZipEntry): Promise
   return start;
 }
 
-/** The entry's bytes (stored, or deflated and inflated to at most its declared size). */
-export async function readEntry(src: ByteSource, entry: ZipEntry): Promise<Uint8Array> {
+/**
+ * The entry's bytes (stored, or deflated and inflated to at most its declared size, counted against
+ * `budget` when one is given).
+ */
+export async function readEntry(
+  src: ByteSource,
+  entry: ZipEntry,
+  budget?: InflateBudget,
+): Promise<Uint8Array> {
   const start = await entryDataOffset(src, entry);
   const raw = await src.read(start, entry.compressedSize);
   if (entry.method === 0) {
@@ -146,6 +197,14 @@ export async function readEntry(src: ByteSource, entry: ZipEntry): Promise<Uint8
     throw invalidCheckpoint(
       `compressed zip entry '${entry.name}' would inflate to ${entry.size} bytes (limit ${MAX_INFLATED})`,
     );
+  }
+  if (budget !== undefined) {
+    if (entry.size > budget.left) {
+      throw invalidCheckpoint(
+        `compressed zip records inflate to more than ${budget.limit} bytes in all (at '${entry.name}'); raise the \`${budget.option}\` option if the file is trusted`,
+      );
+    }
+    budget.left -= entry.size;
   }
   try {
     const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
