@@ -146,6 +146,33 @@ const errors = require("artifact-manager/errors");
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
+/** CommonJS TypeScript: the `@ts-expect-error` lines fail the compile if the types resolved to `any`. */
+const CJS_TS = `
+import { mkdirSync, writeFileSync } from "node:fs";
+import { FileSystemArtifactManager } from "artifact-manager";
+import { isTensor, Tensor } from "artifact-manager/checkpoint";
+import { isArtifactError } from "artifact-manager/errors";
+
+export function neverCalled(): FileSystemArtifactManager {
+  // @ts-expect-error the store url is a string
+  return new FileSystemArtifactManager({ url: 42 });
+}
+// @ts-expect-error no such export
+import type { NoSuchExport } from "artifact-manager/checkpoint";
+
+async function main(): Promise<void> {
+  mkdirSync("ts-data", { recursive: true });
+  writeFileSync("ts-data/a.txt", "alpha");
+  const logged = await new FileSystemArtifactManager({ url: "memory://cjs-ts" }).logFiles("m", "ts-data");
+  const tensor = new Tensor({ dtype: "int32", shape: [1], data: new Int32Array([1]) });
+  console.log(JSON.stringify({ version: logged.version, isTensor: isTensor(tensor), typed: !isArtifactError(tensor) }));
+}
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
 let work: string;
 let tarball: string;
 let packedFiles: string[];
@@ -279,6 +306,33 @@ describe("the installed library without the cloud SDKs", () => {
       sameErrorClass: true,
       loadCheckpoint: "function",
     });
+  });
+
+  it("type-checks and runs from a CommonJS TypeScript project (module nodenext, and node10 through typesVersions)", async () => {
+    await writeFile(join(cjs, "typed.ts"), CJS_TS);
+    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+    const configs = [
+      ["tsconfig.nodenext.json", "nodenext"],
+      ["tsconfig.node10.json", "commonjs"],
+    ] as const;
+    const compile = async ([config, module]: (typeof configs)[number]) => {
+      const compilerOptions = {
+        module,
+        moduleResolution: module === "nodenext" ? "nodenext" : "node10",
+        target: "es2022",
+        strict: true,
+        skipLibCheck: true,
+        typeRoots: [join(ROOT, "node_modules/@types")],
+        types: ["node"],
+        ...(module === "nodenext" ? {} : { noEmit: true }),
+      };
+      await writeFile(join(cjs, config), JSON.stringify({ compilerOptions, files: ["typed.ts"] }));
+      await run(process.execPath, [tsc, "-p", config], { cwd: cjs }).catch((error: { stdout: string }) => {
+        throw new Error(`tsc -p ${config} failed in ${cjs}:\n${error.stdout}`);
+      });
+    };
+    await Promise.all(configs.map(compile));
+    expect(await node(cjs, "typed.js")).toEqual({ version: "v0", isTensor: true, typed: true });
   });
 
   it("artifact-manager/checkpoint loads the checkpoint code alone: no manager, driver or storage module", () => {
