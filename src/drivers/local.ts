@@ -162,9 +162,11 @@ class LocalDriver implements StorageDriver {
   private async createTemporary(tmp: string, key: string): Promise<FileHandle> {
     for (let attempt = 1; ; attempt++) {
       try {
+        // A linked folder (e.g. meta/staging) would take the file out of the store before it is published:
+        // checked before the mkdir (no folder made where the link points) and after it (a link swapped in).
+        await checkWriteFolder(this.root, dirname(tmp), key);
         await makeFoldersDurable(dirname(tmp));
         await this.hooks.afterMkdir?.(dirname(tmp));
-        // A linked folder (e.g. meta/staging) would take the file out of the store before it is published.
         await checkWriteFolder(this.root, dirname(tmp), key);
         return await open(tmp, "wx");
       } catch (error) {
@@ -247,6 +249,7 @@ class LocalDriver implements StorageDriver {
     try {
       await syncTree(source);
       throwIfAborted(options.signal);
+      await checkWriteFolder(this.root, dirname(target), to);
       await makeFoldersDurable(dirname(target));
       await checkWriteFolder(this.root, dirname(target), to);
       await mkdir(target);

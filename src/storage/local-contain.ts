@@ -17,7 +17,7 @@ import {
   type Stats,
 } from "node:fs";
 import { type FileHandle, open, readlink, realpath } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { ArtifactError } from "../errors.js";
 import { errnoOf } from "./fs-errors.js";
 
@@ -152,14 +152,27 @@ export function readStoreFileSync(root: string, path: string, key: string, maxBy
 /**
  * Refuses a folder the driver is about to write into when it, or any folder between it and the root,
  * is a symbolic link (even one inside the store): its files would be written where the link points.
+ * A folder not made yet is checked by its deepest existing parent, so that the check can run before
+ * the `mkdir` (which would otherwise make folders where the link points) and again after it.
  */
 export async function checkWriteFolder(root: string, folder: string, key: string): Promise<void> {
-  const [rootReal, real] = await Promise.all([realRoot(root), realpath(folder)]);
-  const expected = join(rootReal, relative(root, folder));
+  let existing = folder;
+  let real: string | undefined;
+  while (real === undefined) {
+    try {
+      real = await realpath(existing);
+    } catch (error) {
+      if (errnoOf(error) !== "ENOENT") throw error;
+      // No root yet: the whole path is made new, inside it (the root itself may be a link).
+      if (existing === root || dirname(existing) === existing) return;
+      existing = dirname(existing);
+    }
+  }
+  const expected = join(await realRoot(root), relative(root, existing));
   if (real === expected) return;
   throw new ArtifactError(
     "UNEXPECTED",
-    `local store ${root}: the folder ${folder} (writing '${key}') is or lies under a symbolic link, to ${real}; refusing to write through it. Replace the link with a real folder`,
-    { context: { backend: "local", operation: "write", key, path: folder } },
+    `local store ${root}: the folder ${existing} (writing '${key}') is or lies under a symbolic link, to ${real}; refusing to write through it. Replace the link with a real folder`,
+    { context: { backend: "local", operation: "write", key, path: existing } },
   );
 }

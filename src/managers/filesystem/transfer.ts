@@ -47,13 +47,17 @@ export function uploadReservation(driver: StorageDriver, size: number): number {
   return Math.min(size, Math.max(perWrite, TINY_FILE_BYTES));
 }
 
-/** Creates folders once per transfer (many files share a parent), each checked by `check` once made. */
+/** Creates folders once per transfer (many files share a parent), each checked by `check` before and after. */
 function folderMaker(check?: (path: string) => Promise<void>): (path: string) => Promise<void> {
   const made = new Map<string, Promise<unknown>>();
   return async (path) => {
     let pending = made.get(path);
     if (pending === undefined) {
-      pending = mkdir(path, { recursive: true }).then(() => check?.(path));
+      pending = check
+        ? check(path)
+            .then(() => mkdir(path, { recursive: true }))
+            .then(() => check(path))
+        : mkdir(path, { recursive: true });
       made.set(path, pending);
     }
     await pending;
