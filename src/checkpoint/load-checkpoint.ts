@@ -35,6 +35,11 @@ export interface LoadCheckpointOptions {
    * (small deflated pickles). @default 16
    */
   maxInflateRatio?: number;
+  /**
+   * The most work the pickle's allow-listed calls may do, per byte of pickle: each call counts the
+   * elements and bytes its arguments hold (what it may copy), plus 1 Mi in all. @default 64
+   */
+  maxPickleWorkRatio?: number;
 }
 
 /** Default of {@link LoadCheckpointOptions.maxInflateRatio}. */
@@ -45,6 +50,10 @@ const MAX_PICKLE_BYTES = 1 << 30;
 
 /** Where a storage's bytes are: a range of the file, or (deflated records) already inflated. */
 export type StoragePlace = { offset: number; size: number } | { bytes: Uint8Array };
+
+function workRatio(options: LoadCheckpointOptions): { workRatio?: number } {
+  return options.maxPickleWorkRatio === undefined ? {} : { workRatio: options.maxPickleWorkRatio };
+}
 
 /** Reads the storages a pickle referred to, checking each record's size. */
 async function fillStorages(
@@ -117,6 +126,7 @@ async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions
   const hooks = createTorchHooks({
     storage: storageRegistry(refs),
     allowObjects: options.allowObjects ?? true,
+    ...workRatio(options),
   });
   const { value } = unpickle(await readEntry(src, pkl, budget), hooks);
   const locate = async (ref: StorageRef) => {
@@ -153,12 +163,14 @@ export async function loadCheckpoint(
       `Expected the \`allowObjects\` option to be a boolean, got \`${String(options.allowObjects)}\``,
     );
   }
-  const ratio = options.maxInflateRatio;
-  if (ratio !== undefined && (typeof ratio !== "number" || !(ratio >= 0))) {
-    throw new ArtifactError(
-      "INVALID_ARGUMENT",
-      `Expected the \`maxInflateRatio\` option to be a non-negative number, got \`${String(ratio)}\``,
-    );
+  for (const name of ["maxInflateRatio", "maxPickleWorkRatio"] as const) {
+    const ratio = options[name];
+    if (ratio !== undefined && (typeof ratio !== "number" || !(ratio >= 0))) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `Expected the \`${name}\` option to be a non-negative number, got \`${String(ratio)}\``,
+      );
+    }
   }
   const src = await openSource(pathOrBytes);
   try {
@@ -171,6 +183,7 @@ export async function loadCheckpoint(
       const hooks = createTorchHooks({
         storage: storageRegistry(refs),
         allowObjects: options.allowObjects ?? true,
+        ...workRatio(options),
       });
       const { value, locate } = await readLegacy(src, hooks, refs);
       await fillStorages(src, refs, locate, options);

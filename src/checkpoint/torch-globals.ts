@@ -293,6 +293,8 @@ export interface TorchHooksOptions {
   storage(dtype: DType, key: string, location: string, numel: number): StorageRef;
   /** Whether NEWOBJ may create inert objects (pickled modules). */
   allowObjects: boolean;
+  /** Work allowed per pickle byte (see `DEFAULT_WORK_RATIO` in pickle/reader.ts). */
+  workRatio?: number;
 }
 
 /** The unpickler hooks, and what to do once every storage's bytes are read. */
@@ -307,6 +309,7 @@ export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
   const pending: PendingView[] = [];
   const table = builders(refs, pending, options.storage);
   return {
+    ...(options.workRatio === undefined ? {} : { workRatio: options.workRatio }),
     resolveViews() {
       for (const view of pending.splice(0)) resolveView(view);
     },

@@ -13,6 +13,7 @@ import {
   Tensor,
 } from "../../src/checkpoint/index.js";
 import {
+  copyingCallsCheckpoint,
   deflatedCheckpoint,
   loadHostile,
   moduleOf,
@@ -120,5 +121,25 @@ describe("hostile zips", () => {
     await expect(loadCheckpoint(bytes, { maxInflateRatio: -1 })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });
+  });
+});
+
+describe("hostile pickles", () => {
+  it("bounds the work of allow-listed calls that copy (torch.Size of a big memoised list, over and over)", async () => {
+    const bytes = await copyingCallsCheckpoint(20_000, 30_000);
+    expect(bytes.byteLength).toBeLessThan(300_000);
+    const result = await loadHostile("checkpoint", bytes);
+    expect(result).toMatchObject({
+      outcome: "CHECKPOINT_INVALID",
+      message: expect.stringContaining("maxPickleWorkRatio"),
+    });
+  });
+
+  it("reads the same calls within the budget, or when the option raises it", async () => {
+    const small = (await loadCheckpoint(await copyingCallsCheckpoint(100, 10))) as unknown[];
+    expect(small).toHaveLength(10);
+    const bytes = await copyingCallsCheckpoint(2000, 3000);
+    await expect(loadCheckpoint(bytes)).rejects.toMatchObject({ code: "CHECKPOINT_INVALID" });
+    expect(await loadCheckpoint(bytes, { maxPickleWorkRatio: 1000 })).toHaveLength(3000);
   });
 });

@@ -15,8 +15,11 @@ import {
   Storage,
   Tensor,
 } from "../../src/checkpoint/index.js";
+import { OP } from "../../src/checkpoint/pickle/opcodes.js";
 import { viewUnchecked } from "../../src/checkpoint/tensor.js";
 import { TorchPickler } from "../../src/checkpoint/torch-pickler.js";
+
+import { checkpointWith } from "./craft.js";
 
 const WORKER = fileURLToPath(new URL("./hostile-worker.ts", import.meta.url));
 
@@ -178,4 +181,29 @@ export function deflatedCheckpoint(count: number, mib: number, shared: boolean):
     central.push([`archive/data/${i}`, shared ? 2 : 2 + i]);
   }
   return rawZip(records, central);
+}
+
+/**
+ * A checkpoint whose pickle builds a list of `n` ints once, then calls `torch.Size(list)` on it `calls`
+ * times, keeping every result: about 2n + 6·calls bytes that copy n·calls elements.
+ */
+export function copyingCallsCheckpoint(n: number, calls: number): Promise<Uint8Array> {
+  const p = new TorchPickler();
+  p.out.u8(OP.EMPTY_LIST); // the results
+  p.out.u8(OP.EMPTY_LIST);
+  p.put("list");
+  p.out.u8(OP.MARK);
+  for (let i = 0; i < n; i++) p.int(i % 200);
+  p.out.u8(OP.APPENDS);
+  p.out.u8(OP.POP);
+  p.global("torch", "Size");
+  p.out.u8(OP.POP);
+  for (let i = 0; i < calls; i++) {
+    p.global("torch", "Size");
+    p.get("list");
+    p.out.u8(OP.TUPLE1);
+    p.out.u8(OP.REDUCE);
+    p.out.u8(OP.APPEND);
+  }
+  return checkpointWith(p.finish());
 }

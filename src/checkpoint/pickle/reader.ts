@@ -19,7 +19,17 @@ export interface UnpicklerHooks {
   reduce(fn: unknown, args: unknown[]): unknown;
   /** NEWOBJ: `cls.__new__(cls, *args)`; throws when objects are not allowed. */
   newObject(cls: unknown, args: unknown[]): unknown;
+  /** The work budget per pickle byte (see {@link DEFAULT_WORK_RATIO}). */
+  workRatio?: number;
 }
+
+/**
+ * Work allowed per byte of pickle, counted as the elements and bytes each call's arguments hold (what a
+ * builder may copy): a short pickle calling `torch.Size` on a big memoised list over and over would
+ * otherwise copy it without end. Plus {@link WORK_ALLOWANCE}.
+ */
+export const DEFAULT_WORK_RATIO = 64;
+const WORK_ALLOWANCE = 1 << 20;
 
 /** Result of {@link unpickle}: the value and the offset just past its STOP opcode. */
 export interface UnpickleResult {
@@ -38,10 +48,30 @@ class Machine {
   marks: unknown[][] = [];
   memo = new Map<number, unknown>();
   done = false;
+  work = 0;
+  readonly workLimit: number;
   constructor(
     readonly r: ByteReader,
     readonly hooks: UnpicklerHooks,
-  ) {}
+  ) {
+    this.workLimit =
+      Math.floor((hooks.workRatio ?? DEFAULT_WORK_RATIO) * (r.bytes.byteLength - r.pos)) + WORK_ALLOWANCE;
+  }
+
+  /** Counts what a call's arguments hold (two levels: `torch.Size((list,))` copies the list). */
+  charge(args: unknown[]): void {
+    let work = 1 + args.length;
+    for (const arg of args) {
+      work += sizeOf(arg);
+      if (Array.isArray(arg)) for (const item of arg) work += sizeOf(item);
+    }
+    this.work += work;
+    if (this.work > this.workLimit) {
+      throw invalidCheckpoint(
+        `the pickle's calls copy more than ${this.workLimit} elements and bytes (${this.hooks.workRatio ?? DEFAULT_WORK_RATIO} per pickle byte + ${WORK_ALLOWANCE}); raise the \`maxPickleWorkRatio\` option if the file is trusted`,
+      );
+    }
+  }
 
   push(v: unknown): void {
     this.stack.push(v);
@@ -80,6 +110,15 @@ class Machine {
   bytes(n: number): void {
     this.push(this.r.take(n).slice());
   }
+}
+
+/** Elements or bytes in a value (what copying it costs). */
+function sizeOf(v: unknown): number {
+  if (typeof v === "string" || Array.isArray(v)) return v.length;
+  if (v instanceof Uint8Array) return v.byteLength;
+  if (v instanceof Set) return v.size;
+  if (v instanceof PyDict) return v.entries.size;
+  return 0;
 }
 
 function tupleOf(items: unknown[]): Tuple<unknown> {
@@ -179,12 +218,14 @@ const HANDLERS: Partial<Record<number, Handler>> = {
     const args = m.pop();
     const fn = m.pop();
     if (!(args instanceof Tuple)) throw invalidCheckpoint("pickle REDUCE arguments are not a tuple");
+    m.charge(args);
     m.push(m.hooks.reduce(fn, args));
   },
   [OP.NEWOBJ]: (m) => {
     const args = m.pop();
     const cls = m.pop();
     if (!(args instanceof Tuple)) throw invalidCheckpoint("pickle NEWOBJ arguments are not a tuple");
+    m.charge(args);
     m.push(m.hooks.newObject(cls, args));
   },
   [OP.BUILD]: build,
