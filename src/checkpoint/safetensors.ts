@@ -181,7 +181,13 @@ function buildHeader(tensors: [string, Tensor][], metadata: Record<string, strin
     if (!(t instanceof Tensor)) throw new ArtifactError("INVALID_ARGUMENT", `'${name}' is not a Tensor`);
     const size = t.numel * DTYPES[t.dtype].size;
     const dtype = DTYPES[t.dtype].safetensors;
-    if (dtype === undefined || (t.dtype === "float4_e2m1fn_x2" && t.shape.length === 0)) {
+    // complex128 ("C128") is a name the reference implementation (safetensors 0.8) does not know: it
+    // refuses to save or load it, so a file we wrote with it would be unreadable there (issue 23.8).
+    if (
+      dtype === undefined ||
+      t.dtype === "complex128" ||
+      (t.dtype === "float4_e2m1fn_x2" && t.shape.length === 0)
+    ) {
       throw new ArtifactError(
         "UNSUPPORTED",
         `cannot save '${name}' as safetensors: safetensors has no ${t.dtype === "float4_e2m1fn_x2" ? "0-d " : ""}${t.dtype} dtype (save it with saveCheckpoint)`,
