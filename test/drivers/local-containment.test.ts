@@ -4,7 +4,7 @@
  * limit: a blocking or endless read fails the test instead of hanging it), and a linked folder the
  * driver would write into is refused.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,37 +15,18 @@ import { FileSystemArtifactManager } from "../../src/managers/file-system-artifa
 import { deletePrefix } from "../../src/managers/filesystem/transfer.js";
 import { readAll } from "../../src/storage/body.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
+import { runScript } from "../fixtures/run-script.js";
 import { tempFolder } from "../managers/filesystem/helpers.js";
 
 const WORKER = fileURLToPath(new URL("../fixtures/local/read-store-object.ts", import.meta.url));
 
 /** Runs the worker with a time limit; its JSON answer, or a failure naming the timeout. */
-function readInChild(
+async function readInChild(
   args: string[],
   timeoutMs = 15_000,
 ): Promise<{ ok?: true; code?: string; message?: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (signal)
-        reject(new Error(`the read did not end within ${timeoutMs} ms (${signal}); stderr: ${err}`));
-      else if (code !== 0) reject(new Error(`worker failed (${code}): ${err}`));
-      else resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "{}"));
-    });
-  });
+  const out = await runScript(WORKER, args, {}, timeoutMs);
+  return JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
 }
 
 const keysOf = async (driver: StorageDriver, prefix: string) => {
