@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDate, formatDuration } from "../../src/cli/output/format.js";
+import { escapeControls, formatBytes, formatDate, formatDuration } from "../../src/cli/output/format.js";
 import { createProgressReporter } from "../../src/cli/output/progress.js";
 import { formatTable } from "../../src/cli/output/table.js";
 import type { ProgressEvent } from "../../src/index.js";
@@ -111,5 +111,12 @@ describe("progress reporter", () => {
     const reporter = createProgressReporter({ mode: "none", stream });
     for (const event of upload) reporter.onProgress(event);
     expect(chunks).toEqual([]);
+  });
+});
+
+describe("escapeControls", () => {
+  it("shows control characters from a store as \\xNN, keeps newlines, tabs and other text", () => {
+    expect(escapeControls("a\u001b[2Jb\u0007c\u009bd")).toBe("a\\x1b[2Jb\\x07c\\x9bd");
+    expect(escapeControls("line 1\n\tline 2 — ünïcode ✓")).toBe("line 1\n\tline 2 — ünïcode ✓");
   });
 });

@@ -41,3 +41,21 @@ export function formatDate(iso: string | undefined): string {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
+
+/**
+ * Text from a store (descriptions, file names, metadata, error messages naming keys) with every control
+ * character but newline and tab shown as `\xNN`: a description cannot move the cursor, recolour or
+ * retitle the user's terminal (C0, DEL and the C1 range, where ESC-less CSI lives).
+ */
+export function escapeControls(text: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const control = code <= 0x1f ? code !== 0x0a && code !== 0x09 : code >= 0x7f && code <= 0x9f;
+    if (!control) continue;
+    out += `${text.slice(from, i)}\\x${code.toString(16).padStart(2, "0")}`;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}

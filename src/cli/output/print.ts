@@ -1,7 +1,9 @@
 /** Prints a command's result (human text or `--json`) and errors (one line on stderr). */
+
 import { isArtifactError } from "../../index.js";
 import type { AnyCommand } from "../command.js";
 import { UsageError } from "../usage-error.js";
+import { escapeControls } from "./format.js";
 
 /** The streams the CLI writes to. */
 export interface CliStreams {
@@ -30,7 +32,7 @@ export function printResult(
   }
   const silent = command.silentWhenQuiet;
   if (options.quiet && (typeof silent === "function" ? silent(result) : silent === true)) return;
-  streams.stdout.write(`${command.render(result)}\n`);
+  streams.stdout.write(`${escapeControls(command.render(result))}\n`);
 }
 
 /** Exit codes of the CLI. */
@@ -85,7 +87,7 @@ export function printError(
       report.code === "USAGE" || report.code === "UNEXPECTED" || report.code === "INTERRUPTED"
         ? ""
         : ` [${report.code}]`;
-    streams.stderr.write(`artifacts: ${oneLine}${tag}\n`);
+    streams.stderr.write(`artifacts: ${escapeControls(oneLine)}${tag}\n`);
   }
   if (options.debug) streams.stderr.write(`${formatDebug(error)}\n`);
 }
