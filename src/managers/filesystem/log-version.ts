@@ -12,12 +12,10 @@ import { randomBytes } from "node:crypto";
 import { access, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../core/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
 import { buildRecord, PRODUCER } from "../../core/record.js";
 import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
 import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
-import { readAll } from "../../storage/body.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf } from "../../storage/fs-errors.js";
 import {
@@ -31,9 +29,9 @@ import {
   versionPrefix,
 } from "./layout.js";
 import type { LocalFile } from "./local-files.js";
+import { abandon, filesLost, giveUp, handBack, listUploaded, settleCommit } from "./log-cleanup.js";
 import type { FileConcurrency } from "./map-files.js";
 import { nextVersionNumber, scanArtifact } from "./scan.js";
-import { writeTombstone } from "./tombstone.js";
 import { deletePrefix, uploadFiles } from "./transfer.js";
 
 /** Claims given up before we report a conflict (each lost race costs one). */
@@ -172,9 +170,7 @@ async function commitVersion(
       await abandon(input, n);
       throw error;
     }
-    // Their version, not ours: our files go, and without our claim their folder is visible (no tombstone).
-    await deleteOwnFiles(input, n);
-    await giveUp(input, n);
+    await handBack(input, n);
     throw new ArtifactError(
       "CONFLICT",
       `another writer put '${error.message}' into ${prefix} while this log of '${input.name}' uploaded there (a Python scaffold log? it takes no claims); its version is left alone and nothing was committed: log again`,
@@ -206,152 +202,6 @@ async function commitVersion(
 }
 
 /**
- * The record write failed, but it may have reached the store (an abort, a timeout or a 5xx after the
- * request was sent; ALREADY_EXISTS). Reads the record key back, without the caller's signal:
- * - our bytes: the version is committed, the log succeeded (even when the caller aborted);
- * - a tombstone (empty): garbage collection took N over: our files go, CONFLICT;
- * - other bytes: not ours, nothing is deleted;
- * - absent: a create-only tombstone makes sure a late arrival of our request cannot commit N, then
- *   the files go;
- * - unknown (the store cannot be read): nothing is deleted, UNAVAILABLE says so.
- */
-async function settleCommit(
-  input: LogVersionInput,
-  n: number,
-  body: string,
-  record: VersionRecord,
-  error: unknown,
-): Promise<VersionRecord> {
-  const key = recordKey(input.collection, input.name, n);
-  const signal = cleanupSignal();
-  let outcome = await recordOutcome(input, n, key, body, error, signal);
-  if (outcome === "absent") {
-    const tombstoned = await writeTombstone(input.driver, key, signal).catch((writeError: unknown) => {
-      throw outcomeUnknown(input, n, key, error, writeError);
-    });
-    outcome = tombstoned ? "dead" : await recordOutcome(input, n, key, body, error, signal);
-  }
-  if (outcome === "ours") return record;
-  if (outcome === "other") throw error;
-  await deleteOwnFiles(input, n);
-  if (outcome === "tombstone" && !input.signal?.aborted)
-    throw filesLost(input, n, "garbage collection took the version over");
-  throw error;
-}
-
-type RecordOutcome = "ours" | "tombstone" | "other" | "absent" | "dead";
-
-/** What the record key holds now, compared with `body`; UNAVAILABLE when the store cannot tell. */
-async function recordOutcome(
-  input: LogVersionInput,
-  n: number,
-  key: string,
-  body: string,
-  error: unknown,
-  signal: AbortSignal,
-): Promise<RecordOutcome> {
-  const { driver } = input;
-  try {
-    const info = await driver.stat(key, { signal });
-    if (info === null) return "absent";
-    if (info.size === 0) return "tombstone";
-    const mine = Buffer.from(body, "utf8");
-    if (info.size !== mine.length) return "other";
-    return (await readAll(await driver.read(key, { signal }))).equals(mine) ? "ours" : "other";
-  } catch (readError) {
-    throw outcomeUnknown(input, n, key, error, readError);
-  }
-}
-
-function outcomeUnknown(
-  input: LogVersionInput,
-  n: number,
-  key: string,
-  error: unknown,
-  readError: unknown,
-): ArtifactError {
-  return new ArtifactError(
-    "UNAVAILABLE",
-    `could not learn whether '${input.name}' ${formatVersion(n)} in collection '${input.collection}' was committed: writing its record failed (${describe(error)}) and checking the store failed too (${describe(readError)}). Nothing was deleted; run \`artifacts versions ${input.name}\` to see whether it is there (if it is not, \`artifacts gc\` removes its files after the grace period)`,
-    {
-      retryable: true,
-      cause: error,
-      // The CLI shows this message even after Ctrl-C (it is not a plain cancellation).
-      context: { operation: "log", name: input.name, collection: input.collection, key, commit: "unknown" },
-    },
-  );
-}
-
-/**
- * Gives N up before anything of ours is under `v<N>/` (a foreign writer's folder is there): removes
- * our claim, so that their version becomes visible (best effort; gc never deletes a folder it cannot
- * tell is ours before its grace period).
- */
-async function giveUp(input: LogVersionInput, n: number): Promise<void> {
-  await input.driver.delete(claimKey(input.collection, input.name, n)).catch(() => {});
-}
-
-/**
- * A log failed before its record was sent: a tombstone makes N dead (so nothing can ever commit it,
- * and readers and Python-folder rules never show it), then our `v<N>/` files go. Best effort and
- * without the caller's signal; what it misses, gc removes (a tombstoned number's files at any age).
- */
-async function abandon(input: LogVersionInput, n: number): Promise<void> {
-  const key = recordKey(input.collection, input.name, n);
-  const signal = cleanupSignal();
-  try {
-    if (await hasForeignFiles(input, n, signal)) {
-      // A claimless writer (Python scaffold) is writing this number: our files go, their version shows.
-      await deleteOwnFiles(input, n);
-      await giveUp(input, n);
-      return;
-    }
-    if (
-      !(await writeTombstone(input.driver, key, signal)) &&
-      (await input.driver.stat(key, { signal }))?.size !== 0
-    )
-      return;
-  } catch {
-    // The store is unreachable: nothing else can commit N (our claim), so our files may still go.
-  }
-  await deleteOwnFiles(input, n);
-}
-
-/** Whether `v<N>/` holds a file this log does not write. */
-async function hasForeignFiles(input: LogVersionInput, n: number, signal: AbortSignal): Promise<boolean> {
-  const prefix = versionPrefix(input.collection, input.name, n);
-  const ours = new Set(input.files.map((file) => file.path));
-  for await (const entry of input.driver.list(prefix, { signal }))
-    if (entry.type === "object" && !ours.has(entry.key.slice(prefix.length))) return true;
-  return false;
-}
-
-/**
- * Deletes what this log uploaded under `v<N>/` — its own keys only: a Python scaffold writer (no
- * claims) may be writing into the same folder. Best effort, within the cleanup deadline; gc removes
- * what it misses (our keys are listed in the claim).
- */
-async function deleteOwnFiles(input: LogVersionInput, n: number): Promise<void> {
-  const prefix = versionPrefix(input.collection, input.name, n);
-  const signal = cleanupSignal();
-  await mapConcurrent(input.files, (file) => input.driver.delete(prefix + file.path, { signal }), {
-    concurrency: 16,
-    signal,
-  }).catch(() => {});
-}
-
-/** Cleanup after a failure runs without the caller's signal (Ctrl-C must not stop it half-way), but never for ever. */
-const CLEANUP_DEADLINE_MS = 30_000;
-
-function cleanupSignal(): AbortSignal {
-  return AbortSignal.timeout(CLEANUP_DEADLINE_MS);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
  * One listing of `v<N>/` must show every uploaded file with its size. Also after an atomic rename: a
  * staging folder gc took away can be re-created by an upload still running, and then renamed with
  * only that file in it.
@@ -362,9 +212,7 @@ async function checkUploaded(
   prefix: string,
   entries: readonly FileEntry[],
 ): Promise<void> {
-  const sizes = new Map<string, number>();
-  for await (const entry of input.driver.list(prefix, signalOption(input.signal)))
-    if (entry.type === "object") sizes.set(entry.key.slice(prefix.length), entry.size);
+  const sizes = await listUploaded(input.driver, prefix, input.signal);
   const lost = entries.find((entry) => sizes.get(entry.path) !== entry.size);
   if (lost) throw filesLost(input, n, `'${prefix}${lost.path}' is missing or changed`);
   const ours = new Set(entries.map((entry) => entry.path));
@@ -393,14 +241,6 @@ function stagingGone(input: LogVersionInput): ArtifactError {
   return new ArtifactError(
     "CONFLICT",
     `the staging folder of this log of '${input.name}' in collection '${input.collection}' was removed during the upload; was garbage collection run with a short grace period (gc --older-than) during this log? Nothing was committed: log again`,
-    { retryable: true, context: { operation: "log", name: input.name, collection: input.collection } },
-  );
-}
-
-function filesLost(input: LogVersionInput, n: number, detail: string): ArtifactError {
-  return new ArtifactError(
-    "CONFLICT",
-    `the uploaded files of '${input.name}' ${formatVersion(n)} in collection '${input.collection}' disappeared before the version was committed (${detail}); was garbage collection run with a short grace period (gc --older-than) during this log? Nothing was committed: log again`,
     { retryable: true, context: { operation: "log", name: input.name, collection: input.collection } },
   );
 }
