@@ -17,11 +17,10 @@ import {
   copyFileHashed,
   copyStoreFileHashed,
   type HashedBytes,
-  hashingStream,
   readLocalFile,
   TINY_FILE_BYTES,
-  writeStreamHashed,
 } from "./hashed-copy.js";
+import { hashingStream, writeStreamHashed } from "./hashed-stream.js";
 import { checkFileUnchanged, checkUnchanged, type LocalFile } from "./local-files.js";
 import { type FileConcurrency, mapFiles } from "./map-files.js";
 

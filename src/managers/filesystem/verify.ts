@@ -3,7 +3,8 @@ import type { FileEntry, ProgressListener, VerifyResult, VersionSelector } from 
 import { isArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { openStoreFile } from "../../storage/local-contain.js";
-import { type HashedBytes, hashStream, readLocalFile } from "./hashed-copy.js";
+import { type HashedBytes, readLocalFile } from "./hashed-copy.js";
+import { hashStream } from "./hashed-stream.js";
 import { versionPrefix } from "./layout.js";
 import { type FileConcurrency, mapFiles } from "./map-files.js";
 import { listVersionFiles, readVersionRecord } from "./read-version.js";

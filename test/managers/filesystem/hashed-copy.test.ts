@@ -5,11 +5,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  COPY_CHUNK_BYTES,
-  readLocalFile,
-  writeStreamHashed,
-} from "../../../src/managers/filesystem/hashed-copy.js";
+import { COPY_CHUNK_BYTES, readLocalFile } from "../../../src/managers/filesystem/hashed-copy.js";
+import { writeStreamHashed } from "../../../src/managers/filesystem/hashed-stream.js";
 import { handOver, returnBuffers, takeBuffer, takeOver } from "../../../src/storage/buffer-pool.js";
 import { tempFolder } from "./helpers.js";
 
