@@ -3,9 +3,10 @@
  * (`fdatasync`) before it becomes visible under its name, and a folder is synced (`fsync`) after an
  * entry was added to it, so that the new name is on disk too.
  */
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errnoOf } from "./fs-errors.js";
+import { makeFolders } from "./make-folders.js";
 
 /**
  * Errors of platforms and file systems that cannot open or sync a folder (Windows: EISDIR/EPERM;
@@ -59,7 +60,7 @@ export async function syncFolder(path: string): Promise<void> {
  * `path` can be found after a power cut. Costs nothing when `path` exists.
  */
 export async function makeFoldersDurable(path: string): Promise<void> {
-  const first = await mkdir(path, { recursive: true });
+  const first = await makeFolders(path);
   if (first === undefined) return;
   const parents: string[] = [];
   for (let folder = path; ; folder = dirname(folder)) {

@@ -1,7 +1,7 @@
 /** Moving file sets between local disk and a driver, hashing on the way, with bounded concurrency. */
 import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { ByteBudget } from "../../core/byte-budget.js";
@@ -13,6 +13,7 @@ import { type ByteLimit, checkByteLimit } from "../../storage/byte-limit.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 import { checkWriteFolder, resolvesInside } from "../../storage/local-contain.js";
+import { makeFolders } from "../../storage/make-folders.js";
 import {
   copyFileHashed,
   copyStoreFileHashed,
@@ -54,9 +55,9 @@ function folderMaker(check?: (path: string) => Promise<void>): (path: string) =>
     if (pending === undefined) {
       pending = check
         ? check(path)
-            .then(() => mkdir(path, { recursive: true }))
+            .then(() => makeFolders(path))
             .then(() => check(path))
-        : mkdir(path, { recursive: true });
+        : makeFolders(path);
       made.set(path, pending);
     }
     await pending;
