@@ -6,6 +6,8 @@ export interface Artifact {
   collection: string;
   /** Always a concrete version, `"v0"`, `"v1"`, … */
   version: string;
+  /** Set by a log with `ifUnchanged: "reuse"` that found the content unchanged and returned the latest version. */
+  reused?: boolean;
 }
 
 /** One file of a version, as the commit record lists it. */
@@ -98,6 +100,14 @@ export interface LogFilesOptions extends OperationOptions, CollectionOption {
   artifactPath?: string;
   /** User metadata stored in the commit record (JSON-serialisable). */
   metadata?: Record<string, unknown>;
+  /**
+   * What to do when the new content is identical to the latest version's (same files, paths, sizes and
+   * digests): `"reuse"` logs nothing and returns the latest version (with `reused: true`);
+   * `"new-version"` always makes a new version. Description, metadata and inputs are not compared: a
+   * reused version keeps its own.
+   * @default "new-version" on file stores (a new version per log); "reuse" on W&B (as its SDK does)
+   */
+  ifUnchanged?: "reuse" | "new-version";
 }
 
 /** Options of `logFolder` and `FolderLog.commit`: those of `logFiles` without `artifactPath`. */
