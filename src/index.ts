@@ -25,6 +25,16 @@ export type {
   VersionRecord,
   VersionSelector,
 } from "./core/types.js";
+export type {
+  DeleteArtifactOptions,
+  DeleteArtifactResult,
+  DeletedVersion,
+  DeleteVersionOptions,
+  PruneKeepReason,
+  PruneOptions,
+  PruneResult,
+  PruneTarget,
+} from "./core/lifecycle.js";
 export { ArtifactError, type ErrorCode, type ErrorContext, isArtifactError } from "./errors.js";
 export {
   ArtifactManager,
@@ -83,6 +93,7 @@ export { createS3Driver } from "./drivers/s3.js";
 export type { S3DriverOptions } from "./drivers/s3-config.js";
 export { DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT } from "./managers/filesystem/transfer.js";
 export { DEFAULT_RETRIES, type RetryOptions, withRetry } from "./storage/layers/retry.js";
+export type { RetryEvent, RetryListener } from "./storage/layers/retry-event.js";
 export { DEFAULT_OPERATION_TIMEOUT_MS, type TimeoutOptions, withTimeout } from "./storage/layers/timeout.js";
 
 // --- wandb (owner: wandb) ---

@@ -7,6 +7,15 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateDownloadPaths } from "../core/download-paths.js";
+import type {
+  DeleteArtifactOptions,
+  DeleteArtifactResult,
+  DeletedVersion,
+  DeleteVersionOptions,
+  PruneOptions,
+  PruneResult,
+  PruneTarget,
+} from "../core/lifecycle.js";
 import { validateArtifactName, validateCollection } from "../core/names.js";
 import { validateOperationOptions } from "../core/operation-options.js";
 import type {
@@ -23,11 +32,20 @@ import type {
   VersionRecord,
 } from "../core/types.js";
 import { ArtifactError } from "../errors.js";
+import type { RetryListener } from "../storage/layers/retry-event.js";
+import { deleteAllVersions } from "./delete-artifact.js";
+import { pruneArtifacts } from "./prune.js";
 
 /** Options shared by every manager constructor. */
 export interface ArtifactManagerOptions {
   /** Collection used when a call does not name one. @default "default" */
   collection?: string;
+  /**
+   * Told of every retry of a failed request before its wait: `{ attempt, max, delayMs, reason }`, so a
+   * program can say why it is waiting (the CLI prints one line per retry). Local and memory stores never
+   * retry. @default none
+   */
+  onRetry?: RetryListener;
 }
 
 /** Writes files into `dir`; the folder is logged when the returned promise resolves. */
@@ -110,8 +128,40 @@ export abstract class ArtifactManager {
   /** Aliases of an artifact: `{ best: "v1", … }`. */
   abstract listAliases(name: string, options?: ListOptions): Promise<Record<string, string>>;
 
+  /**
+   * Deletes one version: it disappears from listings and reads at once, then its files are deleted.
+   * Its number is never handed out again; `latest` moves to the highest remaining version. When aliases
+   * point at it: `CONFLICT` naming them, unless `force`, which removes them too. `NOT_FOUND` when the
+   * version does not exist (or was deleted already). A download that started before the delete
+   * either completes with verified files or fails with `NOT_FOUND`.
+   */
+  abstract deleteVersion(name: string, options: DeleteVersionOptions): Promise<DeletedVersion>;
+
+  /**
+   * Deletes every version of an artifact (see {@link deleteVersion}), lowest first. Refuses with
+   * `CONFLICT` before deleting anything when aliases exist, unless `force`. Version numbers stay
+   * burnt: a later log of the same name continues after the highest deleted number.
+   */
+  deleteArtifact(name: string, options: DeleteArtifactOptions = {}): Promise<DeleteArtifactResult> {
+    return deleteAllVersions(this, name, options);
+  }
+
+  /**
+   * Retention: deletes the versions of one artifact (or, with `{ all: true }`, of every artifact in
+   * the collection) that no rule keeps — `keepLast` newest, `keepAliased`, and younger than
+   * `olderThan`. Needs at least one rule. With `dryRun`, only reports. Built on {@link deleteVersion}.
+   */
+  prune(target: PruneTarget, options: PruneOptions = {}): Promise<PruneResult> {
+    return pruneArtifacts(this, target, options);
+  }
+
   /** Releases clients and sockets. */
   async close(): Promise<void> {}
+
+  /** `await using manager = new …ArtifactManager(…)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 
   /** Whether an artifact of this name exists in any collection (as scaffold does). */
   async exists(name: string): Promise<boolean> {

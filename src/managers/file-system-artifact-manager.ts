@@ -5,6 +5,7 @@
  */
 
 import { ByteBudget } from "../core/byte-budget.js";
+import type { DeletedVersion, DeleteVersionOptions } from "../core/lifecycle.js";
 import {
   DEFAULT_SMALL_FILE_CONCURRENCY,
   DEFAULT_TRANSFER_CONCURRENCY,
@@ -18,7 +19,7 @@ import {
 } from "../core/names.js";
 import { validateOperationOptions } from "../core/operation-options.js";
 import { positiveOption } from "../core/positive-option.js";
-import { validateMetadata } from "../core/record.js";
+import { validateIfUnchanged, validateMetadata } from "../core/record.js";
 import type {
   Artifact,
   CollectionOption,
@@ -33,6 +34,7 @@ import type {
 import { ArtifactError } from "../errors.js";
 import { backendOfUrl, createDriver } from "../storage/create-driver.js";
 import type { StorageDriver } from "../storage/driver.js";
+import { validateRetryListener } from "../storage/layers/retry-event.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "./artifact-manager.js";
 import { deleteAlias, listAliasMap, writeAlias } from "./filesystem/aliases.js";
 import { ensureConditionalWrites } from "./filesystem/conditional-writes.js";
@@ -110,6 +112,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT,
       "bytes",
     );
+    validateRetryListener(options.onRetry);
     this.url = url;
     this.#concurrency = concurrency;
     this.#smallFileConcurrency = smallFileConcurrency;
@@ -120,7 +123,9 @@ export class FileSystemArtifactManager extends ArtifactManager {
 
   /** The byte store (created on first use). */
   getDriver(): Promise<StorageDriver> {
-    this.#driver ??= createDriver(this.url, this.#options.storageOptions).catch((error: unknown) => {
+    const { storageOptions, onRetry } = this.#options;
+    const withListener = onRetry === undefined ? storageOptions : { ...storageOptions, onRetry };
+    this.#driver ??= createDriver(this.url, withListener).catch((error: unknown) => {
       this.#driver = undefined;
       throw error;
     });
@@ -135,6 +140,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
     if (options.description !== undefined && typeof options.description !== "string") {
       throw new ArtifactError("INVALID_ARGUMENT", "the `description` option must be a string");
     }
+    const ifUnchanged = validateIfUnchanged(options.ifUnchanged);
     const files = await collectLocalFiles(localPath, options.artifactPath);
     const driver = await this.getDriver();
     await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
@@ -150,6 +156,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
       concurrency: this.#concurrency,
       smallFileConcurrency: this.#smallFileConcurrency,
       uploadBudget: this.#uploadBudget,
+      ifUnchanged,
     });
   }
 
@@ -242,6 +249,11 @@ export class FileSystemArtifactManager extends ArtifactManager {
   async listAliases(name: string, options: ListOptions = {}): Promise<Record<string, string>> {
     validateArtifactName(name);
     return listAliasMap(await this.getDriver(), this.collectionOf(options), name, options.signal);
+  }
+
+  async deleteVersion(name: string, _options: DeleteVersionOptions): Promise<DeletedVersion> {
+    validateArtifactName(name);
+    throw new ArtifactError("UNSUPPORTED", "deleting versions is being implemented (issue 20)");
   }
 
   /**

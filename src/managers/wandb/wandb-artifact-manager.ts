@@ -5,6 +5,7 @@
  */
 
 import { compareCodePoints } from "../../core/compare.js";
+import type { DeletedVersion, DeleteVersionOptions } from "../../core/lifecycle.js";
 import { validateArtifactName } from "../../core/names.js";
 import { validateOperationOptions } from "../../core/operation-options.js";
 import type {
@@ -17,6 +18,7 @@ import type {
   VersionOptions,
   VersionRecord,
 } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "../artifact-manager.js";
 import { listAliases, removeAlias, setAlias } from "./aliases.js";
 import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
@@ -180,5 +182,11 @@ export class WandbArtifactManager extends ArtifactManager {
   async listAliases(name: string, options: ListOptions = {}): Promise<Record<string, string>> {
     validateArtifactName(name);
     return listAliases(this.#session, { ...options, type: this.#type(options), name });
+  }
+
+  /** Not implemented yet on W&B (issue 20): `UNSUPPORTED`. */
+  async deleteVersion(name: string, _options: DeleteVersionOptions): Promise<DeletedVersion> {
+    validateArtifactName(name);
+    throw new ArtifactError("UNSUPPORTED", "deleting on W&B is not implemented yet");
   }
 }
