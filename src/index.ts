@@ -2,6 +2,16 @@
 
 // --- core (names, types, errors, base manager) ---
 
+export type {
+  DeleteArtifactOptions,
+  DeleteArtifactResult,
+  DeletedVersion,
+  DeleteVersionOptions,
+  PruneKeepReason,
+  PruneOptions,
+  PruneResult,
+  PruneTarget,
+} from "./core/lifecycle.js";
 export {
   validateAlias,
   validateArtifactName,
@@ -25,16 +35,6 @@ export type {
   VersionRecord,
   VersionSelector,
 } from "./core/types.js";
-export type {
-  DeleteArtifactOptions,
-  DeleteArtifactResult,
-  DeletedVersion,
-  DeleteVersionOptions,
-  PruneKeepReason,
-  PruneOptions,
-  PruneResult,
-  PruneTarget,
-} from "./core/lifecycle.js";
 export { ArtifactError, type ErrorCode, type ErrorContext, isArtifactError } from "./errors.js";
 export {
   ArtifactManager,
