@@ -6,10 +6,11 @@ import { ArtifactError } from "../errors.js";
 import type { StorageDriver } from "../storage/driver.js";
 import { DEFAULT_READ_CHUNK_SIZE, withParallelRead } from "../storage/layers/parallel-read.js";
 import { DEFAULT_RETRIES, withRetry } from "../storage/layers/retry.js";
+import { type RetryListener, validateRetryListener } from "../storage/layers/retry-event.js";
 import { DEFAULT_OPERATION_TIMEOUT_MS, withTimeout } from "../storage/layers/timeout.js";
 
 /** Storage options the layers consume (never passed to an SDK). */
-export const LAYER_OPTION_KEYS = ["retries", "timeoutMs", "readChunkSize", "readConcurrency"];
+export const LAYER_OPTION_KEYS = ["retries", "timeoutMs", "readChunkSize", "readConcurrency", "onRetry"];
 
 /** Options of the layers, shared by every cloud driver's `storageOptions`. */
 export interface CloudLayerOptions {
@@ -24,6 +25,8 @@ export interface CloudLayerOptions {
   readChunkSize?: number;
   /** Ranged requests in flight per downloaded object; 1 = one plain GET. @default 1 */
   readConcurrency?: number;
+  /** Told of every retry before its wait (attempt, most retries, delay, reason). @default none */
+  onRetry?: RetryListener;
 }
 
 /** Wraps a cloud driver in the timeout and retry layers configured by `storageOptions`. */
@@ -36,7 +39,12 @@ export function withCloudLayers(
   const chunkSize = nonNegative(storageOptions, "readChunkSize", DEFAULT_READ_CHUNK_SIZE);
   // One plain GET by default: on the benchmark machine parallel ranges were slower (bench/README.md).
   const concurrency = nonNegative(storageOptions, "readConcurrency", 1);
-  const retried = withRetry(withTimeout(driver, { timeoutMs }), { retries, idleTimeoutMs: timeoutMs });
+  const onRetry = validateRetryListener(storageOptions.onRetry, "storageOptions.onRetry");
+  const retried = withRetry(withTimeout(driver, { timeoutMs }), {
+    retries,
+    idleTimeoutMs: timeoutMs,
+    onRetry,
+  });
   return withParallelRead(retried, { chunkSize: Math.max(chunkSize, 1), concurrency });
 }
 

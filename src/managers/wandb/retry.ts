@@ -3,6 +3,7 @@
  * are retried with exponential backoff and jitter, a `Retry-After` header wins; other 4xx never are.
  */
 import { ArtifactError, isArtifactError } from "../../errors.js";
+import { announceRetry, type RetryListener } from "../../storage/layers/retry-event.js";
 
 /** How failed requests are retried. */
 export interface WandbRetryOptions {
@@ -14,10 +15,15 @@ export interface WandbRetryOptions {
   maxDelayMs?: number;
   /** Longest `Retry-After` honoured, in ms (longer waits are capped). @default 300000 */
   maxRetryAfterMs?: number;
+  /** Told of every retry before its wait (attempt, most retries, delay, reason). @default none */
+  onRetry?: RetryListener | undefined;
 }
 
+/** The numbers of a retry policy. */
+type RetryPolicy = Required<Omit<WandbRetryOptions, "onRetry">>;
+
 /** Default retry policy, the SDK's. */
-export const DEFAULT_RETRY: Required<WandbRetryOptions> = {
+export const DEFAULT_RETRY: RetryPolicy = {
   retries: 20,
   minDelayMs: 2000,
   maxDelayMs: 60_000,
@@ -47,7 +53,8 @@ export async function withRetry<T>(
   attempt: (n: number) => Promise<T>,
   options: WandbRetryOptions & { signal?: AbortSignal | undefined } = {},
 ): Promise<T> {
-  const policy = { ...DEFAULT_RETRY, ...withoutUndefined(options) };
+  const { onRetry, signal: _signal, ...numbers } = options;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...withoutUndefined(numbers) };
   for (let n = 0; ; n++) {
     options.signal?.throwIfAborted();
     try {
@@ -55,12 +62,14 @@ export async function withRetry<T>(
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (!isArtifactError(error) || !error.retryable || n >= policy.retries) throw error;
-      await sleep(delayFor(error, n, policy), options.signal);
+      const delayMs = delayFor(error, n, policy);
+      announceRetry(onRetry, error, { attempt: n + 1, max: policy.retries, delayMs });
+      await sleep(delayMs, options.signal);
     }
   }
 }
 
-function delayFor(error: ArtifactError, n: number, policy: Required<WandbRetryOptions>): number {
+function delayFor(error: ArtifactError, n: number, policy: RetryPolicy): number {
   const retryAfter = error.context.retryAfterMs;
   if (typeof retryAfter === "number") return Math.min(retryAfter, policy.maxRetryAfterMs);
   const base = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** n);

@@ -1,6 +1,7 @@
 /** Transfer options of the W&B manager, validated up front, and the collection → artifact type rule. */
 import { positiveOption } from "../../core/positive-option.js";
 import { ArtifactError } from "../../errors.js";
+import { type RetryListener, validateRetryListener } from "../../storage/layers/retry-event.js";
 import { MULTIPART_THRESHOLD } from "./multipart.js";
 import type { ReferenceStorageOptions } from "./references.js";
 import type { WandbRetryOptions } from "./retry.js";
@@ -53,8 +54,11 @@ export interface WandbTransferOptions {
 }
 
 /** Validates the options and fills in defaults. */
-export function settingsFrom(options: WandbTransferOptions): WandbSessionSettings {
+export function settingsFrom(
+  options: WandbTransferOptions & { onRetry?: RetryListener },
+): WandbSessionSettings {
   for (const [name, value] of Object.entries(options.retry ?? {})) {
+    if (name === "onRetry") continue;
     if (value !== undefined && (typeof value !== "number" || !(value >= 0))) {
       throw new ArtifactError(
         "INVALID_ARGUMENT",
@@ -62,8 +66,10 @@ export function settingsFrom(options: WandbTransferOptions): WandbSessionSetting
       );
     }
   }
+  const onRetry =
+    validateRetryListener(options.onRetry) ?? validateRetryListener(options.retry?.onRetry, "retry.onRetry");
   return {
-    retry: options.retry ?? {},
+    retry: { ...options.retry, ...(onRetry === undefined ? {} : { onRetry }) },
     timeoutMs: positiveOption("timeoutMs", options.timeoutMs, 30_000),
     concurrency: positiveOption("concurrency", options.concurrency, DEFAULT_WANDB_CONCURRENCY),
     maxUploadBytesInFlight: positiveOption(

@@ -15,6 +15,7 @@ import type {
   WriteBody,
   WriteOptions,
 } from "../driver.js";
+import { announceRetry, type RetryListener } from "./retry-event.js";
 
 /** Options of {@link withRetry}. */
 export interface RetryOptions {
@@ -30,6 +31,8 @@ export interface RetryOptions {
    * @default 60000
    */
   idleTimeoutMs?: number;
+  /** Told of every retry before its wait (attempt, most retries, delay, reason). @default none */
+  onRetry?: RetryListener | undefined;
 }
 
 /** Extra attempts of a retryable failure. */
@@ -47,30 +50,40 @@ export function withRetry(driver: StorageDriver, options: RetryOptions = {}): St
     delete: (key, opts) => retry(() => driver.delete(key, opts), opts),
     write: (key, body, opts) => retryWrite(driver, retry, key, body, opts ?? {}),
     read: (key, opts) =>
-      resumableRead(driver, retry, { retries, idle: options.idleTimeoutMs ?? 60_000 }, key, opts ?? {}),
-    list: (prefix, opts) => retryList(driver, prefix, retries, opts ?? {}),
+      resumableRead(
+        driver,
+        retry,
+        { retries, idle: options.idleTimeoutMs ?? 60_000, onRetry: options.onRetry },
+        key,
+        opts ?? {},
+      ),
+    list: (prefix, opts) => retryList(driver, prefix, { retries, onRetry: options.onRetry }, opts ?? {}),
     close: () => driver.close?.() ?? Promise.resolve(),
   };
   if (driver.localPath) layered.localPath = driver.localPath.bind(driver);
   if (driver.renamePrefix) layered.renamePrefix = driver.renamePrefix.bind(driver);
+  // A copy is idempotent (same source, same target): retried as a whole.
+  const copy = driver.copy?.bind(driver);
+  if (copy) layered.copy = (from, to, opts) => retry(() => copy(from, to, opts), opts);
   return layered;
 }
 
 /** Runs `attempt` until it succeeds, fails for good, or the retries are used up. */
-type Retrier = <T>(attempt: () => Promise<T>, opts?: DriverCallOptions, onRetry?: () => void) => Promise<T>;
+type Retrier = <T>(attempt: () => Promise<T>, opts?: DriverCallOptions) => Promise<T>;
 
 function makeRetrier(options: RetryOptions): Retrier {
   const retries = options.retries ?? DEFAULT_RETRIES;
   const min = options.minDelayMs ?? 200;
   const max = options.maxDelayMs ?? 5000;
-  return async (attempt, opts, onRetry) => {
+  return async (attempt, opts) => {
     for (let n = 0; ; n++) {
       try {
         return await attempt();
       } catch (error) {
         if (n >= retries || !isArtifactError(error) || !error.retryable || opts?.signal?.aborted) throw error;
-        await sleep(Math.random() * Math.min(max, min * 2 ** n), opts?.signal);
-        onRetry?.();
+        const delayMs = Math.random() * Math.min(max, min * 2 ** n);
+        announceRetry(options.onRetry, error, { attempt: n + 1, max: retries, delayMs });
+        await sleep(delayMs, opts?.signal);
       }
     }
   };
@@ -128,7 +141,7 @@ async function storedEquals(
 async function resumableRead(
   driver: StorageDriver,
   retry: Retrier,
-  limits: { retries: number; idle: number },
+  limits: { retries: number; idle: number; onRetry: RetryListener | undefined },
   key: string,
   opts: ReadOptions,
 ): Promise<Readable> {
@@ -153,10 +166,12 @@ interface PumpState {
   open: (offset: number) => Promise<Readable>;
   retries: number;
   idle: number;
+  onRetry: RetryListener | undefined;
   signal: AbortSignal | undefined;
 }
 
-async function pump({ first, out, start, open, retries, idle, signal }: PumpState): Promise<void> {
+async function pump(state: PumpState): Promise<void> {
+  const { first, out, start, open, retries, idle, signal } = state;
   let offset = start;
   let source = first;
   out.once("close", () => source.destroy());
@@ -205,6 +220,13 @@ async function pump({ first, out, start, open, retries, idle, signal }: PumpStat
           out.destroy(error as Error);
           return;
         }
+        // Reopened at once, at the next byte: a retry too, announced as one.
+        announceRetry(state.onRetry, error, {
+          attempt: failures,
+          max: retries,
+          delayMs: 0,
+          operation: "read",
+        });
         try {
           source = await open(offset);
         } catch (reopenError) {
@@ -276,9 +298,10 @@ function isNetworkLike(error: unknown): boolean {
 async function* retryList(
   driver: StorageDriver,
   prefix: string,
-  retries: number,
+  policy: { retries: number; onRetry: RetryListener | undefined },
   opts: ListOptions,
 ): AsyncGenerator<ListEntry> {
+  const { retries } = policy;
   let last: string | undefined;
   let attempt = 0;
   while (true) {
@@ -295,7 +318,9 @@ async function* retryList(
     } catch (error) {
       if (attempt++ >= retries || !isArtifactError(error) || !error.retryable || opts.signal?.aborted)
         throw error;
-      await sleep(Math.random() * 200 * 2 ** attempt, opts.signal);
+      const delayMs = Math.random() * 200 * 2 ** attempt;
+      announceRetry(policy.onRetry, error, { attempt, max: retries, delayMs, operation: "list" });
+      await sleep(delayMs, opts.signal);
     }
   }
 }
