@@ -4,12 +4,13 @@
  * description, metadata), useArtifact.
  */
 import { createHash } from "node:crypto";
+import { createXXHash128 } from "hash-wasm";
 import type { EmulatorContext } from "./context.js";
 import { md5b64, parseJson, pending } from "./log-mutations.js";
-import { type EmuArtifact, type EmuEntry, EmulatorError } from "./model.js";
+import { type DigestAlgorithm, type EmuArtifact, type EmuEntry, EmulatorError } from "./model.js";
 import { artifactView } from "./views.js";
 
-export function commitArtifact({ input }: { input: { artifactID: string } }, ctx: EmulatorContext) {
+export async function commitArtifact({ input }: { input: { artifactID: string } }, ctx: EmulatorContext) {
   const found = ctx.state.artifact(input.artifactID);
   if (found.state === "COMMITTED") return { artifact: artifactView(ctx, found) };
   const artifact = pending(ctx, input.artifactID);
@@ -25,14 +26,20 @@ export function commitArtifact({ input }: { input: { artifactID: string } }, ctx
   const entries = manifestEntries(manifest.bytes);
   for (const [path, entry] of entries) {
     if (entry.ref !== undefined) continue; // references are not stored
-    if (!ctx.state.blobs.has(ctx.state.blobKey(artifact.sequence.project, entry.digest))) {
+    const blob = ctx.state.blobs.get(ctx.state.blobKeyOf(artifact.sequence.project, entry.digest));
+    if (!blob) {
       throw new EmulatorError(
         400,
         `file '${path}' (${entry.digest}) of artifact ${artifact.id} was never uploaded`,
       );
     }
+    const alg = entry.extra?.alg ?? "MD5";
+    const got = alg === "XXH128" ? await xxh128Base64(blob.bytes) : md5b64(blob.bytes);
+    if (got !== entry.digest) {
+      throw new EmulatorError(400, `file '${path}' has ${alg} ${got}, the manifest says ${entry.digest}`);
+    }
   }
-  const digest = artifactDigest(entries);
+  const digest = await artifactDigest(entries, artifact.digestAlgorithm);
   if (digest !== artifact.digest) {
     throw new EmulatorError(
       400,
@@ -60,11 +67,21 @@ function manifestEntries(bytes: Buffer): Map<string, EmuEntry> {
   return new Map(Object.entries(manifest.contents).map(([path, e]) => [path, { ...e, size: e.size ?? 0 }]));
 }
 
-/** Computed independently of the client: md5 over sorted `path:digest` lines (PROTOCOL.md 3.3). */
-function artifactDigest(entries: Map<string, EmuEntry>): string {
+/**
+ * Computed independently of the client: md5 (or xxh3-128 for MANIFEST_XXH128) over sorted
+ * `path:digest` lines, in hex (PROTOCOL.md 3.3).
+ */
+async function artifactDigest(entries: Map<string, EmuEntry>, algorithm: DigestAlgorithm): Promise<string> {
   const paths = [...entries.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const text = paths.map((p) => `${p}:${entries.get(p)?.digest}\n`).join("");
-  return createHash("md5").update(`wandb-artifact-manifest-v1\n${text}`).digest("hex");
+  const text = `wandb-artifact-manifest-v1\n${paths.map((p) => `${p}:${entries.get(p)?.digest}\n`).join("")}`;
+  if (algorithm === "MANIFEST_MD5") return createHash("md5").update(text).digest("hex");
+  const hasher = await createXXHash128();
+  return hasher.init().update(text).digest("hex");
+}
+
+async function xxh128Base64(bytes: Buffer): Promise<string> {
+  const hasher = await createXXHash128();
+  return Buffer.from(hasher.init().update(bytes).digest("binary")).toString("base64");
 }
 
 interface UpdateInput {

@@ -9,6 +9,8 @@ export interface EmulatorContext {
   entity: string;
   /** Entities the key may use (its own and its teams). */
   entities: ReadonlySet<string>;
+  /** `Entity.xxhashDigestsEnabled`: wandb-core logs `digest_algorithm="XXH128"` artifacts only when true. */
+  xxhashDigests: boolean;
 }
 
 /** Throws 403 `PERMISSION_ERROR` for an entity the key may not use (PROTOCOL.md 5.1). */

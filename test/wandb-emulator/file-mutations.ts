@@ -12,6 +12,8 @@ interface FileSpec {
   artifactID: string;
   name: string;
   md5: string;
+  /** (SDK 0.30) the manifest digest when it is not the md5 (XXH128); absent or equal otherwise. */
+  digest?: string | null;
   uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }> | null;
 }
 
@@ -25,17 +27,22 @@ export function createArtifactFiles(
 
 function fileNode(ctx: EmulatorContext, spec: FileSpec) {
   const artifact = pending(ctx, spec.artifactID);
-  if (Buffer.from(spec.md5, "base64").length !== 16) {
+  const project = artifact.sequence.project;
+  // wandb-core sends md5 "" for a multipart file of an XXH128 artifact: the digest names the bytes then
+  const multipartWithoutMd5 = spec.md5 === "" && !!spec.uploadPartsInput?.length && !!spec.digest;
+  if (!multipartWithoutMd5 && Buffer.from(spec.md5, "base64").length !== 16) {
     throw new EmulatorError(400, `md5 of '${spec.name}' is not a base64 md5: ${spec.md5}`);
   }
-  const blobKey = ctx.state.blobKey(artifact.sequence.project, spec.md5);
+  const blobKey = ctx.state.blobKey(project, multipartWithoutMd5 ? (spec.digest as string) : spec.md5);
+  if (spec.digest && spec.digest !== spec.md5)
+    ctx.state.digestKeys.set(ctx.state.blobKey(project, spec.digest), blobKey);
   const stored = ctx.state.blobs.get(blobKey);
   const base = fileView(ctx, {
     name: spec.name,
     artifact: stored?.birth ?? artifact,
     size: stored?.bytes.length ?? 0,
   });
-  const storagePath = `${artifact.sequence.project.entity}/${Buffer.from(spec.md5, "base64").toString("hex")}`;
+  const storagePath = `${project.entity}/${Buffer.from(spec.md5 || (spec.digest ?? ""), "base64").toString("hex")}`;
   if (stored) return { ...base, storagePath, uploadUrl: null, uploadHeaders: [], uploadMultipartUrls: null };
   if (spec.uploadPartsInput?.length) {
     const uploadID = randomUUID();
@@ -94,7 +101,7 @@ export function completeMultipartUploadArtifact({ input }: { input: CompleteInpu
   }
   const bytes = Buffer.concat(chunks);
   const md5 = createHash("md5").update(bytes).digest("base64");
-  if (md5 !== upload.md5)
+  if (upload.md5 !== "" && md5 !== upload.md5)
     throw new EmulatorError(400, `BadDigest: assembled md5 ${md5}, expected ${upload.md5}`);
   ctx.state.blobs.set(upload.blobKey, { bytes, birth: upload.birth });
   ctx.state.multiparts.delete(upload.uploadID);

@@ -4,7 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import { type EmulatorContext, ensureProject } from "./context.js";
-import { type EmuArtifact, EmulatorError, type EmuProject, type EmuSequence } from "./model.js";
+import {
+  type DigestAlgorithm,
+  type EmuArtifact,
+  EmulatorError,
+  type EmuProject,
+  type EmuSequence,
+} from "./model.js";
 import { artifactView, fileView, runView } from "./views.js";
 
 type Input<T> = { input: T };
@@ -28,6 +34,7 @@ interface CreateArtifactInput {
   artifactCollectionName?: string | null;
   artifactCollectionNames?: string[] | null;
   digest: string;
+  digestAlgorithm: DigestAlgorithm;
   description?: string | null;
   metadata?: string | null;
   aliases?: Array<{ alias: string; artifactCollectionName: string }> | null;
@@ -39,7 +46,7 @@ export function createArtifact({ input }: Input<CreateArtifactInput>, ctx: Emula
   const name = input.artifactCollectionName ?? input.artifactCollectionNames?.[0];
   if (!name) throw new EmulatorError(400, "artifactCollectionName is required");
   if (input.metadata != null) parseJson(input.metadata, "metadata");
-  const sequence = ensureSequence(ctx, project, input.artifactTypeName, name);
+  const sequence = ensureSequence(ctx, project, input.artifactTypeName, name, input.digestAlgorithm);
   const latest = sequence.versions.at(-1);
   if (input.enableDigestDeduplication && latest?.digest === input.digest)
     return { artifact: artifactView(ctx, latest) };
@@ -48,6 +55,7 @@ export function createArtifact({ input }: Input<CreateArtifactInput>, ctx: Emula
     sequence,
     state: "PENDING",
     digest: input.digest,
+    digestAlgorithm: input.digestAlgorithm,
     description: input.description ?? null,
     metadata: input.metadata ?? null,
     versionIndex: null,
@@ -69,6 +77,7 @@ function ensureSequence(
   project: EmuProject,
   typeName: string,
   name: string,
+  digestAlgorithm: DigestAlgorithm,
 ): EmuSequence {
   if (!/^[a-zA-Z0-9_\-.]+$/.test(name) || name.length > 128) {
     throw new EmulatorError(400, `invalid artifact name '${name}'`);
@@ -96,6 +105,7 @@ function ensureSequence(
       artifacts: [],
       versions: [],
       aliases: new Map(),
+      digestAlgorithm,
     };
     project.sequences.set(name, sequence);
   }

@@ -50,7 +50,12 @@ export interface EmuSequence {
   versions: EmuArtifact[];
   /** alias → artifact; unique per sequence. */
   aliases: Map<string, EmuArtifact>;
+  /** The algorithm of the artifact that created the sequence (wandb-core logs into it with it). */
+  digestAlgorithm: DigestAlgorithm;
 }
+
+/** The server's `ArtifactDigestAlgorithm`. */
+export type DigestAlgorithm = "MANIFEST_MD5" | "MANIFEST_XXH128";
 
 export interface EmuEntry {
   digest: string;
@@ -58,6 +63,8 @@ export interface EmuEntry {
   birthArtifactID?: string;
   /** A reference: the bytes live at this URI, not in the server's storage. */
   ref?: string;
+  /** `alg: "XXH128"` marks an xxh3-128 digest (untagged entries are md5). */
+  extra?: { alg?: string; [key: string]: unknown };
 }
 
 export interface EmuArtifact {
@@ -65,6 +72,7 @@ export interface EmuArtifact {
   sequence: EmuSequence;
   state: "PENDING" | "COMMITTED" | "DELETED";
   digest: string;
+  digestAlgorithm: DigestAlgorithm;
   description: string | null;
   metadata: string | null;
   versionIndex: number | null;
@@ -99,6 +107,8 @@ export class EmulatorState {
   readonly blobs = new Map<string, EmuBlob>();
   readonly artifacts = new Map<string, EmuArtifact>();
   readonly multiparts = new Map<string, EmuMultipart>();
+  /** Blob key of a non-md5 file digest (`createArtifactFiles`' `digest`), by `blobKey(project, digest)`. */
+  readonly digestKeys = new Map<string, string>();
   #ids = 0;
 
   /** A base64 global ID like the real server's (`"Artifact:42"`). */
@@ -135,6 +145,12 @@ export class EmulatorState {
   /** Blob key: dedup scope is the project (the real scope is unsure, PROTOCOL.md 7). */
   blobKey(project: EmuProject, md5: string): string {
     return `${project.entity}/${project.name}/${md5}`;
+  }
+
+  /** The blob key of a manifest entry's digest (an md5, or a digest given with its md5 at upload). */
+  blobKeyOf(project: EmuProject, digest: string): string {
+    const key = this.blobKey(project, digest);
+    return this.digestKeys.get(key) ?? key;
   }
 
   artifact(id: string): EmuArtifact {

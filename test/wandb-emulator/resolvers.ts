@@ -14,6 +14,7 @@ import { createRunFiles } from "./run-files.js";
 import { artifactView, entityView, projectView, sequenceView } from "./views.js";
 
 const FEATURES = [
+  "ARTIFACT_DIGEST_ALGORITHM",
   "ARTIFACT_TAGS",
   "CLIENT_IDS",
   "ARTIFACT_COLLECTION_MEMBERSHIP_FILES",
@@ -59,7 +60,8 @@ export function createRootValue() {
       return null;
     },
     /** An entity the key may use; the emulator's are outside any organization. */
-    entity: ({ name }: { name?: string | null }, ctx: EmulatorContext) => entityView(checkEntity(ctx, name)),
+    entity: ({ name }: { name?: string | null }, ctx: EmulatorContext) =>
+      entityView(ctx, checkEntity(ctx, name)),
     clientIDMapping: () => null,
     upsertBucket,
     createArtifact,

@@ -29,6 +29,11 @@ export interface WandbEmulatorOptions {
   teams?: string[];
   /** Lifetime of signed URLs in ms. @default 3600000 */
   urlTtlMs?: number;
+  /**
+   * Entities have XXH128 digests enabled (`Entity.xxhashDigestsEnabled`): without it wandb-core logs
+   * an artifact made with `digest_algorithm="XXH128"` with md5. @default false
+   */
+  xxhashDigests?: boolean;
   /** Called with one line per request and per error answered (debugging). @default none */
   log?: (line: string) => void;
 }
@@ -56,6 +61,7 @@ export async function startWandbEmulator(options: WandbEmulatorOptions = {}): Pr
     signer,
     entity,
     entities: new Set([entity, ...(options.teams ?? [])]),
+    xxhashDigests: options.xxhashDigests ?? false,
   };
   const root = createRootValue();
   const log = options.log;

@@ -3,7 +3,7 @@
  * (args, context), so nested fields are resolved lazily; `__typename` picks interface implementations.
  */
 import type { EmulatorContext } from "./context.js";
-import { parseJson } from "./log-mutations.js";
+import { md5b64, parseJson } from "./log-mutations.js";
 import type { EmuArtifact, EmuProject, EmuSequence, EmuType } from "./model.js";
 
 export interface PageArgs {
@@ -33,12 +33,12 @@ export function runView(ctx: EmulatorContext, project: EmuProject, name: string)
   return run ? { id: run.id, name, displayName: name, project: () => projectView(ctx, project) } : null;
 }
 
-export function entityView(name: string) {
+export function entityView(ctx: EmulatorContext, name: string) {
   return {
     id: Buffer.from(`Entity:${name}`).toString("base64"),
     name,
     organization: null,
-    xxhashDigestsEnabled: false,
+    xxhashDigestsEnabled: ctx.xxhashDigests,
   };
 }
 
@@ -48,7 +48,7 @@ export function projectView(ctx: EmulatorContext, project: EmuProject) {
     id: project.id,
     internalId: project.id,
     name: project.name,
-    entity: entityView(project.entity),
+    entity: entityView(ctx, project.entity),
     run: ({ name }: { name: string }) => runView(ctx, project, name),
     artifactTypes: (args: PageArgs) =>
       connection([...project.types.values()], args, (t) => ({ node: typeView(ctx, t) })),
@@ -98,6 +98,7 @@ export function sequenceView(ctx: EmulatorContext, sequence: EmuSequence) {
     createdAt: sequence.createdAt,
     updatedAt: sequence.createdAt,
     state: "READY",
+    digestAlgorithm: sequence.digestAlgorithm,
     project: () => projectView(ctx, sequence.project),
     defaultArtifactType: () => typeView(ctx, sequence.type),
     tags: { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null } },
@@ -141,11 +142,11 @@ export function artifactView(ctx: EmulatorContext, artifact: EmuArtifact): View 
   const sequence = artifact.sequence;
   const files = () =>
     [...artifact.entries].map(([name, e]) => {
-      const key = ctx.state.blobKey(sequence.project, e.digest);
-      const birth = ctx.state.blobs.get(key)?.birth ?? artifact;
+      const key = ctx.state.blobKeyOf(sequence.project, e.digest);
+      const blob = ctx.state.blobs.get(key);
       return {
-        ...fileView(ctx, { name, artifact: birth, size: e.size }),
-        md5: e.digest,
+        ...fileView(ctx, { name, artifact: blob?.birth ?? artifact, size: e.size }),
+        md5: blob ? md5b64(blob.bytes) : e.digest,
         digest: e.digest,
         directUrl: () => ctx.signer.downloadUrl("blob", key),
       };
@@ -153,6 +154,7 @@ export function artifactView(ctx: EmulatorContext, artifact: EmuArtifact): View 
   return {
     id: artifact.id,
     digest: artifact.digest,
+    digestAlgorithm: artifact.digestAlgorithm,
     state: artifact.state,
     description: artifact.description,
     metadata: artifact.metadata,
