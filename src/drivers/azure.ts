@@ -6,6 +6,7 @@
  */
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
+import { PageCursors } from "../core/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
   DriverCallOptions,
@@ -182,6 +183,7 @@ export class AzureDriver implements StorageDriver {
       ? this.#container.listBlobsByHierarchy("/", opts).byPage()
       : this.#container.listBlobsFlat(opts).byPage();
     const root = this.prefix.length;
+    const cursors = new PageCursors(`az://${this.#container.containerName}/${full}`, { backend: "azure" });
     while (true) {
       let step: Awaited<ReturnType<typeof pages.next>>;
       try {
@@ -213,6 +215,9 @@ export class AzureDriver implements StorageDriver {
       }
       entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
       yield* entries;
+      // the SDK follows the marker it is given: one that repeats would list for ever (issue 18.8)
+      const marker = (step.value as { continuationToken?: string }).continuationToken;
+      if (marker) cursors.next(marker);
     }
   }
 

@@ -1,6 +1,7 @@
 /** GCS reads (ranged, validated), writes (one multipart request or a chunked resumable upload), listings. */
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { PageCursors } from "../core/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
   ListEntry,
@@ -143,6 +144,7 @@ export async function* listGcs(
     autoPaginate: false,
     ...(options.delimiter ? { delimiter: "/" } : {}),
   };
+  const cursors = new PageCursors(`gs://${driver.location.bucket}/${root + prefix}`, { backend: "gcs" });
   let query: Record<string, unknown> | null = base;
   while (query) {
     throwIfAborted(signal);
@@ -184,6 +186,7 @@ export async function* listGcs(
     yield* entries;
     // The SDK's next query drops `autoPaginate: false`; carry only its page token.
     const token = (next as { pageToken?: unknown } | null)?.pageToken;
-    query = typeof token === "string" && token !== "" ? { ...base, pageToken: token } : null;
+    // a page token that repeats would list for ever (issue 18.8)
+    query = typeof token === "string" && token !== "" ? { ...base, pageToken: cursors.next(token) } : null;
   }
 }

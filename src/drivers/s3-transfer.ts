@@ -1,5 +1,6 @@
 /** S3 writes (one PutObject or a streamed multipart upload) and lazily paged listings. */
 import { Readable } from "node:stream";
+import { PageCursors } from "../core/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type { ListEntry, ListOptions, WriteBody, WriteOptions, WriteResult } from "../storage/driver.js";
 import { countBytes, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
@@ -123,6 +124,7 @@ export async function* listS3(
 ): AsyncGenerator<ListEntry> {
   const { signal } = options;
   const root = driver.location.prefix;
+  const cursors = new PageCursors(`s3://${driver.location.bucket}/${root + prefix}`, { backend: "s3" });
   let token: string | undefined;
   do {
     let page: Awaited<ReturnType<typeof listPage>>;
@@ -147,7 +149,8 @@ export async function* listS3(
     }
     entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
     yield* entries;
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    // a continuation token that repeats would list for ever (issue 18.8)
+    token = page.IsTruncated ? cursors.next(page.NextContinuationToken) : undefined;
   } while (token !== undefined);
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { compareCodePoints } from "../../core/compare.js";
+import { PageCursors } from "../../core/page-cursor.js";
 import { ArtifactError } from "../../errors.js";
 import { COLLECTION_VERSIONS, PROJECT_ARTIFACT_TYPES, TYPE_COLLECTIONS } from "./queries.js";
 import { type AliasAnswer, aliasesIn } from "./resolve.js";
@@ -18,15 +19,22 @@ interface Page<N> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-/** Pages through a connection; `fetch` returns null when the parent object does not exist. */
-async function* pages<N>(fetch: (cursor: string | null) => Promise<Page<N> | null>): AsyncGenerator<N> {
+/**
+ * Pages through a connection (`what` names it in errors); `fetch` returns null when the parent object
+ * does not exist. A next-page cursor that repeats (or is missing) is `UNEXPECTED` (issue 18.8).
+ */
+async function* pages<N>(
+  what: string,
+  fetch: (cursor: string | null) => Promise<Page<N> | null>,
+): AsyncGenerator<N> {
+  const cursors = new PageCursors(what, { backend: "wandb" });
   let cursor: string | null = null;
   for (;;) {
     const page: Page<N> | null = await fetch(cursor);
     if (page === null) return;
     yield* page.edges;
     if (!page.pageInfo.hasNextPage) return;
-    cursor = page.pageInfo.endCursor;
+    cursor = cursors.next(page.pageInfo.endCursor);
   }
 }
 
@@ -35,7 +43,7 @@ export async function listTypes(session: WandbSession, signal?: AbortSignal): Pr
   const entity = await session.entity(signal);
   type Answer = { project: { artifactTypes: Page<{ node: { name: string } | null }> } | null };
   const names: string[] = [];
-  const edges = pages(async (cursor) => {
+  const edges = pages(`the artifact types of W&B project ${entity}/${session.project}`, async (cursor) => {
     const variables = { entity, project: session.project, cursor, perPage: PAGE_SIZE };
     const data = await session.client.request<Answer>(PROJECT_ARTIFACT_TYPES, variables, { signal });
     return data.project?.artifactTypes ?? null;
@@ -52,7 +60,7 @@ export async function listCollections(session: WandbSession, type: string, signa
     project: { artifactType: { artifactCollections: Page<{ node: Node | null }> | null } | null } | null;
   };
   const names: string[] = [];
-  const edges = pages(async (cursor) => {
+  const edges = pages(`the collections of W&B type '${type}'`, async (cursor) => {
     const variables = {
       entity,
       project: session.project,
@@ -90,7 +98,7 @@ export async function listCommittedVersions(
     project: { artifactType: { artifactCollection: { artifacts: Page<Edge> | null } | null } | null } | null;
   };
   const versions: ListedVersion[] = [];
-  const edges = pages(async (cursor) => {
+  const edges = pages(`the versions of W&B artifact '${where.type}/${where.name}'`, async (cursor) => {
     const variables = {
       ...{ entity, project: session.project, type: where.type, collection: where.name },
       ...{ cursor, perPage: PAGE_SIZE, filters: COMMITTED },

@@ -2,7 +2,9 @@
  * Reading one version (PROTOCOL.md 4.1-4.3): resolve `vN` / `latest` / an alias inside a type and
  * collection, fetch its manifest from the pre-signed URL, and page through its files' download URLs.
  */
+
 import { formatVersion, parseVersion, validateAlias } from "../../core/names.js";
+import { PageCursors } from "../../core/page-cursor.js";
 import type { VersionSelector } from "../../core/types.js";
 import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";
@@ -186,6 +188,7 @@ export async function fetchFileUrls(
     } | null;
   };
   const urls = new Map<string, string>();
+  const cursors = new PageCursors(`the files of W&B artifact ${artifactId}`, { backend: "wandb" });
   let cursor: string | null = null;
   for (;;) {
     const variables = { id: artifactId, cursor, perPage: 1000 };
@@ -194,7 +197,7 @@ export async function fetchFileUrls(
     if (!files) throw new ArtifactError("NOT_FOUND", `W&B artifact ${artifactId} is gone`);
     for (const edge of files.edges) if (edge.node) urls.set(edge.node.name, edge.node.directUrl);
     if (!files.pageInfo.hasNextPage) return urls;
-    cursor = files.pageInfo.endCursor;
+    cursor = cursors.next(files.pageInfo.endCursor); // a repeating cursor would page for ever (issue 18.8)
   }
 }
 
