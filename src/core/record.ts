@@ -112,3 +112,12 @@ export function validateMetadata(metadata: unknown): Record<string, unknown> | u
     throw new ArtifactError("INVALID_ARGUMENT", "the `metadata` option must be JSON-serialisable", { cause });
   }
 }
+
+/** Checks the `ifUnchanged` log option. */
+export function validateIfUnchanged(value: unknown): "reuse" | "new-version" | undefined {
+  if (value === undefined || value === "reuse" || value === "new-version") return value;
+  throw new ArtifactError(
+    "INVALID_ARGUMENT",
+    `Expected the \`ifUnchanged\` option to be "reuse" or "new-version", got \`${String(value)}\``,
+  );
+}

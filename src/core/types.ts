@@ -66,7 +66,8 @@ export interface VerifyResult {
 export type ProgressEvent =
   | { type: "start"; operation: "upload" | "download" | "verify"; files: number; totalBytes: number }
   | { type: "file"; path: string; bytes: number; totalBytes: number }
-  | { type: "file-done"; path: string; size: number }
+  /** `copied`: the file was copied inside the store from an earlier version, not uploaded. */
+  | { type: "file-done"; path: string; size: number; copied?: boolean }
   | { type: "done"; operation: "upload" | "download" | "verify"; files: number; bytes: number };
 
 /** Callback that receives {@link ProgressEvent}s. */
@@ -131,6 +132,11 @@ export interface DownloadOptions extends OperationOptions, CollectionOption {
    * @default undefined (every file of the version)
    */
   paths?: string[];
+  /**
+   * `false`: this download neither reads nor fills the download cache (docs/cache.md).
+   * @default true (the manager's cache: on for object stores and W&B, off for local folders)
+   */
+  cache?: boolean;
 }
 
 /** Options of calls on one version (`getVersion`, `setAlias`): which collection and version. */

@@ -5,8 +5,9 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { constants, createReadStream } from "node:fs";
 import {
+  copyFile,
   type FileHandle,
   link,
   lstat,
@@ -24,6 +25,8 @@ import { mapConcurrent } from "../core/map-concurrent.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { abortable } from "../storage/body.js";
 import type {
+  CopyOptions,
+  CopyResult,
   DriverCallOptions,
   ListEntry,
   ListOptions,
@@ -38,7 +41,7 @@ import { errnoOf, mapFsError } from "../storage/fs-errors.js";
 import { folderOf, validateKey, validatePrefix } from "../storage/keys.js";
 import { checkWriteFolder, openStoreFile, resolvesInside } from "../storage/local-contain.js";
 import { withFileLock } from "../storage/local-lock.js";
-import { makeFoldersDurable, syncFolder } from "../storage/local-sync.js";
+import { makeFoldersDurable, syncFile, syncFolder } from "../storage/local-sync.js";
 import { INTERNAL_PREFIX, statOrNull, walkFolder } from "../storage/local-walk.js";
 
 /** Size of the chunks read from and written to disk. */
@@ -146,6 +149,63 @@ class LocalDriver implements StorageDriver {
       await rm(tmp, { force: true });
       throw mapFsError(error, "write", key, path);
     }
+  }
+
+  /**
+   * A reflink (`copyFile` with COPYFILE_FICLONE: shared blocks on btrfs, XFS, APFS…; the kernel falls
+   * back to a plain copy elsewhere) into a temporary file, fdatasynced, then renamed onto `to`.
+   * Checked: the source's etag (inode, mtime, size) is the same before and after the copy (else
+   * CONFLICT: it was replaced or written meanwhile) and the copy's size is the source's.
+   */
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    throwIfAborted(options.signal);
+    const source = this.localPath(from);
+    const path = this.localPath(to);
+    const before = await this.sourceInfo(from, source, options.ifSourceMatch);
+    const tmp = join(dirname(path), `${INTERNAL_PREFIX}tmp-${randomBytes(8).toString("hex")}`);
+    try {
+      await (await this.createTemporary(tmp, to)).close();
+      await copyFile(source, tmp, constants.COPYFILE_FICLONE);
+      await syncFile(tmp);
+      const after = await statOrNull(source);
+      const copied = await statOrNull(tmp);
+      if (after?.etag !== before.etag) throw this.sourceChanged(from);
+      if (copied?.size !== before.size) {
+        throw new ArtifactError(
+          "CHECKSUM_MISMATCH",
+          `copy of '${from}' to '${to}' holds ${copied?.size ?? 0} bytes, the source ${before.size}`,
+          { context: { backend: this.backend, operation: "copy", key: to } },
+        );
+      }
+      throwIfAborted(options.signal);
+      await rename(tmp, path);
+      await syncFolder(dirname(path));
+      const info = await statOrNull(path);
+      return { key: to, size: before.size, ...(info ? { etag: info.etag } : {}) };
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw mapFsError(error, "copy", to, path);
+    }
+  }
+
+  /** The source of a copy: a regular file inside the root, with the etag asked for. */
+  private async sourceInfo(key: string, path: string, ifSourceMatch: string | undefined) {
+    const info = await this.containedStat(path).catch((error) => {
+      throw mapFsError(error, "copy", key, path);
+    });
+    if (info === null) {
+      throw new ArtifactError("NOT_FOUND", `object '${key}' does not exist in the local store ${this.root}`, {
+        context: { backend: this.backend, operation: "copy", key },
+      });
+    }
+    if (ifSourceMatch !== undefined && info.etag !== ifSourceMatch) throw this.sourceChanged(key);
+    return info;
+  }
+
+  private sourceChanged(key: string): ArtifactError {
+    return new ArtifactError("CONFLICT", `object '${key}' changed since it was read (etag mismatch)`, {
+      context: { backend: this.backend, operation: "copy", key },
+    });
   }
 
   /** A link that leaves the root is no object here (listings skip it too; a read refuses it). */

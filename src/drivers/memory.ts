@@ -7,6 +7,8 @@ import { compareCodePoints } from "../core/compare.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { collectBody } from "../storage/body.js";
 import type {
+  CopyOptions,
+  CopyResult,
   DriverCallOptions,
   ListEntry,
   ListOptions,
@@ -109,6 +111,26 @@ class MemoryDriver implements StorageDriver {
     return { key, size: data.length, etag: object.etag };
   }
 
+  /**
+   * Shares the source's bytes (buffers are never changed in place: a write stores a new one). Checked:
+   * the source exists and matches `ifSourceMatch`, in the same synchronous step as the set.
+   */
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    throwIfAborted(options.signal);
+    validateKey(from, this.backend);
+    validateKey(to, this.backend);
+    const source = this.store.get(from);
+    if (source === undefined) throw notFound(from, "copy");
+    if (options.ifSourceMatch !== undefined && source.etag !== options.ifSourceMatch) {
+      throw new ArtifactError("CONFLICT", `object '${from}' changed since it was read (etag mismatch)`, {
+        context: { backend: this.backend, operation: "copy", key: from },
+      });
+    }
+    const object = { data: source.data, etag: `m${++etagCounter}`, lastModified: new Date() };
+    this.store.set(to, object);
+    return { key: to, size: object.data.length, etag: object.etag };
+  }
+
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
     throwIfAborted(options.signal);
     validatePrefix(prefix, this.backend);
@@ -163,8 +185,8 @@ function info(key: string, object: MemoryObject): ObjectInfo {
   return { key, size: object.data.length, lastModified: object.lastModified, etag: object.etag };
 }
 
-function notFound(key: string): ArtifactError {
+function notFound(key: string, operation = "read"): ArtifactError {
   return new ArtifactError("NOT_FOUND", `object '${key}' does not exist in the memory store`, {
-    context: { backend: "memory", operation: "read", key },
+    context: { backend: "memory", operation, key },
   });
 }

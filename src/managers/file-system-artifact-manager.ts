@@ -5,7 +5,11 @@
  */
 
 import { ByteBudget } from "../core/byte-budget.js";
-import type { DeletedVersion, DeleteVersionOptions } from "../core/lifecycle.js";
+import {
+  type DeletedVersion,
+  type DeleteVersionOptions,
+  validateDeleteVersionOptions,
+} from "../core/lifecycle.js";
 import {
   DEFAULT_SMALL_FILE_CONCURRENCY,
   DEFAULT_TRANSFER_CONCURRENCY,
@@ -38,6 +42,8 @@ import { validateRetryListener } from "../storage/layers/retry-event.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "./artifact-manager.js";
 import { deleteAlias, listAliasMap, writeAlias } from "./filesystem/aliases.js";
 import { ensureConditionalWrites } from "./filesystem/conditional-writes.js";
+import { deleteVersion } from "./filesystem/delete-version.js";
+import { explainDeletedVersion } from "./filesystem/deleted-during-read.js";
 import { downloadVersion } from "./filesystem/download.js";
 import {
   type CollectGarbageOptions,
@@ -164,8 +170,12 @@ export class FileSystemArtifactManager extends ArtifactManager {
     if (typeof to !== "string" || to === "")
       throw new ArtifactError("INVALID_ARGUMENT", "the `to` option must be a folder path");
     const collection = this.collectionOf(options);
+    const driver = await this.getDriver();
+    // A copy out of the cache is no faster than one out of a local folder or memory.
+    const remote = driver.localPath === undefined && driver.backend !== "memory";
     return downloadVersion({
-      driver: await this.getDriver(),
+      driver,
+      cache: this.downloadCache(options, remote),
       collection,
       name,
       to,
@@ -175,6 +185,9 @@ export class FileSystemArtifactManager extends ArtifactManager {
       onProgress: options.onProgress,
       concurrency: this.#concurrency,
       smallFileConcurrency: this.#smallFileConcurrency,
+    }).catch(async (error: unknown) => {
+      // Files gone because the version was deleted during the download: NOT_FOUND, not corruption.
+      throw await explainDeletedVersion(driver, collection, name, error);
     });
   }
 
@@ -251,9 +264,20 @@ export class FileSystemArtifactManager extends ArtifactManager {
     return listAliasMap(await this.getDriver(), this.collectionOf(options), name, options.signal);
   }
 
-  async deleteVersion(name: string, _options: DeleteVersionOptions): Promise<DeletedVersion> {
+  async deleteVersion(name: string, options: DeleteVersionOptions): Promise<DeletedVersion> {
     validateArtifactName(name);
-    throw new ArtifactError("UNSUPPORTED", "deleting versions is being implemented (issue 20)");
+    validateDeleteVersionOptions(options);
+    const collection = this.collectionOf(options);
+    const driver = await this.getDriver();
+    await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
+    return deleteVersion({
+      driver,
+      collection,
+      name,
+      version: options.version,
+      force: options.force === true,
+      signal: options.signal,
+    });
   }
 
   /**

@@ -88,6 +88,26 @@ export interface WriteResult {
   etag?: string;
 }
 
+/** Options of `copy`. */
+export interface CopyOptions extends DriverCallOptions {
+  /**
+   * Copy only while the source still has this etag (as `stat` or `list` reported it), else throw
+   * `CONFLICT`: the copy is of the object the caller looked at, not of one written since.
+   */
+  ifSourceMatch?: string;
+  /** The source's size in bytes when known (cloud drivers pick one copy request or a multipart copy by it). */
+  size?: number;
+}
+
+/** What `copy` stored. */
+export interface CopyResult {
+  key: string;
+  /** Size in bytes of the new object, as the store reports it. */
+  size: number;
+  /** The new object's version tag, when the store returns one. */
+  etag?: string;
+}
+
 /** Options of `list`. */
 export interface ListOptions extends DriverCallOptions {
   /** With `true`, list one level: objects directly under the prefix plus `prefix` entries for sub-folders. @default false (recursive) */
@@ -138,6 +158,17 @@ export interface StorageDriver {
    * files in through `localPath` must fdatasync them first).
    */
   renamePrefix?(from: string, to: string, options?: DriverCallOptions): Promise<void>;
+
+  /**
+   * Optional: copies the object at `from` to `to` inside the store without its bytes passing through
+   * this process (server-side copy, reflink, a shared buffer), replacing `to`. Readers never see a
+   * partial `to`. Throws `NOT_FOUND` when `from` is missing and `CONFLICT` when `ifSourceMatch` no
+   * longer matches it. Each driver checks the new object against the source with what its store
+   * reports (its doc says what: sizes, md5/crc hashes, etags) and throws `CHECKSUM_MISMATCH` on a
+   * difference, deleting what it wrote. Not timed by the timeout layer (a big copy takes long);
+   * retried as a whole.
+   */
+  copy?(from: string, to: string, options?: CopyOptions): Promise<CopyResult>;
 
   /**
    * Only for drivers backed by local files: the absolute filesystem path of `key`, so that managers can

@@ -10,6 +10,7 @@ import { mapConcurrent } from "../../src/core/map-concurrent.js";
 import { isArtifactError } from "../../src/errors.js";
 import { readAll } from "../../src/storage/body.js";
 import type { DriverCapabilities, ListEntry, StorageDriver } from "../../src/storage/driver.js";
+import { registerCopy } from "./driver-copy.js";
 
 /** What a conformance setup returns: a driver on a fresh, empty store or prefix, and its cleanup. */
 export interface DriverFixture {
@@ -55,6 +56,7 @@ export function describeDriverConformance(
     registerConditional(driver, prefix, caps, options.racingWriters ?? 12, options.capabilities ?? {});
     registerListing(driver, prefix, options.bigListCount ?? 1100);
     registerFailures(driver, prefix);
+    registerCopy(driver, prefix);
   });
 }
 

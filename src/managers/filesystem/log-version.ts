@@ -31,6 +31,7 @@ import {
 import type { LocalFile } from "./local-files.js";
 import { abandon, filesLost, giveUp, handBack, listUploaded, settleCommit } from "./log-cleanup.js";
 import type { FileConcurrency } from "./map-files.js";
+import { planReuse, type StoreCopy } from "./reuse-plan.js";
 import { nextVersionNumber, scanArtifact } from "./scan.js";
 import { deletePrefix, uploadFiles } from "./transfer.js";
 
@@ -49,15 +50,28 @@ export interface LogVersionInput extends FileConcurrency {
   onProgress?: ProgressListener | undefined;
   /** The manager's cap on upload bytes held in memory (shared by all its logs). */
   uploadBudget?: ByteBudget | undefined;
+  /** `"reuse"`: identical content returns the latest version instead of a new one. @default "new-version" */
+  ifUnchanged?: "reuse" | "new-version" | undefined;
+  /** Files copied inside the store instead of uploaded (set by {@link logVersion} from its plan). */
+  copies?: ReadonlyMap<string, StoreCopy> | undefined;
 }
 
-/** Logs `files` as the next version and returns it. */
+/**
+ * Logs `files` as the next version and returns it. Files whose content the latest version already
+ * holds are copied inside the store; with `ifUnchanged: "reuse"`, content identical to the latest
+ * version's logs nothing and returns that version (`reused: true`).
+ */
 export async function logVersion(input: LogVersionInput): Promise<Artifact> {
   const { driver } = input;
+  const plan = await planReuse({ ...input, reuseUnchanged: input.ifUnchanged === "reuse" });
+  if (plan.unchanged) {
+    return { name: input.name, collection: input.collection, version: plan.unchanged.version, reused: true };
+  }
+  const planned = { ...input, copies: plan.copies };
   const record =
     driver.capabilities.atomicRenamePrefix && driver.renamePrefix
-      ? await logStaged(input)
-      : await logDirect(input);
+      ? await logStaged(planned)
+      : await logDirect(planned);
   // Best effort: the version is committed, so neither a failure nor Ctrl-C here may report the log as
   // failed (a user who retried would get a duplicate). Python scaffold reads it as the latest description.
   await driver

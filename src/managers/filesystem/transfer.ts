@@ -4,6 +4,8 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
+import { cacheKeyOf } from "../../cache/cache-key.js";
+import { type DownloadCache, fetchThroughCache } from "../../cache/download-cache.js";
 import type { ByteBudget } from "../../core/byte-budget.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
@@ -24,6 +26,8 @@ import {
 import { hashingStream, writeStreamHashed } from "./hashed-stream.js";
 import { checkFileUnchanged, checkUnchanged, type LocalFile } from "./local-files.js";
 import { type FileConcurrency, mapFiles } from "./map-files.js";
+import type { StoreCopy } from "./reuse-plan.js";
+import { copyInStore } from "./store-copy.js";
 
 /** Options of the transfers. */
 export interface TransferOptions extends FileConcurrency {
@@ -31,6 +35,8 @@ export interface TransferOptions extends FileConcurrency {
   onProgress?: ProgressListener | undefined;
   /** Bytes uploads may hold in memory at once (see {@link uploadReservation}); none = no byte cap. */
   uploadBudget?: ByteBudget | undefined;
+  /** Files copied inside the store instead of uploaded (reuse-plan.ts), by path; a failed copy uploads. */
+  copies?: ReadonlyMap<string, StoreCopy> | undefined;
 }
 
 /** Default cap on the bytes that a manager's uploads hold in memory at once (256 MiB). */
@@ -90,6 +96,15 @@ export async function uploadFiles(
     files,
     (file) => file.size,
     async (file) => {
+      const copy = options.copies?.get(file.path);
+      if (copy !== undefined) {
+        const copied = await copyInStore(driver, file, copy, prefix, signal);
+        if (copied !== null) {
+          onProgress?.({ type: "file", path: file.path, bytes: copied.size, totalBytes: file.size });
+          onProgress?.({ type: "file-done", path: file.path, size: copied.size, copied: true });
+          return { path: file.path, size: copied.size, sha256: copied.sha256 };
+        }
+      }
       const upload = () =>
         uploadOne(driver, file, prefix, makeFolder, signal, fileProgress(onProgress, file.path, file.size));
       const reserve = uploadReservation(driver, file.size);
@@ -172,14 +187,15 @@ function readTinyFile(source: string): Buffer | null {
 
 /**
  * Downloads `prefix + entry.path` for every entry into `folder`, checking size and sha256 against the
- * entry when it has one. Throws `CHECKSUM_MISMATCH` for a corrupt or missing file.
+ * entry when it has one. Throws `CHECKSUM_MISMATCH` for a corrupt or missing file. With a `cache`, files
+ * with a sha256 come from it, or are downloaded into it first (src/cache/download-cache.ts).
  */
 export async function downloadFiles(
   driver: StorageDriver,
   entries: readonly FileEntry[],
   prefix: string,
   folder: string,
-  options: TransferOptions,
+  options: TransferOptions & { cache?: DownloadCache | undefined },
 ): Promise<FileEntry[]> {
   const { signal, onProgress } = options;
   const totalBytes = entries.reduce((total, entry) => total + entry.size, 0);
@@ -193,8 +209,16 @@ export async function downloadFiles(
       const target = localTarget(folder, entry.path, prefix);
       await makeFolder(dirname(target));
       const onBytes = fileProgress(onProgress, entry.path, entry.size);
-      const got = await fetchOne(driver, prefix + entry.path, target, { signal, onBytes }, entry.size);
-      checkEntry(entry, got, prefix);
+      const fetch = async (dest: string) => {
+        const fetched = await fetchOne(driver, prefix + entry.path, dest, { signal, onBytes }, entry.size);
+        checkEntry(entry, fetched, prefix);
+        return fetched;
+      };
+      const key = cacheKeyOf("sha256", entry.sha256);
+      const got = await fetchThroughCache(options.cache, key, { target, size: entry.size }, fetch, () => {
+        onBytes?.(entry.size);
+        return { size: entry.size, sha256: key?.hex ?? "" };
+      });
       onProgress?.({ type: "file-done", path: entry.path, size: got.size });
       return { path: entry.path, size: got.size, sha256: got.sha256 };
     },

@@ -106,5 +106,7 @@ export function withTimeout(driver: StorageDriver, options: TimeoutOptions = {})
   };
   if (driver.localPath) layered.localPath = driver.localPath.bind(driver);
   if (driver.renamePrefix) layered.renamePrefix = driver.renamePrefix.bind(driver);
+  // Not timed: a server-side copy of a big object takes as long as the store needs (SDK sockets time out).
+  if (driver.copy) layered.copy = driver.copy.bind(driver);
   return layered;
 }
