@@ -6,6 +6,8 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CacheChoice, type CacheOption } from "../cache/cache-option.js";
+import type { DownloadCache } from "../cache/download-cache.js";
 import { validateDownloadPaths } from "../core/download-paths.js";
 import type {
   DeleteArtifactOptions,
@@ -46,6 +48,12 @@ export interface ArtifactManagerOptions {
    * retry. @default none
    */
   onRetry?: RetryListener;
+  /**
+   * The download cache (docs/cache.md): `false` (none), `true` (the default cache on every store),
+   * `{ dir, maxBytes }` or a `DownloadCache`.
+   * @default the default cache (`$ARTIFACTS_CACHE_DIR` or the platform cache folder, 10 GiB) for object stores and W&B; none for local folders and memory://
+   */
+  cache?: CacheOption;
 }
 
 /** Writes files into `dir`; the folder is logged when the returned promise resolves. */
@@ -64,11 +72,18 @@ export interface FolderLog extends AsyncDisposable {
 /** The interface every artifact backend implements. */
 export abstract class ArtifactManager {
   #activeCollection: string;
+  readonly #cache: CacheChoice;
 
   protected constructor(options: ArtifactManagerOptions = {}) {
     const collection = options.collection ?? "default";
     validateCollection(collection);
     this.#activeCollection = collection;
+    this.#cache = new CacheChoice(options.cache);
+  }
+
+  /** The download cache of one download (its `cache` option), none when off; `remoteStore`: not a local folder. */
+  protected downloadCache(options: DownloadOptions, remoteStore: boolean): DownloadCache | undefined {
+    return this.#cache.for(options.cache, remoteStore);
   }
 
   /** The collection used when a call does not name one. Setting it validates the name. */

@@ -218,7 +218,7 @@ async function isStale(path: string, id: string): Promise<boolean> {
 }
 
 /** Whether a process with this pid exists on this host (EPERM: it does, under another user). */
-function processExists(pid: number): boolean {
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,10 +3,12 @@
  * it; download-staging.ts), each checked against the record, and moved into place only when all are
  * verified, so `to` never holds a partial download.
  * Same-named files in `to` are overwritten; other files are left alone. With `paths`, only those files
- * of the version are read, checked and moved.
+ * of the version are read, checked and moved. With a `cache`, files come from the download cache, or
+ * enter it as each is verified (src/cache/download-cache.ts); it is trimmed to its cap at the end.
  */
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { DownloadCache } from "../../cache/download-cache.js";
 import { pickDownloadFiles } from "../../core/download-paths.js";
 import type { Artifact, ProgressListener, VersionSelector } from "../../core/types.js";
 import type { StorageDriver } from "../../storage/driver.js";
@@ -29,6 +31,8 @@ export interface DownloadInput extends FileConcurrency {
   paths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
+  /** The download cache to take files from and fill; none = straight from the store. */
+  cache?: DownloadCache | undefined;
 }
 
 /** Downloads a version into `to` and returns the resolved artifact. */
@@ -47,5 +51,6 @@ export async function downloadVersion(input: DownloadInput): Promise<Artifact> {
     return { name, collection, version: resolved.version };
   } finally {
     await rm(staging, { recursive: true, force: true });
+    await input.cache?.trim();
   }
 }
