@@ -118,6 +118,16 @@ export {
   type WandbArtifactManagerOptions,
 } from "./managers/wandb/wandb-artifact-manager.js";
 
+// --- web UI (issue 21) ---
+
+export {
+  createUiHandler,
+  startUiServer,
+  type UiHandlerOptions,
+  type UiServer,
+  type UiServerOptions,
+} from "./ui/create-ui-server.js";
+
 // --- checkpoint and ModelLogger (owner: checkpoint) ---
 
 export {

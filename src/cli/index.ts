@@ -11,6 +11,7 @@ import { getCommand } from "./commands/get.js";
 import { logCommand } from "./commands/log.js";
 import { lsCommand } from "./commands/ls.js";
 import { showCommand } from "./commands/show.js";
+import { uiCommand } from "./commands/ui.js";
 import { verifyCommand } from "./commands/verify.js";
 import { versionsCommand } from "./commands/versions.js";
 import { formatCommandHelp, formatGlobalHelp } from "./help.js";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   aliasCommand,
   diffCommand,
   gcCommand,
+  uiCommand,
 ];
 
 /** Where the CLI reads its environment and writes its output. */

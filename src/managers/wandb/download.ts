@@ -9,6 +9,8 @@
  */
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { cacheKeyOf } from "../../cache/cache-key.js";
+import { type DownloadCache, fetchThroughCache } from "../../cache/download-cache.js";
 import { pickDownloadFiles } from "../../core/download-paths.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
@@ -16,6 +18,7 @@ import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { createStaging, publish } from "../download-staging.js";
 import { checkDownloadTarget } from "../download-target.js";
+import { digestFor, type EntryDigestAlgorithm, entryAlgorithm } from "./digests.js";
 import type { ManifestEntry } from "./manifest.js";
 import { locateReference, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
@@ -33,14 +36,20 @@ export interface DownloadVersionRequest {
   paths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
+  /** The download cache to take files from and fill (src/cache); none = straight from W&B. */
+  cache?: DownloadCache | undefined;
 }
 
-/** A manifest file to fetch: its manifest key, safe relative path, entry and URL (none for a reference). */
+/**
+ * A manifest file to fetch: its manifest key, safe relative path, entry, URL (none for a reference)
+ * and the algorithm of its digest (`extra.alg`).
+ */
 interface PlannedFile {
   key: string;
   path: string;
   entry: ManifestEntry;
   url: string | undefined;
+  algorithm: EntryDigestAlgorithm;
 }
 
 /** Downloads, verifies and moves a version into `to`; returns the resolved version. */
@@ -69,7 +78,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
         const size =
           url === undefined
             ? await fetchReference(references, file, dest, request)
-            : await fetchVerified(session, { ...file, url, refresh }, dest, request);
+            : await fetchCached(session, { ...file, url, refresh }, dest, request);
         bytes += size; // not `bytes += await …`: that reads `bytes` before the await and loses updates
         onProgress?.({ type: "file-done", path: file.path, size: file.entry.size ?? 0 });
       },
@@ -82,6 +91,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
   } finally {
     await references.close();
     await rm(staging, { recursive: true, force: true });
+    await request.cache?.trim();
   }
 }
 
@@ -107,13 +117,14 @@ export async function planDownload(
   return picked.map(({ rawPath, entry, path }) => {
     if (entry.ref !== undefined) {
       locateReference(entry.ref, `'${path}' in ${version.version}`); // UNSUPPORTED before any download
-      return { key: rawPath, path, entry, url: undefined };
+      return { key: rawPath, path, entry, url: undefined, algorithm: "MD5" };
     }
+    const algorithm = entryAlgorithm(entry, `'${path}' in ${version.version}`); // UNSUPPORTED first too
     const url = urls.get(rawPath);
     if (url === undefined) {
       throw new ArtifactError("NOT_FOUND", `W&B has no download URL for '${path}' of ${version.version}`);
     }
-    return { key: rawPath, path, entry, url };
+    return { key: rawPath, path, entry, url, algorithm };
   });
 }
 
@@ -134,6 +145,28 @@ async function fetchReference(
   });
 }
 
+/**
+ * A stored file through the download cache, keyed by the entry's own digest (base64 md5, or xxh3-128
+ * when `extra.alg` says XXH128): a hit is copied to `dest`, a miss is fetched and verified into the
+ * cache first. Entries without a size are fetched uncached (a hit could not be checked).
+ */
+async function fetchCached(
+  session: WandbSession,
+  file: Parameters<typeof fetchVerified>[1],
+  dest: string,
+  request: DownloadVersionRequest,
+): Promise<number> {
+  await mkdir(dirname(dest), { recursive: true });
+  const { size } = file.entry;
+  const algorithm = file.entry.extra?.alg === "XXH128" ? "xxh128" : "md5";
+  const key = size === undefined ? undefined : cacheKeyOf(algorithm, file.entry.digest);
+  const fetch = (path: string) => fetchVerified(session, file, path, request);
+  return fetchThroughCache(request.cache, key, { target: dest, size }, fetch, () => {
+    request.onProgress?.({ type: "file", path: file.path, bytes: size ?? 0, totalBytes: size ?? 0 });
+    return size ?? 0;
+  });
+}
+
 async function fetchVerified(
   session: WandbSession,
   file: PlannedFile & { url: string; refresh: () => Promise<Map<string, string>> },
@@ -144,7 +177,11 @@ async function fetchVerified(
   const totalBytes = file.entry.size ?? 0;
   const onBytes = (bytes: number) =>
     request.onProgress?.({ type: "file", path: file.path, bytes, totalBytes });
-  const limit = { maxBytes: file.entry.size, what: `'${file.path}' of ${request.name}` };
+  const limit = {
+    maxBytes: file.entry.size,
+    what: `'${file.path}' of ${request.name}`,
+    xxh128: file.algorithm === "XXH128",
+  };
   const get = (url: string) =>
     withRetry(() => getToFile(url, dest, { signal: request.signal, onBytes, ...limit }), {
       ...session.settings.retry,
@@ -157,10 +194,12 @@ async function fetchVerified(
     if (url === undefined) throw error;
     return get(url);
   });
-  if (got.md5 !== file.entry.digest || (file.entry.size !== undefined && got.size !== file.entry.size)) {
+  const digest = digestFor(got, file.algorithm);
+  if (digest !== file.entry.digest || (file.entry.size !== undefined && got.size !== file.entry.size)) {
+    const alg = file.algorithm.toLowerCase();
     throw new ArtifactError(
       "CHECKSUM_MISMATCH",
-      `'${file.path}' of ${request.name} downloaded from W&B has md5 ${got.md5} and ${got.size} bytes; ` +
+      `'${file.path}' of ${request.name} downloaded from W&B has ${alg} ${digest} and ${got.size} bytes; ` +
         `the manifest says ${file.entry.digest} and ${file.entry.size ?? "?"} bytes`,
       { context: { backend: "wandb", operation: "download", key: file.path } },
     );

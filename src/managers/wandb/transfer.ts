@@ -3,7 +3,6 @@
  * and 4.3): streamed PUTs from disk and streamed GETs hashed on the fly. One attempt each; callers
  * wrap them in `withRetry`.
  */
-import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -11,6 +10,8 @@ import { request as httpsRequest } from "node:https";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ArtifactError, isArtifactError } from "../../errors.js";
+import { type ContentDigests, ContentHasher } from "./digests.js";
+import { tooBigError } from "./limits.js";
 import { errorForStatus, parseRetryAfter } from "./retry.js";
 
 /** A streamed upload of a file, a byte range of it, or a small in-memory body (the manifest). */
@@ -50,15 +51,22 @@ export interface SaveOptions {
   maxBytes?: number | undefined;
   /** What is downloaded, for that error. */
   what?: string | undefined;
+  /** Also hash with xxh3-128 (an entry tagged `extra.alg: "XXH128"`). @default false */
+  xxh128?: boolean | undefined;
 }
 
-/** GETs `url` into `dest` (or only hashes it when `dest` is undefined): base64 md5 and size. */
+/** What a download got: its base64 md5 (and xxh3-128 when asked) and its size. */
+export interface SavedBytes extends ContentDigests {
+  size: number;
+}
+
+/** GETs `url` into `dest` (or only hashes it when `dest` is undefined): base64 digests and size. */
 export async function getToFile(
   url: string,
   dest: string | undefined,
   options: SaveOptions = {},
-): Promise<{ md5: string; size: number }> {
-  let got: { md5: string; size: number } | undefined;
+): Promise<SavedBytes> {
+  let got: SavedBytes | undefined;
   const what = options.what ?? new URL(url).pathname;
   await send(url, "GET", {}, options.signal, undefined, async (res) => {
     got = await saveStream(res, dest, { ...options, what });
@@ -68,15 +76,15 @@ export async function getToFile(
 }
 
 /**
- * Streams `source` into `dest` (or only hashes it when `dest` is undefined): base64 md5 and size,
+ * Streams `source` into `dest` (or only hashes it when `dest` is undefined): base64 digests and size,
  * stopping with `CHECKSUM_MISMATCH` past `maxBytes`.
  */
 export async function saveStream(
   source: NodeJS.ReadableStream,
   dest: string | undefined,
   options: SaveOptions = {},
-): Promise<{ md5: string; size: number }> {
-  const hash = createHash("md5");
+): Promise<SavedBytes> {
+  const hash = await ContentHasher.create(options.xxh128 === true);
   let size = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -104,7 +112,7 @@ export async function saveStream(
     if (file && !file.closed) await once(file, "close").catch(() => {});
     throw error;
   }
-  return { md5: hash.digest("base64"), size };
+  return { ...hash.digests(), size };
 }
 
 /** Whether a storage error means the pre-signed URL is no longer valid. */
@@ -112,12 +120,52 @@ export function isExpiredUrlError(error: unknown): boolean {
   return isArtifactError(error, "PERMISSION_DENIED") || isArtifactError(error, "UNAUTHENTICATED");
 }
 
-/** GETs a small document (the manifest) as text. */
-export async function getText(url: string, signal?: AbortSignal): Promise<string> {
+/** Bounds of {@link getText}: its caller's signal, most bytes and longest time (with the options naming them). */
+export interface GetTextOptions {
+  signal?: AbortSignal | undefined;
+  maxBytes: number;
+  timeoutMs: number;
+  /** What is downloaded, for the errors ("the manifest of v3"). */
+  what: string;
+  /** The options that raise the limits, named in the errors. */
+  options: { maxBytes: string; timeoutMs: string };
+}
+
+/**
+ * GETs a small document (the manifest) as text: past `maxBytes` it stops reading (`UNEXPECTED`), past
+ * `timeoutMs` it gives up (`TIMEOUT`); neither is retryable (issue 18.6).
+ */
+export async function getText(url: string, limits: GetTextOptions): Promise<string> {
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = limits.signal ? AbortSignal.any([limits.signal, timeout]) : timeout;
+  const key = new URL(url).pathname;
   const chunks: Buffer[] = [];
-  await send(url, "GET", {}, signal, undefined, async (res) => {
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-  });
+  let size = 0;
+  try {
+    await send(url, "GET", {}, signal, undefined, async (res) => {
+      const declared = Number(res.headers["content-length"] ?? 0);
+      for await (const chunk of declared > limits.maxBytes ? [] : res) {
+        size += (chunk as Buffer).length;
+        if (size > limits.maxBytes) break;
+        chunks.push(chunk as Buffer);
+      }
+      if (declared > limits.maxBytes || size > limits.maxBytes) {
+        res.destroy();
+        throw tooBigError(limits.what, limits.maxBytes, limits.options.maxBytes, key);
+      }
+    });
+  } catch (error) {
+    if (limits.signal?.aborted) throw limits.signal.reason;
+    if (!timeout.aborted) throw error;
+    throw new ArtifactError(
+      "TIMEOUT",
+      `${limits.what} did not arrive within ${limits.timeoutMs} ms (${size} bytes came); raise the \`${limits.options.timeoutMs}\` option if it is that slow`,
+      {
+        cause: error,
+        context: { backend: "wandb", operation: "download", key, option: limits.options.timeoutMs },
+      },
+    );
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 

@@ -1,5 +1,6 @@
 /**
- * Re-reads every stored file of a version and compares it with the manifest (size and base64 md5),
+ * Re-reads every stored file of a version and compares it with the manifest (size and base64 md5, or
+ * xxh3-128 for entries tagged XXH128),
  * hashing the bytes as they stream in without writing them anywhere; reference entries are read where
  * they point and checked as a download checks them (references.ts). Mismatches are data, not errors.
  */
@@ -8,6 +9,7 @@ import { compareCodePoints } from "../../core/compare.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import type { ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
 import { ArtifactError, isArtifactError } from "../../errors.js";
+import { digestFor, entryAlgorithm } from "./digests.js";
 import type { ManifestEntry } from "./manifest.js";
 import { locateReference, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, resolveVersion } from "./resolve.js";
@@ -35,7 +37,10 @@ export async function verifyVersion(
   const urls = await fetchFileUrls(session, version.id, signal);
   const entries = Object.entries(manifest.contents);
   for (const [path, entry] of entries) {
-    if (entry.ref !== undefined) locateReference(entry.ref, `'${path}' in ${version.version}`); // UNSUPPORTED first
+    const where = `'${path}' in ${version.version}`;
+    if (entry.ref !== undefined)
+      locateReference(entry.ref, where); // UNSUPPORTED first
+    else entryAlgorithm(entry, where);
   }
   const result: VerifyResult = { ok: true, missing: [], extra: [], changed: [] };
   result.extra = [...urls.keys()].filter((path) => !(path in manifest.contents));
@@ -50,11 +55,14 @@ export async function verifyVersion(
       return await references.fetch({ ...entry, ref: entry.ref }, undefined, { signal, what });
     const url = urls.get(path);
     if (url === undefined) throw new ArtifactError("NOT_FOUND", `W&B has no download URL for ${what}`);
-    const got = await withRetry(() => getToFile(url, undefined, { signal, maxBytes: entry.size, what }), {
-      ...session.settings.retry,
-      signal,
-    });
-    const same = got.md5 === entry.digest && (entry.size === undefined || got.size === entry.size);
+    const algorithm = entryAlgorithm(entry, what);
+    const xxh128 = algorithm === "XXH128";
+    const got = await withRetry(
+      () => getToFile(url, undefined, { signal, maxBytes: entry.size, what, xxh128 }),
+      { ...session.settings.retry, signal },
+    );
+    const same =
+      digestFor(got, algorithm) === entry.digest && (entry.size === undefined || got.size === entry.size);
     return same ? got.size : false;
   };
   try {
