@@ -6,7 +6,8 @@ import { DownloadCache, type DownloadCacheOptions } from "./download-cache.js";
  * The `cache` option of a manager: `false` (never), `true` (the default cache, on every store), a
  * folder and cap (`{ dir, maxBytes }`, on every store) or a ready {@link DownloadCache}.
  * Left out: the default cache for object stores and W&B, none for local folders and `memory://` (a
- * copy from the cache is no faster than one from the store).
+ * copy from the cache is no faster than one from the store), and none at all when the environment says
+ * `ARTIFACTS_CACHE=off` (or `0`, `false`, `no`).
  */
 export type CacheOption = boolean | DownloadCacheOptions | DownloadCache;
 
@@ -44,9 +45,20 @@ export class CacheChoice {
     }
     const option = this.#option;
     if (callOption === false || option === false) return undefined;
-    if (option === undefined && !remoteStore) return undefined;
+    if (option === undefined && (!remoteStore || cacheOffByEnv())) return undefined;
     if (option instanceof DownloadCache) return option;
     this.#cache ??= new DownloadCache(typeof option === "object" ? option : {});
     return this.#cache;
   }
+}
+
+/** `ARTIFACTS_CACHE=off|0|false|no` turns the default cache off; `on|1|true|yes` or unset leaves it on. */
+function cacheOffByEnv(): boolean {
+  const value = (process.env.ARTIFACTS_CACHE ?? "").trim().toLowerCase();
+  if (["", "on", "1", "true", "yes"].includes(value)) return false;
+  if (["off", "0", "false", "no"].includes(value)) return true;
+  throw new ArtifactError(
+    "INVALID_ARGUMENT",
+    `ARTIFACTS_CACHE is '${process.env.ARTIFACTS_CACHE}': set it to off (no download cache) or on`,
+  );
 }

@@ -6,6 +6,7 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
+import { announcingRetryStrategy, S3_SDK_RETRIES } from "./s3-retry-strategy.js";
 
 /** Options of the S3 driver (the `storageOptions` of an `s3://` store). Unknown keys go to `S3Client`. */
 export interface S3DriverOptions {
@@ -32,9 +33,18 @@ export interface S3DriverOptions {
   partSize?: number;
   /** Parts uploaded in parallel per file (memory held per file ≈ partSize × (queueSize + 1)). @default 4 */
   queueSize?: number;
+  /**
+   * Objects bigger than this are copied inside the store as a multipart upload of UploadPartCopy
+   * ranges, smaller ones with one CopyObject (S3 allows at most 5 GiB per CopyObject). In bytes.
+   * @default 5368709120 (5 GiB)
+   */
+  multipartCopyThreshold?: number;
   /** Any other `S3ClientConfig` field (maxAttempts, requestHandler…). */
   [clientOption: string]: unknown;
 }
+
+/** Most bytes one CopyObject may copy on S3 (5 GiB). */
+export const S3_MAX_COPY_BYTES = 5 * 1024 * 1024 * 1024;
 
 /** Multipart part size: radosgw and AWS are fastest around 16 MiB (FINDINGS §1). */
 export const DEFAULT_S3_PART_SIZE = 16 * 1024 * 1024;
@@ -51,6 +61,7 @@ const OWN_KEYS = [
   "forcePathStyle",
   "partSize",
   "queueSize",
+  "multipartCopyThreshold",
   ...LAYER_OPTION_KEYS,
 ];
 
@@ -60,6 +71,8 @@ export interface ResolvedS3Config {
   endpoint: string | undefined;
   partSize: number;
   queueSize: number;
+  /** Objects above this size are copied in parts (UploadPartCopy). */
+  multipartCopyThreshold: number;
   /** Most bytes one write holds: a small body read whole, or `queueSize` parts in flight plus the one filling. */
   writeBufferBytes: number;
   /**
@@ -114,6 +127,23 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
     ...clientOptions,
   };
   if (client.region === undefined && endpoint !== undefined) client.region = "us-east-1";
+  // The SDK's own retries are announced too, unless the caller chose the SDK's retry settings.
+  const onRetry = options.onRetry;
+  if (
+    typeof onRetry === "function" &&
+    client.maxAttempts === undefined &&
+    client.retryStrategy === undefined
+  ) {
+    // `retries: 0` (the CLI's --retries 0) means no retry at all, inside the SDK too.
+    const given = options.retries;
+    const retries =
+      typeof given === "number" && given >= 0 ? Math.min(S3_SDK_RETRIES, given) : S3_SDK_RETRIES;
+    const strategy = announcingRetryStrategy(
+      onRetry as Parameters<typeof announcingRetryStrategy>[0],
+      retries,
+    );
+    client.retryStrategy = strategy as unknown as NonNullable<S3ClientConfig["retryStrategy"]>;
+  }
   const partSize = Math.max(intOption(options, "partSize", DEFAULT_S3_PART_SIZE), 5 * 1024 * 1024);
   const queueSize = intOption(options, "queueSize", DEFAULT_S3_QUEUE_SIZE);
   // lib-storage's Upload keeps `queueSize` parts uploading while it fills the next one.
@@ -122,7 +152,11 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
   // which comes along when the same object is spread into `storageOptions`.
   const sdkOptions = Object.keys(clientOptions).filter((name) => !name.startsWith("$"));
   const directRequests = endpoint !== undefined && sdkOptions.length === 0;
-  return { client, endpoint, partSize, queueSize, writeBufferBytes, directRequests };
+  const multipartCopyThreshold = Math.min(
+    Math.max(intOption(options, "multipartCopyThreshold", S3_MAX_COPY_BYTES), 5 * 1024 * 1024),
+    S3_MAX_COPY_BYTES,
+  );
+  return { client, endpoint, partSize, queueSize, multipartCopyThreshold, writeBufferBytes, directRequests };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -6,6 +6,8 @@
 import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type {
+  CopyOptions,
+  CopyResult,
   DriverCallOptions,
   DriverCapabilities,
   ListEntry,
@@ -22,6 +24,7 @@ import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl, rangeHeade
 import { withCloudLayers } from "./cloud-layers.js";
 import { loadSdk } from "./load-sdk.js";
 import { type ResolvedS3Config, resolveS3Config, type S3DriverOptions } from "./s3-config.js";
+import { copyS3 } from "./s3-copy.js";
 import { S3DirectClient } from "./s3-direct-client.js";
 import { mapS3Error, type S3ErrorSubject } from "./s3-errors.js";
 import { listS3, writeS3 } from "./s3-transfer.js";
@@ -184,6 +187,11 @@ export class S3Driver implements StorageDriver {
 
   list(prefix: string, options: ListOptions = {}): AsyncIterable<ListEntry> {
     return listS3(this, prefix, options);
+  }
+
+  /** CopyObject, or UploadPartCopy parts above `multipartCopyThreshold`; checks in s3-copy.ts. */
+  copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    return copyS3(this, from, to, options);
   }
 
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html

@@ -103,7 +103,8 @@ export class WandbArtifactManager extends ArtifactManager {
 
   protected async downloadTo(name: string, to: string, options: DownloadOptions): Promise<Artifact> {
     const type = this.#type(options);
-    const version = await downloadVersion(this.#session, { ...options, type, name, to });
+    const cache = this.downloadCache(options, true);
+    const version = await downloadVersion(this.#session, { ...options, type, name, to, cache });
     return { name, collection: type, version: version.version };
   }
 
