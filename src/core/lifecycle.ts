@@ -1,5 +1,7 @@
 /** Options and results of deleting versions and of retention (`deleteVersion`, `deleteArtifact`, `prune`). */
 
+import { ArtifactError } from "../errors.js";
+import { validateOperationOptions } from "./operation-options.js";
 import type { CollectionOption, VersionSelector } from "./types.js";
 
 /** Options of `deleteVersion(name, options)`. */
@@ -86,3 +88,27 @@ export interface PruneResult {
 
 /** Why a prune kept a version. */
 export type PruneKeepReason = "keep-last" | "aliased" | "newer" | "no-creation-time" | "changed";
+
+/**
+ * Up-front checks of `deleteVersion`'s options: an object with a `version` (a delete never defaults to
+ * `latest`) and a boolean `force`. `INVALID_ARGUMENT` naming the option.
+ */
+export function validateDeleteVersionOptions(options: unknown): asserts options is DeleteVersionOptions {
+  if (options === undefined || options === null)
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      'deleteVersion needs the `version` option (e.g. { version: "v3" }): a delete never picks a version by default',
+    );
+  validateOperationOptions(options);
+  const { version, force } = options as { version?: unknown; force?: unknown };
+  if (version === undefined)
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      'deleteVersion needs the `version` option (e.g. { version: "v3" }): a delete never picks a version by default',
+    );
+  if (force !== undefined && typeof force !== "boolean")
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`force\` option to be a boolean, got \`${String(force)}\``,
+    );
+}

@@ -42,7 +42,7 @@ import { validateRetryListener } from "../storage/layers/retry-event.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "./artifact-manager.js";
 import { deleteAlias, listAliasMap, writeAlias } from "./filesystem/aliases.js";
 import { ensureConditionalWrites } from "./filesystem/conditional-writes.js";
-import { deleteVersion } from "./filesystem/delete-version.js";
+import { deleteVersion, dropAliasIfDeleted } from "./filesystem/delete-version.js";
 import { explainDeletedVersion } from "./filesystem/deleted-during-read.js";
 import { downloadVersion } from "./filesystem/download.js";
 import {
@@ -250,6 +250,8 @@ export class FileSystemArtifactManager extends ArtifactManager {
     const driver = await this.getDriver();
     const resolved = await resolveVersion(driver, collection, name, options.version, options.signal);
     await writeAlias(driver, collection, name, alias, resolved.n);
+    // A delete of the version that ran meanwhile: take the alias back (it would point at nothing).
+    await dropAliasIfDeleted(driver, collection, name, alias, resolved);
     return { name, collection, version: resolved.version };
   }
 
