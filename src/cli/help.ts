@@ -8,6 +8,9 @@ const GLOBAL_HELP: [string, string][] = [
   ["", 'first and the {"type":"result",…} line last; errors as one JSON line on stderr'],
   ["-q, --quiet", "No progress; log, get, verify, alias set/rm and gc print nothing on success"],
   ["--debug", "Print the stack trace and cause of an error"],
+  ["--retries N", "Extra attempts of a failed request (default 3 on S3/GCS/Azure, 20 on W&B);"],
+  ["", "each retry prints one line on stderr (an NDJSON event under --json/--quiet)"],
+  ["--timeout DURATION", "Time limit of one request attempt: 30s, 500ms, 2m (default 60s; W&B 30s)"],
   ["-h, --help", "Show help; 'artifacts COMMAND --help' for one command"],
   ["--version", "Print the version of artifacts"],
 ];
@@ -67,7 +70,8 @@ export function formatCommandHelp(command: AnyCommand): string {
   if (command.optionHelp.length > 0) lines.push("", "Options:", formatOptions(command.optionHelp));
   lines.push(
     "",
-    "Global options: --store URL, --collection NAME, --json, --quiet, --debug (see 'artifacts --help')",
+    "Global options: --store URL, --collection NAME, --json, --quiet, --debug, --retries N,\n" +
+      "--timeout DURATION (see 'artifacts --help')",
   );
   lines.push("", "Examples:", ...command.examples.map((e) => `  artifacts ${e}`));
   return lines.join("\n");

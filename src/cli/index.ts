@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { AnyCommand, CommandInput } from "./command.js";
 import { aliasCommand } from "./commands/alias.js";
+import { cacheCommand } from "./commands/cache.js";
 import { diffCommand } from "./commands/diff.js";
 import { gcCommand } from "./commands/gc.js";
 import { getCommand } from "./commands/get.js";
@@ -18,6 +19,7 @@ import { formatCommandHelp, formatGlobalHelp } from "./help.js";
 import { openStore } from "./open-store.js";
 import { type CliStreams, describeError, printError, printNotice, printResult } from "./output/print.js";
 import { createProgressReporter, type ProgressMode, type ProgressReporter } from "./output/progress.js";
+import { createRetryPrinter } from "./output/retry-line.js";
 import { type GlobalValues, parseCommandLine } from "./parse.js";
 
 /** Every command, in the order `--help` lists them. */
@@ -31,6 +33,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   aliasCommand,
   diffCommand,
   gcCommand,
+  cacheCommand,
   uiCommand,
 ];
 
@@ -112,7 +115,19 @@ async function runCommand(options: RunCommandOptions): Promise<number> {
     stream: mode === "ndjson" ? environment.stdout : environment.stderr,
   });
   progress.reporter = reporter;
-  const manager = openStore({ url: store, collection, cwd: environment.cwd });
+  const onRetry = createRetryPrinter({
+    mode: globals.json || globals.quiet ? "ndjson" : "text",
+    stream: environment.stderr,
+    beforeWrite: () => reporter.clear(),
+  });
+  const manager = openStore({
+    url: store,
+    collection,
+    cwd: environment.cwd,
+    retries: globals.retries,
+    timeoutMs: globals.timeoutMs,
+    onRetry,
+  });
   try {
     const context = {
       manager,

@@ -5,6 +5,7 @@ import {
   type ArtifactManager,
   createWandbManagerFromUrl,
   FileSystemArtifactManager,
+  type RetryListener,
 } from "../index.js";
 
 /** Options of {@link openStore}. */
@@ -15,18 +16,37 @@ export interface OpenStoreOptions {
   collection: string;
   /** Folder a relative local path is resolved against. */
   cwd: string;
+  /** Extra attempts of a failed request (`--retries`). @default the store's (3 on clouds, 20 on W&B) */
+  retries?: number | undefined;
+  /** Time limit of one request attempt in ms (`--timeout`). @default the store's (60 s on clouds, 30 s on W&B) */
+  timeoutMs?: number | undefined;
+  /** Told of every retry (the CLI prints a line per retry). */
+  onRetry?: RetryListener | undefined;
 }
 
 /** Opens the manager for a store URL. Throws the library's error for a bad URL or missing credentials. */
 export function openStore(options: OpenStoreOptions): ArtifactManager {
-  const { url, collection } = options;
+  const { url, collection, retries, timeoutMs, onRetry } = options;
+  const listener = onRetry === undefined ? {} : { onRetry };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === "wandb") return createWandbManagerFromUrl(url, { collection });
+  if (scheme === "wandb") {
+    return createWandbManagerFromUrl(url, {
+      collection,
+      ...listener,
+      ...(retries === undefined ? {} : { retry: { retries } }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  }
   if (scheme === undefined) refuseSchemeLike(url);
   // A relative folder is resolved here so that it means the folder the command was run in.
   return new FileSystemArtifactManager({
     url: scheme === undefined ? resolve(options.cwd, url) : url,
     collection,
+    ...listener,
+    storageOptions: {
+      ...(retries === undefined ? {} : { retries }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    },
   });
 }
 

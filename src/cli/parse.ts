@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 type ParseToken = { kind: string; name?: string };
 
 import type { AnyCommand, CommandInput, OptionSpecs, OptionValues } from "./command.js";
+import { parseCount, parseDuration } from "./duration.js";
 import { UsageError } from "./usage-error.js";
 
 /** Options every command accepts. */
@@ -13,6 +14,8 @@ export const GLOBAL_OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
+  retries: { type: "string" },
+  timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } satisfies OptionSpecs;
@@ -24,6 +27,10 @@ export interface GlobalValues {
   json: boolean;
   quiet: boolean;
   debug: boolean;
+  /** `--retries N`: extra attempts of a failed request (undefined: the store's default). */
+  retries: number | undefined;
+  /** `--timeout DURATION` in ms: the time limit of one request attempt (undefined: the store's default). */
+  timeoutMs: number | undefined;
 }
 
 /** What a command line asks for. */
@@ -158,7 +165,11 @@ function optionNamed(message: string): string | undefined {
 
 function globalsOf(values: Record<string, unknown>): GlobalValues {
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const retries = str(values.retries);
+  const timeout = str(values.timeout);
   return {
+    retries: retries === undefined ? undefined : parseCount(retries, "--retries"),
+    timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, "--timeout"),
     store: str(values.store),
     collection: str(values.collection),
     json: values.json === true,
