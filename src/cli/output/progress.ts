@@ -1,6 +1,7 @@
 /**
- * Renders the library's progress events: a redrawn bar on a terminal (bytes, files, rate, ETA), plain
- * lines when stderr is not a terminal, NDJSON events for `--json`, or nothing for `--quiet`.
+ * Renders the library's progress events: a redrawn bar on a terminal (bytes, files, rate, ETA), periodic
+ * summary lines when stderr is not a terminal (a CI log gets one line every few seconds, not one per
+ * file), NDJSON events for `--json`, or nothing for `--quiet`.
  */
 import type { ProgressEvent, ProgressListener } from "../../index.js";
 import { formatBytes, formatDuration, formatRate, plural } from "./format.js";
@@ -24,7 +25,7 @@ export interface ProgressReporterOptions {
   now?: () => number;
   /** Least time between two redraws of the bar (and two NDJSON `file` events), in ms. @default 100 */
   redrawMs?: number;
-  /** Least time between two percentage lines in `lines` mode, in ms. @default 5000 */
+  /** Least time between two summary lines in `lines` mode (never one line per file), in ms. @default 5000 */
   lineMs?: number;
 }
 
@@ -92,8 +93,6 @@ function renderLine(event: ProgressEvent, state: ProgressState, stream: Progress
       due();
       return;
     case "file-done":
-      stream.write(`  ${event.path} (${formatBytes(event.size)})\n`);
-      return;
     case "file":
       if (due()) stream.write(`  ${formatCounts(state)}\n`);
       return;
