@@ -51,6 +51,19 @@ export type {
   WriteOptions,
 } from "./storage/driver.js";
 
+// --- download cache (docs/cache.md) ---
+
+export { DEFAULT_CACHE_MAX_BYTES, parseByteSize } from "./cache/byte-size.js";
+export type { CacheAlgorithm, CacheKey } from "./cache/cache-key.js";
+export { defaultCacheDir } from "./cache/cache-location.js";
+export type { CacheOption } from "./cache/cache-option.js";
+export {
+  type CacheInfo,
+  type CachePruneResult,
+  DownloadCache,
+  type DownloadCacheOptions,
+} from "./cache/download-cache.js";
+
 // --- filesystem manager and drivers (owner: core) ---
 
 export {
