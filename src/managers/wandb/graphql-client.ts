@@ -4,6 +4,7 @@
  * `ArtifactError` codes (section 5).
  */
 import { ArtifactError } from "../../errors.js";
+import { DEFAULT_WANDB_MAX_GRAPHQL_RESPONSE_BYTES, tooBigError } from "./limits.js";
 import { errorForStatus, parseRetryAfter, type WandbRetryOptions, withRetry } from "./retry.js";
 
 /** Options of {@link GraphqlClient}. */
@@ -15,6 +16,8 @@ export interface GraphqlClientOptions {
   retry?: WandbRetryOptions;
   /** Sent as `User-Agent`. @default "artifact-manager" */
   userAgent?: string;
+  /** Most bytes of one answer, counted as they arrive (issue 18.7). @default 67108864 (64 MiB) */
+  maxResponseBytes?: number;
 }
 
 /** Options of one request. */
@@ -72,9 +75,10 @@ export class GraphqlClient {
         body,
         signal,
       });
-      payload = (await response.json().catch(() => undefined)) as GraphqlResponse<T> | undefined;
+      payload = parseJson<GraphqlResponse<T>>(await this.#readBody(response, operation));
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof ArtifactError) throw error;
       const timedOut = timeout.aborted;
       throw new ArtifactError(
         timedOut ? "TIMEOUT" : "UNAVAILABLE",
@@ -91,6 +95,36 @@ export class GraphqlClient {
       });
     }
     return this.#dataOf(payload, operation);
+  }
+
+  /** The answer's bytes, refused (and read no further) past `maxResponseBytes`. */
+  async #readBody(response: Response, operation: string): Promise<Buffer> {
+    const limit = this.#options.maxResponseBytes ?? DEFAULT_WANDB_MAX_GRAPHQL_RESPONSE_BYTES;
+    const tooBig = () =>
+      tooBigError(
+        `the answer of W&B ${operation} (${this.#options.baseUrl})`,
+        limit,
+        "maxGraphqlResponseBytes",
+        this.#options.baseUrl,
+      );
+    if (Number(response.headers.get("content-length") ?? 0) > limit) {
+      await response.body?.cancel().catch(() => {});
+      throw tooBig();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = response.body?.getReader();
+    if (reader === undefined) return Buffer.alloc(0);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return Buffer.concat(chunks, size);
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooBig();
+      }
+      chunks.push(value);
+    }
   }
 
   #statusError(
@@ -132,6 +166,15 @@ export class GraphqlClient {
       );
     }
     return payload.data;
+  }
+}
+
+/** The body as JSON, or undefined when it is not JSON (a cut answer, an HTML error page). */
+function parseJson<T>(body: Buffer): T | undefined {
+  try {
+    return JSON.parse(body.toString("utf8")) as T;
+  } catch {
+    return undefined;
   }
 }
 

@@ -12,7 +12,7 @@ import { parseManifest, type WandbManifest } from "./manifest.js";
 import { ARTIFACT_FILE_URLS, ARTIFACT_MANIFEST_BY_ID, ARTIFACT_MEMBERSHIP } from "./queries.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
-import { getText } from "./transfer.js";
+import { type GetTextOptions, getText } from "./transfer.js";
 
 /** A committed version as the server describes it. */
 export interface ResolvedVersion {
@@ -128,6 +128,21 @@ export function utcDateTime(value: string): string {
   return /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
 }
 
+/** How big and slow a manifest may be (issue 18.6), and the options that say so. */
+function manifestLimits(
+  session: WandbSession,
+  what: string,
+  signal: AbortSignal | undefined,
+): GetTextOptions {
+  return {
+    signal,
+    what,
+    maxBytes: session.settings.limits.maxManifestBytes,
+    timeoutMs: session.settings.limits.manifestTimeoutMs,
+    options: { maxBytes: "maxManifestBytes", timeoutMs: "manifestTimeoutMs" },
+  };
+}
+
 /** Downloads and parses the manifest of a resolved version. */
 export async function fetchManifest(
   session: WandbSession,
@@ -137,7 +152,13 @@ export async function fetchManifest(
   const url = version.manifestUrl;
   if (url === undefined)
     throw new ArtifactError("UNEXPECTED", `W&B version ${version.version} has no manifest`);
-  const text = await withRetry(() => getText(url, signal), { ...session.settings.retry, signal });
+  const text = await withRetry(
+    () => getText(url, manifestLimits(session, `the manifest of ${version.version}`, signal)),
+    {
+      ...session.settings.retry,
+      signal,
+    },
+  );
   return parseManifest(text, version.version);
 }
 
@@ -169,7 +190,8 @@ export async function fetchManifestById(
       },
     );
   }
-  const text = await withRetry(() => getText(url, signal), { ...session.settings.retry, signal });
+  const limits = manifestLimits(session, `the manifest of W&B artifact ${id}`, signal);
+  const text = await withRetry(() => getText(url, limits), { ...session.settings.retry, signal });
   return parseManifest(text, `artifact ${id}`);
 }
 

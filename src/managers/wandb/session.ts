@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { ArtifactError } from "../../errors.js";
 import type { WandbConfig } from "./config.js";
 import { GraphqlClient } from "./graphql-client.js";
+import type { WandbLimits } from "./limits.js";
 import { UPSERT_BUCKET, VIEWER } from "./queries.js";
 import type { ReferenceStorageOptions } from "./references.js";
 import type { WandbRetryOptions } from "./retry.js";
@@ -23,6 +24,8 @@ export interface WandbSessionSettings {
   runName: string | undefined;
   jobType: string;
   referenceStorageOptions: ReferenceStorageOptions;
+  /** What the server and manifests may make this session do (sizes, time, references followed). */
+  limits: WandbLimits;
 }
 
 /** One authenticated connection to a W&B project. */
@@ -41,6 +44,7 @@ export class WandbSession {
       apiKey: config.apiKey,
       timeoutMs: settings.timeoutMs,
       retry: settings.retry,
+      maxResponseBytes: settings.limits.maxGraphqlResponseBytes,
     });
   }
 

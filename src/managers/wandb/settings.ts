@@ -2,6 +2,7 @@
 import { positiveOption } from "../../core/positive-option.js";
 import { ArtifactError } from "../../errors.js";
 import { type RetryListener, validateRetryListener } from "../../storage/layers/retry-event.js";
+import { limitsFrom, type WandbLimitOptions } from "./limits.js";
 import { MULTIPART_THRESHOLD } from "./multipart.js";
 import type { ReferenceStorageOptions } from "./references.js";
 import type { WandbRetryOptions } from "./retry.js";
@@ -16,8 +17,8 @@ export const DEFAULT_WANDB_CONCURRENCY = 8;
  */
 export const DEFAULT_WANDB_MAX_UPLOAD_BYTES_IN_FLIGHT = 512 * 1024 ** 2;
 
-/** How the manager talks to W&B. */
-export interface WandbTransferOptions {
+/** How the manager talks to W&B, and the limits on what the server may make it do (limits.ts). */
+export interface WandbTransferOptions extends WandbLimitOptions {
   /** Retry policy for GraphQL and storage requests (429/5xx/connection errors). @default the SDK's: 20 retries, 2-60 s */
   retry?: WandbRetryOptions;
   /** Per-attempt GraphQL timeout in ms. @default 30000 */
@@ -87,6 +88,7 @@ export function settingsFrom(
     runName: options.runName,
     jobType: options.jobType ?? "artifact-manager",
     referenceStorageOptions: options.referenceStorageOptions ?? {},
+    limits: limitsFrom(options),
   };
 }
 
