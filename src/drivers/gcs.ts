@@ -7,6 +7,8 @@ import type { Readable } from "node:stream";
 import type { Bucket } from "@google-cloud/storage";
 import { throwIfAborted } from "../errors.js";
 import type {
+  CopyOptions,
+  CopyResult,
   DriverCallOptions,
   DriverCapabilities,
   ListEntry,
@@ -21,6 +23,7 @@ import type {
 import { type BucketLocation, emptyStream, isAbortOf, parseBucketUrl } from "./cloud-common.js";
 import { withCloudLayers } from "./cloud-layers.js";
 import { createGcsClient, type GcsDriverOptions, type ResolvedGcsClient } from "./gcs-config.js";
+import { copyGcs } from "./gcs-copy.js";
 import { type GcsErrorSubject, gcsStatus, mapGcsError } from "./gcs-errors.js";
 import { GcsMediaReader } from "./gcs-media.js";
 import { GcsMultipartUploader } from "./gcs-multipart.js";
@@ -132,6 +135,11 @@ export class GcsDriver implements StorageDriver {
 
   list(prefix: string, options: ListOptions = {}): AsyncIterable<ListEntry> {
     return listGcs(this, prefix, options);
+  }
+
+  /** objects.rewrite of the source's generation; checks in gcs-copy.ts. */
+  copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    return copyGcs(this, from, to, options);
   }
 
   // https://cloud.google.com/storage/docs/json_api/v1/objects/delete

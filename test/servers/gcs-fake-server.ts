@@ -3,12 +3,14 @@
  * It serves what @google-cloud/storage and rclone use: `/storage/v1/b/…` and `/b/…` (the
  * STORAGE_EMULATOR_HOST form), media/multipart/resumable uploads, `alt=media` reads with Range,
  * `x-goog-hash` and `x-goog-stored-content-encoding` (so the SDK validates downloads), listings with
- * prefix/delimiter/pageToken, `ifGenerationMatch`, and optional bearer-token auth.
+ * prefix/delimiter/pageToken, `ifGenerationMatch`, objects.rewrite (gcs-fake-rewrite.ts), and optional
+ * bearer-token auth.
  * Run standalone: `npx tsx test/servers/gcs-fake-server.ts PORT BUCKET…`.
  */
 import { createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { rewrite } from "./gcs-fake-rewrite.js";
 import { FakeGcsError, FakeGcsStore, type FakeObject, type FakeGcsStore as Store } from "./gcs-fake-store.js";
 import { FakeGcsUploads, readBody } from "./gcs-fake-uploads.js";
 
@@ -22,6 +24,8 @@ export interface GcsFakeOptions {
   token?: string;
   /** Sees every request before it is served (to tell which client stack sent it). */
   onRequest?: (req: IncomingMessage) => void;
+  /** objects.rewrite copies at most this many bytes per call (then answers with a token). @default all */
+  rewriteBytesPerCall?: number;
 }
 
 /** A running fake. */
@@ -102,6 +106,19 @@ async function route(
   if (m[2] === undefined) {
     if (method !== "GET") throw new FakeGcsError(405, "invalid", `${method} on an object list`);
     return sendJson(res, 200, listing(store, bucket, q, base));
+  }
+  const rewriteTo = /^([^/]+)\/rewriteTo\/b\/([^/]+)\/o\/([^/]+)$/.exec(m[2]);
+  if (rewriteTo && method === "POST") {
+    const [, source, destBucket, destName] = rewriteTo.map((part) => decodeURIComponent(part));
+    const request = {
+      bucket,
+      name: source as string,
+      destBucket: destBucket as string,
+      destName: destName as string,
+      query: q,
+    };
+    const answer = await rewrite(store, request, options.rewriteBytesPerCall, (o) => resource(o, base));
+    return sendJson(res, 200, answer);
   }
   const name = decodeURIComponent(m[2]);
   if (method === "DELETE") {
