@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { checkFileUnchanged, collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
+import { type ContentDigests, ContentHasher } from "./digests.js";
 import type { UploadPart } from "./multipart.js";
 
 /** A local file to log with its artifact path, size and base64 md5. */
@@ -13,8 +14,12 @@ export interface LocalFile {
   size: number;
   /** Modification time when collected: a file that changes before its upload ends is a CONFLICT. */
   mtimeMs: number;
-  /** base64 md5 (the manifest entry digest). */
+  /** The manifest entry digest: base64 md5, or base64 xxh3-128 when `extra.alg` is "XXH128". */
   digest: string;
+  /** base64 md5 when `digest` is not one (W&B storage checks uploads by md5). */
+  md5?: string | undefined;
+  /** `{ alg: "XXH128" }` for an xxh3-128 digest (the manifest entry's `extra`). */
+  extra?: { alg: "XXH128" };
   /** The parts of a file at or above the multipart threshold, hashed in the same read as `digest`. */
   parts?: UploadPart[] | undefined;
 }
@@ -57,6 +62,16 @@ export async function md5File(
   }
   const digest = hash.digest();
   return { base64: digest.toString("base64"), hex: digest.toString("hex") };
+}
+
+/** Streams a file through md5 and, when `xxh128`, xxh3-128 in the same read (base64 digests). */
+export async function digestFile(
+  path: string,
+  options: { xxh128: boolean; signal?: AbortSignal | undefined },
+): Promise<ContentDigests> {
+  const hash = await ContentHasher.create(options.xxh128);
+  for await (const chunk of createReadStream(path, signalOf(options.signal))) hash.update(chunk as Buffer);
+  return hash.digests();
 }
 
 function signalOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {

@@ -5,9 +5,10 @@
 import { randomUUID } from "node:crypto";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
+import { type ArtifactDigestAlgorithm, artifactDigestWith } from "./digests.js";
 import type { LocalFile } from "./local-files.js";
 import type { ReferenceEntry } from "./log-references.js";
-import { artifactDigest, buildManifest, serializeManifest } from "./manifest.js";
+import { buildManifest, serializeManifest } from "./manifest.js";
 import {
   ARTIFACT_BY_ID,
   COLLECTION_TYPE,
@@ -31,6 +32,8 @@ export interface LogVersionRequest {
   references?: ReferenceEntry[];
   description?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
+  /** The artifact's digest algorithm (its files are hashed with it, log-algorithm.ts). @default "MANIFEST_MD5" */
+  digestAlgorithm?: ArtifactDigestAlgorithm | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
 }
@@ -131,11 +134,13 @@ async function createArtifact(
   scope: { entityName: string; projectName: string; runName: string },
   request: LogVersionRequest,
 ): Promise<CreatedArtifact> {
+  const digestAlgorithm = request.digestAlgorithm ?? "MANIFEST_MD5";
   const variables = {
     ...scope,
     artifactTypeName: request.type,
     artifactCollectionName: request.name,
-    digest: artifactDigest([...request.files, ...(request.references ?? [])]),
+    digest: await artifactDigestWith([...request.files, ...(request.references ?? [])], digestAlgorithm),
+    digestAlgorithm,
     description: request.description ?? null,
     metadata: request.metadata === undefined ? null : JSON.stringify(request.metadata),
     aliases: [{ alias: "latest", artifactCollectionName: request.name }],

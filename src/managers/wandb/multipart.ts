@@ -9,6 +9,7 @@ import { createReadStream } from "node:fs";
 import type { ByteBudget } from "../../core/byte-budget.js";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { ArtifactError } from "../../errors.js";
+import { type ContentDigests, ContentHasher } from "./digests.js";
 import type { LocalFile } from "./local-files.js";
 import { COMPLETE_MULTIPART_UPLOAD } from "./queries.js";
 import { withRetry } from "./retry.js";
@@ -37,7 +38,7 @@ export function defaultPartSize(size: number): number {
 }
 
 /**
- * Hashes a big file in ONE streamed read: the whole file's base64 md5 (the manifest digest) and each
+ * Hashes a big file in ONE streamed read: the whole file's base64 md5 (and xxh3-128 when asked) and each
  * part's md5 (the slices are hashed from the same chunks), so a multipart upload reads the file twice
  * in all: once here, once to send it.
  */
@@ -45,9 +46,10 @@ export async function hashFileAndParts(
   file: { localPath: string; size: number },
   partSize: number | undefined,
   signal: AbortSignal | undefined,
-): Promise<{ digest: string; parts: UploadPart[] }> {
+  xxh128 = false,
+): Promise<ContentDigests & { parts: UploadPart[] }> {
   const size = partSize ?? defaultPartSize(file.size);
-  const whole = createHash("md5");
+  const whole = await ContentHasher.create(xxh128);
   const parts: UploadPart[] = [];
   let part = createHash("md5");
   let start = 0;
@@ -70,7 +72,7 @@ export async function hashFileAndParts(
     }
   }
   if (offset > start) closePart();
-  return { digest: whole.digest("base64"), parts };
+  return { ...whole.digests(), parts };
 }
 
 function md5Strings(md5: Buffer): { hexMD5: string; base64MD5: string } {

@@ -22,14 +22,32 @@ export const COLLECTION_TYPE = `query CollectionType($entity: String!, $project:
   }
 }`;
 
+/** The server's optional features (`ARTIFACT_DIGEST_ALGORITHM` gates XXH128 and the fields below). */
+export const SERVER_FEATURES = `query ServerFeatures { serverInfo { features { name isEnabled } } }`;
+
+/**
+ * With ARTIFACT_DIGEST_ALGORITHM: the digest algorithm of an existing sequence (wandb-core's
+ * `FetchArtifactDigestAlgorithm`) and whether the entity may use XXH128 (its `XXHashDigestsEnabled`).
+ */
+export const DIGEST_ALGORITHM = `query DigestAlgorithm($entity: String!, $project: String!, $type: String!,
+    $name: String!) {
+  project(name: $project, entityName: $entity) {
+    artifactType(name: $type) {
+      artifactCollection(name: $name) { __typename ... on ArtifactSequence { digestAlgorithm } }
+    }
+  }
+  entity(name: $entity) { xxhashDigestsEnabled }
+}`;
+
 /** Step A: a pending artifact, or the latest one when its digest is the same (section 2.4, 2.6). */
 export const CREATE_ARTIFACT = `mutation CreateArtifact($entityName: String!, $projectName: String!, $runName: String,
-    $artifactTypeName: String!, $artifactCollectionName: String!, $digest: String!, $description: String,
+    $artifactTypeName: String!, $artifactCollectionName: String!, $digest: String!,
+    $digestAlgorithm: ArtifactDigestAlgorithm!, $description: String,
     $metadata: JSONString, $aliases: [ArtifactAliasInput!], $clientID: ID!, $sequenceClientID: ID!,
     $enableDigestDeduplication: Boolean) {
   createArtifact(input: { entityName: $entityName, projectName: $projectName, runName: $runName,
       artifactTypeName: $artifactTypeName, artifactCollectionName: $artifactCollectionName, digest: $digest,
-      digestAlgorithm: MANIFEST_MD5, description: $description, metadata: $metadata, aliases: $aliases,
+      digestAlgorithm: $digestAlgorithm, description: $description, metadata: $metadata, aliases: $aliases,
       clientID: $clientID, sequenceClientID: $sequenceClientID,
       enableDigestDeduplication: $enableDigestDeduplication }) {
     artifact { id state digest versionIndex artifactSequence { id latestArtifact { id } } }
@@ -171,6 +189,8 @@ export const DELETE_ALIASES = `mutation DeleteAliases($artifactID: ID!, $aliases
 /** Every document above, by name (validated in a test). */
 export const WANDB_DOCUMENTS: Readonly<Record<string, string>> = {
   VIEWER,
+  SERVER_FEATURES,
+  DIGEST_ALGORITHM,
   UPSERT_BUCKET,
   COLLECTION_TYPE,
   CREATE_ARTIFACT,

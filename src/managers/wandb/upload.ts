@@ -76,7 +76,9 @@ async function createArtifactFiles(
     artifactID: options.artifactId,
     artifactManifestID: options.manifestId,
     name: file.path,
-    md5: file.digest,
+    md5: file.md5 ?? file.digest,
+    // an xxh3-128 digest is given beside the md5, as wandb-core does (server feature ARTIFACT_DIGEST_ALGORITHM)
+    ...(file.md5 === undefined ? {} : { digest: file.digest }),
     uploadPartsInput: parts[index]?.map((p) => ({ partNumber: p.partNumber, hexMD5: p.hexMD5 })) ?? null,
   }));
   type Answer = { createArtifactFiles: { files: { edges: Array<{ node: FileUploadNode }> } } };

@@ -35,7 +35,7 @@ describe("W&B multipart upload", () => {
       const bytes = randomBytes(size);
       const path = join(fx.dir, `hash-${size}.bin`);
       await writeFile(path, bytes);
-      const { digest, parts } = await hashFileAndParts({ localPath: path, size }, 1024, undefined);
+      const { md5: digest, parts } = await hashFileAndParts({ localPath: path, size }, 1024, undefined);
       expect(digest).toBe(md5(bytes).digest("base64"));
       expect(parts).toEqual(
         Array.from({ length: Math.ceil(size / 1024) }, (_, i) => {

@@ -62,7 +62,10 @@ function members(type: GraphQLNamedType): string[] {
   if (isEnumType(type)) return type.getValues().map((v) => v.name);
   if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
     return Object.values(type.getFields()).map((field) => {
-      const args = "args" in field ? field.args.map((a) => `${a.name}: ${a.type}`).join(", ") : "";
+      const args =
+        "args" in field
+          ? field.args.map((a: { name: string; type: unknown }) => `${a.name}: ${String(a.type)}`).join(", ")
+          : "";
       return `${field.name}(${args}): ${field.type}`;
     });
   }

@@ -45,6 +45,8 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     const graphql = ops("graphql").map((r) => r.operation);
     expect(graphql).toEqual([
       "Viewer",
+      "ServerFeatures", // ARTIFACT_DIGEST_ALGORITHM: may the log use XXH128?
+      "DigestAlgorithm", // the sequence's algorithm and the entity's xxhashDigestsEnabled
       "CollectionType",
       "UpsertBucket",
       "CreateArtifact",
