@@ -149,7 +149,12 @@ export class WandbArtifactManager extends ArtifactManager {
     const files = Object.entries(manifest.contents).map(([path, entry]) => ({
       path,
       size: entry.size ?? 0,
-      ...(entry.ref === undefined ? { md5: entry.digest } : { ref: entry.ref }),
+      // an XXH128 entry's digest is no md5: it is not given as one
+      ...(entry.ref !== undefined
+        ? { ref: entry.ref }
+        : entry.extra?.alg === "XXH128"
+          ? {}
+          : { md5: entry.digest }),
     }));
     return {
       format: 1,

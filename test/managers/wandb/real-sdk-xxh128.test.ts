@@ -74,6 +74,8 @@ describe("XXH128 digests, both ways through the real SDK", () => {
     await m.downloadArtifact("fast-ds", { collection: "dataset", version: "fast", to });
     expect(await tree(to)).toEqual(Object.fromEntries(Object.entries(FILES).map(([p, b]) => [p, md5(b)])));
     expect(await m.verify("fast-ds", { collection: "dataset" })).toMatchObject({ ok: true });
+    const record = await m.getVersion("fast-ds", { collection: "dataset" });
+    expect(record.files).toContainEqual({ path: "a.txt", size: 13 }); // its digest is no md5
   });
 
   it("a stored file whose bytes differ from its xxh3-128 digest is CHECKSUM_MISMATCH; verify says changed", async () => {
