@@ -31,7 +31,7 @@ export function formatNumber(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   if (Number.isInteger(value)) return String(value);
-  return value.toPrecision(6);
+  return String(Number(value.toPrecision(6)));
 }
 
 /**

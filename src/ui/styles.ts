@@ -19,6 +19,8 @@ nav.crumbs ol { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem; m
 nav.crumbs li + li::before { content: "/"; color: var(--muted); margin-right: .25rem; }
 main { padding: 0 1rem 2rem; max-width: 1200px; }
 h1 { font-size: 1.4rem; margin: .6rem 0; overflow-wrap: anywhere; }
+h1.mono { font-size: 1.25rem; }
+tbody th { background: none; font-weight: 500; white-space: normal; }
 h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
 .muted { color: var(--muted); }
 .mono, code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .88rem; }
