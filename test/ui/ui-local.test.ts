@@ -216,7 +216,7 @@ describe("artifacts ui in chromium, local store", () => {
         const all = Array.from(
           doc.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, [tabindex='0']"),
         );
-        all.forEach((el, i) => el.setAttribute("data-kb", String(i)));
+        for (const [i, el] of all.entries()) el.setAttribute("data-kb", String(i));
         return all.length;
       });
       const reached = new Set<string>();
