@@ -38,12 +38,20 @@ export interface AzureDriverOptions {
    * `httpClient` configured); `false` reads through the SDK's HTTP client. @default true
    */
   directReads?: boolean;
+  /**
+   * Blobs up to this size are copied inside the store with one synchronous Copy Blob From URL (Azure's
+   * limit: 256 MiB); bigger ones with an asynchronous Copy Blob, polled until done. In bytes.
+   * @default 268435456 (256 MiB)
+   */
+  maxSyncCopyBytes?: number;
   /** Any other `StoragePipelineOptions` field (retryOptions, keepAliveOptions…). */
   [clientOption: string]: unknown;
 }
 
 /** Block size of streamed uploads (FINDINGS §2: 8 MiB × 4 is the fastest on azurite). */
 export const DEFAULT_AZURE_BLOCK_SIZE = 8 * 1024 * 1024;
+/** Most bytes one synchronous Copy Blob From URL may copy (Azure's limit, 256 MiB). */
+export const AZURE_MAX_SYNC_COPY = 256 * 1024 * 1024;
 /** Blocks in flight per file. */
 export const DEFAULT_AZURE_CONCURRENCY = 4;
 
@@ -56,6 +64,7 @@ const OWN_KEYS = [
   "blockSize",
   "concurrency",
   "directReads",
+  "maxSyncCopyBytes",
   ...LAYER_OPTION_KEYS,
 ];
 
@@ -113,6 +122,8 @@ export interface ResolvedAzureClient {
   concurrency: number;
   /** Most bytes one write holds: a small body read whole, or `concurrency` blocks plus the one filling. */
   writeBufferBytes: number;
+  /** Copies of blobs up to this size are synchronous (Copy Blob From URL), bigger ones asynchronous. */
+  maxSyncCopyBytes: number;
   /**
    * What reads go through, when not the SDK's HTTP client: the option `directReads` is not false, and
    * no proxy or custom HTTP client is configured.
@@ -138,7 +149,11 @@ export async function createAzureServiceClient(
     options.directReads !== false && AzureDirectReader.usable(pipeline)
       ? new AzureDirectReader(sdk, service, location.bucket, pipeline)
       : null;
-  return { service, auth, blockSize, concurrency, writeBufferBytes, directReader };
+  const maxSyncCopyBytes = Math.min(
+    intOption(options, "maxSyncCopyBytes", AZURE_MAX_SYNC_COPY),
+    AZURE_MAX_SYNC_COPY,
+  );
+  return { service, auth, blockSize, concurrency, writeBufferBytes, maxSyncCopyBytes, directReader };
 }
 
 /** The service client with the credential the options and the environment name. */

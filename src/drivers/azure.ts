@@ -9,6 +9,8 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { PageCursors } from "../core/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
+  CopyOptions,
+  CopyResult,
   DriverCallOptions,
   DriverCapabilities,
   ListEntry,
@@ -26,6 +28,7 @@ import {
   parseAzureUrl,
   type ResolvedAzureClient,
 } from "./azure-config.js";
+import { copyAzure } from "./azure-copy.js";
 import type { AzureDirectReader } from "./azure-direct-reader.js";
 import { type AzureErrorSubject, mapAzureError } from "./azure-errors.js";
 import { countBytes, emptyStream, isAbortOf, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
@@ -219,6 +222,19 @@ export class AzureDriver implements StorageDriver {
       const marker = (step.value as { continuationToken?: string }).continuationToken;
       if (marker) cursors.next(marker);
     }
+  }
+
+  /** Copy Blob From URL (sync) or Copy Blob (async, polled); checks in azure-copy.ts. */
+  copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const { auth } = this.resolved;
+    const context = {
+      source: this.#blob(from),
+      target: this.#blob(to),
+      maxSyncCopyBytes: this.resolved.maxSyncCopyBytes,
+      sharedKey: auth === "account key" || auth === "connection string",
+      fail: this.#fail.bind(this),
+    };
+    return copyAzure(context, from, to, options);
   }
 
   // https://learn.microsoft.com/rest/api/storageservices/delete-blob
