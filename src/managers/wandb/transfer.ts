@@ -10,6 +10,7 @@ import { request as httpsRequest } from "node:https";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ArtifactError, isArtifactError } from "../../errors.js";
+import { mapLocalFileError } from "../../storage/fs-errors.js";
 import { type ContentDigests, ContentHasher } from "./digests.js";
 import { tooBigError } from "./limits.js";
 import { errorForStatus, parseRetryAfter } from "./retry.js";
@@ -40,7 +41,19 @@ export async function putFile(url: string, options: PutOptions): Promise<Incomin
     },
   });
   const headers = { ...options.headers, "content-length": String(options.size) };
-  return send(url, "PUT", headers, signal, async (req) => pipeline(source, counter, req, signalOf(signal)));
+  return send(url, "PUT", headers, signal, async (req) => {
+    let sourceError: unknown;
+    source.once("error", (error: unknown) => {
+      sourceError = error;
+    });
+    await pipeline(source, counter, req, signalOf(signal)).catch((error: unknown) => {
+      // the file being sent failed (EISDIR, EACCES…): not a network error, not retried (issue 18.10)
+      const path = Buffer.isBuffer(body) ? "" : body.localPath;
+      throw (
+        (error === sourceError ? localFileFailure(error, "reading the upload", path) : undefined) ?? error
+      );
+    });
+  });
 }
 
 /** What a download reports and how far it may go. */
@@ -105,12 +118,19 @@ export async function saveStream(
     },
   });
   const file = dest === undefined ? undefined : createWriteStream(dest);
+  let fileError: unknown;
+  file?.once("error", (error) => {
+    fileError = error;
+  });
   try {
     await pipeline(source, tap, file ?? discard, signalOf(options.signal));
   } catch (error) {
     // let the file close first, so a caller that removes its folder never races a late open
     if (file && !file.closed) await once(file, "close").catch(() => {});
-    throw error;
+    // the file being written failed (EISDIR, ENOSPC, EACCES…): not retried (issue 18.10)
+    const local =
+      error === fileError ? localFileFailure(error, "writing the download", dest ?? "") : undefined;
+    throw local ?? error;
   }
   return { ...hash.digests(), size };
 }
@@ -226,6 +246,20 @@ function transferError(
     `W&B storage ${method} ${target.host}${target.pathname} was interrupted: ${(error as Error).message}`,
     { retryable: true, cause: error, context: { backend: "wandb", operation: method, key: target.pathname } },
   );
+}
+
+/**
+ * An error of the local file a transfer reads or writes (EISDIR, ENOSPC, EACCES, EROFS…) as a typed
+ * error that is not retried: another attempt would meet the same disk (issue 18.10). Undefined when
+ * `error` is no system error.
+ */
+export function localFileFailure(error: unknown, what: string, path: string): ArtifactError | undefined {
+  const mapped = mapLocalFileError(error, what, path);
+  if (!(mapped instanceof ArtifactError) || mapped === error) return undefined;
+  return new ArtifactError(mapped.code, mapped.message, {
+    cause: error,
+    context: { ...mapped.context, backend: "wandb" },
+  });
 }
 
 function signalOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
