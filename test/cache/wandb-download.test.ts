@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { xxhash128 } from "hash-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DownloadCache } from "../../src/cache/download-cache.js";
 import type { WandbArtifactManagerOptions } from "../../src/managers/wandb/wandb-artifact-manager.js";
@@ -117,5 +118,33 @@ describe("W&B downloads through the cache", () => {
         else process.env[key] = value;
       }
     }
+  });
+});
+
+describe("W&B XXH128 entries through the cache", () => {
+  let xfx: EmulatorFixture;
+  beforeAll(async () => {
+    xfx = await startFixture({ xxhashDigests: true });
+  });
+  afterAll(() => xfx.close());
+
+  it("are cached under their xxh3-128 digest and served from it", async () => {
+    const cacheDir = join(xfx.dir, "cache");
+    const m = xfx.manager({ project: "cache-xxh", concurrency: 1, cache: { dir: cacheDir } });
+    const dir = join(xfx.dir, "src");
+    await mkdir(dir);
+    const bytes = randomBytes(40_000);
+    await writeFile(join(dir, "w.bin"), bytes);
+    await m.logFiles("model", dir, { digestAlgorithm: "XXH128" });
+    xfx.emulator.faults.reset();
+    await m.downloadArtifact("model", { to: join(xfx.dir, "a") });
+    const cache = new DownloadCache({ dir: cacheDir });
+    expect(await readFile(cache.pathOf({ algorithm: "xxh128", hex: await xxhash128(bytes) }))).toEqual(bytes);
+    await m.downloadArtifact("model", { to: join(xfx.dir, "b") });
+    const blobs = xfx.emulator.faults.requests.filter(
+      (r) => r.kind === "download" && r.operation !== "manifest",
+    );
+    expect(blobs).toHaveLength(1);
+    expect(await readFile(join(xfx.dir, "b", "w.bin"))).toEqual(bytes);
   });
 });
