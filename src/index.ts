@@ -89,6 +89,11 @@ export {
   FileSystemArtifactManager,
   type FileSystemArtifactManagerOptions,
 } from "./managers/file-system-artifact-manager.js";
+export {
+  type OpenArtifactFileOptions,
+  type OpenedArtifactFile,
+  openArtifactFile,
+} from "./managers/open-artifact-file.js";
 export type {
   CollectGarbageOptions,
   CollectGarbageResult,

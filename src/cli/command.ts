@@ -28,6 +28,8 @@ export interface CommandContext {
   onProgress: ProgressListener;
   /** The folder relative paths are resolved against. */
   cwd: string;
+  /** Standard output, for a command that writes bytes of its own (`cat`). */
+  stdout: NodeJS.WritableStream;
 }
 
 /** One command of the `artifacts` CLI. */
@@ -54,6 +56,11 @@ export interface CommandSpec<Result> {
   transfer?: boolean;
   /** Prints nothing on success under `--quiet` (the exit code tells). @default false */
   silentWhenQuiet?: boolean | ((result: Result) => boolean);
+  /**
+   * The command writes its own output to stdout (`cat` writes a file's bytes): no rendered result and
+   * no `--json` result line follow it. @default false
+   */
+  ownOutput?: boolean;
   /** Runs the command and returns the data to print. */
   run(context: CommandContext, input: CommandInput): Promise<Result>;
   /** Human text for the result (no trailing newline). */

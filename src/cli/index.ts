@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { AnyCommand, CommandInput } from "./command.js";
 import { aliasCommand } from "./commands/alias.js";
+import { catCommand } from "./commands/cat.js";
 import { cacheCommand } from "./commands/cache.js";
 import { diffCommand } from "./commands/diff.js";
 import { gcCommand } from "./commands/gc.js";
@@ -26,6 +27,7 @@ import { type GlobalValues, parseCommandLine } from "./parse.js";
 export const COMMANDS: readonly AnyCommand[] = [
   logCommand,
   getCommand,
+  catCommand,
   lsCommand,
   versionsCommand,
   showCommand,
@@ -136,6 +138,7 @@ async function runCommand(options: RunCommandOptions): Promise<number> {
       signal,
       onProgress: reporter.onProgress,
       cwd: environment.cwd,
+      stdout: environment.stdout as NodeJS.WritableStream,
     };
     const result = await command.run(context, input);
     printResult(command, result, globals, environment);

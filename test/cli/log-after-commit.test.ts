@@ -33,6 +33,7 @@ it("an alias that cannot be set after the commit: the error names the committed 
       signal: controller.signal,
       onProgress: () => {},
       cwd: dir,
+      stdout: process.stdout,
     },
     { positionals: ["f.txt", "art"], values: { alias: ["best"] } },
   ).catch((e: unknown) => e);

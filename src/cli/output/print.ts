@@ -24,6 +24,7 @@ export function printResult(
   options: PrintOptions,
   streams: CliStreams,
 ) {
+  if (command.ownOutput) return;
   if (options.json) {
     // One line either way, so that the last line of stdout is the result when there is one (pipe to jq).
     const text = JSON.stringify(command.transfer ? { type: "result", ...(result as object) } : result);
