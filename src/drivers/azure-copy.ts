@@ -52,7 +52,8 @@ export async function copyAzure(
     return ctx.fail(error, { operation: "copy", key: from }, signal);
   }
   const etag = source.etag as string;
-  if (options.ifSourceMatch !== undefined && options.ifSourceMatch !== etag)
+  // Listings give etags bare, Get Blob Properties quoted.
+  if (options.ifSourceMatch !== undefined && unquote(options.ifSourceMatch) !== unquote(etag))
     ctx.fail(
       { statusCode: 412, code: "ConditionNotMet" },
       { operation: "copy", key: from, condition: "ifMatch" },
@@ -120,4 +121,8 @@ async function readSas(source: BlockBlobClient): Promise<string> {
     permissions: sdk.BlobSASPermissions.parse("r"),
     expiresOn: new Date(Date.now() + 60 * 60 * 1000),
   });
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"(.*)"$/, "$1");
 }

@@ -44,6 +44,16 @@ export function registerCopy(driver: Get, prefix: () => string): void {
     expect(Buffer.compare(await readAll(await driver().read(`${p}b/deep/dst.bin`)), bytes)).toBe(0);
   });
 
+  it("copy: the etag a listing gives is accepted as ifSourceMatch", async () => {
+    const p = prefix();
+    await driver().write(`${p}src`, "listed");
+    let etag: string | undefined;
+    for await (const entry of driver().list(p)) if (entry.type === "object") etag = entry.etag;
+    expect(etag).toBeTypeOf("string");
+    await copyOf(driver())(`${p}src`, `${p}dst`, { ifSourceMatch: etag as string, size: 6 });
+    expect((await readAll(await driver().read(`${p}dst`))).toString()).toBe("listed");
+  });
+
   it("copy: a missing source is NOT_FOUND and writes nothing", async () => {
     const p = prefix();
     expect(await codeOf(copyOf(driver())(`${p}missing`, `${p}dst`))).toBe("NOT_FOUND");
