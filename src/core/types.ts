@@ -102,6 +102,14 @@ export interface LogFilesOptions extends OperationOptions, CollectionOption {
   /** User metadata stored in the commit record (JSON-serialisable). */
   metadata?: Record<string, unknown>;
   /**
+   * Of a folder, log only the files whose relative path matches one of these globs (`"*.pt"`,
+   * `"weights/**"`; .gitignore's rules: a glob without `/` matches a name in any folder, a matched
+   * folder takes its contents). `INVALID_ARGUMENT` when nothing is left. @default every file
+   */
+  include?: string[];
+  /** Leave out the files matching any of these globs (`"*.tmp"`, `"logs"`); wins over `include`. @default none */
+  exclude?: string[];
+  /**
    * What to do when the new content is identical to the latest version's (same files, paths, sizes and
    * digests): `"reuse"` logs nothing and returns the latest version (with `reused: true`);
    * `"new-version"` always makes a new version. Description, metadata and inputs are not compared: a

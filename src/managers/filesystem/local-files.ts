@@ -8,6 +8,7 @@ import { lstatSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, sep } from "node:path";
 import { validateArtifactPath } from "../../core/names.js";
+import { createPathFilter, type PathFilterOptions } from "../../core/path-filter.js";
 import { ArtifactError } from "../../errors.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 
@@ -68,10 +69,15 @@ export async function checkFileUnchanged(
 }
 
 /** Collects the files of `localPath` (a file or a folder). */
-export async function collectLocalFiles(localPath: string, artifactPath?: string): Promise<LocalFile[]> {
+export async function collectLocalFiles(
+  localPath: string,
+  artifactPath?: string,
+  filter: PathFilterOptions = {},
+): Promise<LocalFile[]> {
   if (typeof localPath !== "string" || localPath === "") {
     throw new ArtifactError("INVALID_ARGUMENT", "`localPath` must be a path to a file or a folder");
   }
+  const keep = createPathFilter(filter);
   const target = artifactPath === undefined ? undefined : validateArtifactPath(artifactPath);
   const info = await stat(localPath).catch((error: unknown) => {
     if (errnoOf(error) === "ENOENT" || errnoOf(error) === "ENOTDIR") {
@@ -86,6 +92,7 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
     throw error;
   });
   if (info.isFile()) {
+    if (keep !== undefined && !keep(basename(localPath))) throw nothingLeft(localPath, filter);
     return [
       {
         source: await realpath(localPath),
@@ -99,8 +106,10 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
     throw new ArtifactError("INVALID_ARGUMENT", `local path ${localPath} is neither a file nor a folder`);
   }
   const root = await realpath(localPath);
-  const files: LocalFile[] = [];
-  await walk({ root, files, walking: new Set([root]) }, root, "");
+  const found: LocalFile[] = [];
+  await walk({ root, files: found, walking: new Set([root]) }, root, "");
+  const files = keep === undefined ? found : found.filter((file) => keep(file.path));
+  if (files.length === 0 && found.length > 0) throw nothingLeft(localPath, filter);
   if (files.length === 0) {
     throw new ArtifactError(
       "INVALID_ARGUMENT",
@@ -109,6 +118,18 @@ export async function collectLocalFiles(localPath: string, artifactPath?: string
   }
   if (target === undefined) return files;
   return files.map((file) => ({ ...file, path: `${target}/${file.path}` }));
+}
+
+/** INVALID_ARGUMENT: include/exclude left no file of `localPath` to log. */
+function nothingLeft(localPath: string, filter: PathFilterOptions): ArtifactError {
+  const globs = [
+    ...(filter.include ?? []).map((glob) => `include '${glob}'`),
+    ...(filter.exclude ?? []).map((glob) => `exclude '${glob}'`),
+  ];
+  return new ArtifactError(
+    "INVALID_ARGUMENT",
+    `no file of ${localPath} is left to log after ${globs.join(", ")}; check the globs (a glob without '/' matches a name in any folder)`,
+  );
 }
 
 /** One walk: the real path of the logged folder, the files found, the real folders being walked. */

@@ -1,6 +1,7 @@
 /** Collects the files to log and hashes them streamed. */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import type { PathFilterOptions } from "../../core/path-filter.js";
 import { checkFileUnchanged, collectLocalFiles as collectFiles } from "../filesystem/local-files.js";
 import { type ContentDigests, ContentHasher } from "./digests.js";
 import type { UploadPart } from "./multipart.js";
@@ -31,8 +32,9 @@ export interface LocalFile {
 export async function collectLocalFiles(
   localPath: string,
   artifactPath: string | undefined,
+  filter: PathFilterOptions = {},
 ): Promise<Array<{ localPath: string; path: string; size: number; mtimeMs: number }>> {
-  const files = await collectFiles(localPath, artifactPath);
+  const files = await collectFiles(localPath, artifactPath, filter);
   return files.map((file) => ({
     localPath: file.source,
     path: file.path,

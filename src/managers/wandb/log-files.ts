@@ -38,7 +38,7 @@ export async function logFilesToWandb(session: WandbSession, request: LogFilesRe
   const entity = await session.entity(signal); // a missing or bad key fails here, before any file is read
   const target = { entity, type: request.type, name: request.name };
   const algorithm = await chooseDigestAlgorithm(session, target, request.digestAlgorithm, signal);
-  const listed = await collectLocalFiles(request.localPath, request.artifactPath);
+  const listed = await collectLocalFiles(request.localPath, request.artifactPath, request);
   const xxh128 = algorithm === "MANIFEST_XXH128";
   const hash = (file: (typeof listed)[number]) => hashLocalFile(session, file, signal, xxh128);
   const files: LocalFile[] = await mapConcurrent(listed, hash, {
