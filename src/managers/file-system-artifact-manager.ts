@@ -148,15 +148,9 @@ export class FileSystemArtifactManager extends ArtifactManager {
     }
     const ifUnchanged = validateIfUnchanged(options.ifUnchanged);
     const files = await collectLocalFiles(localPath, options.artifactPath, options);
-    if (options.provenance !== undefined && typeof options.provenance !== "boolean")
-      throw new ArtifactError("INVALID_ARGUMENT", "the `provenance` option must be true or false");
     const driver = await this.getDriver();
-    const inputs = await resolveInputs(driver, collection, options.inputs, options.signal);
-    const provenance = options.provenance === false ? undefined : await collectProvenance();
     await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
     return logVersion({
-      inputs,
-      provenance,
       driver,
       collection,
       name,
