@@ -12,6 +12,8 @@ import { gcCommand } from "./commands/gc.js";
 import { getCommand } from "./commands/get.js";
 import { logCommand } from "./commands/log.js";
 import { lsCommand } from "./commands/ls.js";
+import { pruneCommand } from "./commands/prune.js";
+import { rmCommand } from "./commands/rm.js";
 import { showCommand } from "./commands/show.js";
 import { uiCommand } from "./commands/ui.js";
 import { verifyCommand } from "./commands/verify.js";
@@ -34,6 +36,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   verifyCommand,
   aliasCommand,
   diffCommand,
+  rmCommand,
+  pruneCommand,
   gcCommand,
   cacheCommand,
   uiCommand,
