@@ -23,6 +23,17 @@ export {
 export { encodeCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from "./save-checkpoint.js";
 export { isTensor, Storage, Tensor, type TensorOptions } from "./tensor.js";
 export {
+  MetaTensor,
+  type QScheme,
+  type QuantizedDType,
+  QuantizedTensor,
+  type QuantizedTensorOptions,
+  type SparseLayout,
+  SparseTensor,
+  type SparseTensorOptions,
+} from "./tensor-kinds.js";
+export {
+  FrozenSet,
   GlobalRef,
   isOrderedDict,
   orderedDict,
@@ -33,6 +44,8 @@ export {
   type StateDict,
   type StateTree,
   type StateValue,
+  TorchDevice,
+  TorchSize,
   Tuple,
   tuple,
 } from "./values.js";

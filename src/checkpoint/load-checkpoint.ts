@@ -40,7 +40,17 @@ export interface LoadCheckpointOptions {
    * elements and bytes its arguments hold (what it may copy), plus 1 Mi in all. @default 64
    */
   maxPickleWorkRatio?: number;
+  /**
+   * The most bytes the file's strided views may allocate once materialised (read through `data`,
+   * `bytes()` or `toArray()`, which copy a view's elements), in all, as a multiple of the file's size,
+   * plus 1 MiB. An expanded view (stride 0, `x.expand(…)`) of a one-element storage can stand for
+   * gigabytes; contiguous tensors cost nothing (their data is a view of the storage). @default 16
+   */
+  maxMaterializeRatio?: number;
 }
+
+/** Default of {@link LoadCheckpointOptions.maxMaterializeRatio}. */
+export const DEFAULT_MAX_MATERIALIZE_RATIO = 16;
 
 /** Default of {@link LoadCheckpointOptions.maxInflateRatio}. */
 export const DEFAULT_MAX_INFLATE_RATIO = 16;
@@ -51,8 +61,13 @@ const MAX_PICKLE_BYTES = 1 << 30;
 /** Where a storage's bytes are: a range of the file, or (deflated records) already inflated. */
 export type StoragePlace = { offset: number; size: number } | { bytes: Uint8Array };
 
-function workRatio(options: LoadCheckpointOptions): { workRatio?: number } {
-  return options.maxPickleWorkRatio === undefined ? {} : { workRatio: options.maxPickleWorkRatio };
+/** The limits of {@link createTorchHooks} from the options, for a file of `size` bytes. */
+function limits(options: LoadCheckpointOptions, size: number): { workRatio?: number; maxCopyBytes: number } {
+  const ratio = options.maxMaterializeRatio ?? DEFAULT_MAX_MATERIALIZE_RATIO;
+  const maxCopyBytes = Math.floor(ratio * size) + INFLATE_ALLOWANCE;
+  return options.maxPickleWorkRatio === undefined
+    ? { maxCopyBytes }
+    : { workRatio: options.maxPickleWorkRatio, maxCopyBytes };
 }
 
 /** Reads the storages a pickle referred to, checking each record's size. */
@@ -126,7 +141,7 @@ async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions
   const hooks = createTorchHooks({
     storage: storageRegistry(refs),
     allowObjects: options.allowObjects ?? true,
-    ...workRatio(options),
+    ...limits(options, src.size),
   });
   const { value } = unpickle(await readEntry(src, pkl, budget), hooks);
   const locate = async (ref: StorageRef) => {
@@ -163,7 +178,7 @@ export async function loadCheckpoint(
       `Expected the \`allowObjects\` option to be a boolean, got \`${String(options.allowObjects)}\``,
     );
   }
-  for (const name of ["maxInflateRatio", "maxPickleWorkRatio"] as const) {
+  for (const name of ["maxInflateRatio", "maxPickleWorkRatio", "maxMaterializeRatio"] as const) {
     const ratio = options[name];
     if (ratio !== undefined && (typeof ratio !== "number" || !(ratio >= 0))) {
       throw new ArtifactError(
@@ -183,7 +198,7 @@ export async function loadCheckpoint(
       const hooks = createTorchHooks({
         storage: storageRegistry(refs),
         allowObjects: options.allowObjects ?? true,
-        ...workRatio(options),
+        ...limits(options, src.size),
       });
       const { value, locate } = await readLegacy(src, hooks, refs);
       await fillStorages(src, refs, locate, options);

@@ -13,6 +13,7 @@ import {
   type TensorData,
   typedArrayOf,
 } from "./dtype.js";
+import type { StateDict } from "./values.js";
 
 /** A flat buffer of elements of one dtype; several tensors (views) may share one storage. */
 export class Storage {
@@ -73,6 +74,18 @@ export class Tensor {
   readonly storageOffset: number;
   requiresGrad: boolean;
   isParameter: boolean;
+  /**
+   * Python attributes set on the tensor object (`t.note = …`, saved by torch through
+   * `_rebuild_from_type_v2` or `_rebuild_parameter_with_state`), as inert data; saved back with it.
+   * @default undefined (none)
+   */
+  attributes: StateDict | undefined;
+  /**
+   * `module.Class` of the `torch.Tensor` subclass the tensor was saved as (`_rebuild_from_type_v2`); the
+   * class is never run, the tensor reads as a plain one. Saved back under the same class name.
+   * @default undefined (a plain tensor)
+   */
+  subclass: string | undefined;
 
   /** A contiguous tensor of `shape` holding `data` (zeros when `data` is omitted). */
   constructor(options: TensorOptions) {
@@ -102,6 +115,8 @@ export class Tensor {
     this.storageOffset = 0;
     this.requiresGrad = options.requiresGrad ?? false;
     this.isParameter = options.isParameter ?? false;
+    this.attributes = undefined;
+    this.subclass = undefined;
   }
 
   /**
@@ -203,6 +218,8 @@ export function viewUnchecked(
   t.storageOffset = storageOffset;
   t.requiresGrad = false;
   t.isParameter = false;
+  t.attributes = undefined;
+  t.subclass = undefined;
   return t as Tensor;
 }
 

@@ -2,196 +2,43 @@
  * The allow-list of Python callables a torch checkpoint may "call", each implemented as a plain value
  * builder. Anything else in a REDUCE is rejected; classes instantiated by NEWOBJ become inert objects.
  */
-import { constants } from "node:buffer";
 import { ArtifactError } from "../errors.js";
-import { DTYPES, type DType, dtypeOfStorage, isDType } from "./dtype.js";
+import { type DType, dtypeOfStorage } from "./dtype.js";
 import { invalidCheckpoint } from "./invalid.js";
 import { reconstructNdArray } from "./numpy-arrays.js";
 import { numpyDType, numpyScalar } from "./numpy-scalars.js";
 import { PyDict } from "./pickle/py-dict.js";
 import type { UnpicklerHooks } from "./pickle/reader.js";
 import { PYTHON_OBJECT_BUILDERS } from "./python-objects.js";
-import { contiguousStrides, Storage, Tensor, viewUnchecked } from "./tensor.js";
-import { GlobalRef, PickledObject, Tuple } from "./values.js";
+import {
+  getLayout,
+  type KindContext,
+  rebuildFromType,
+  rebuildMeta,
+  rebuildParameter,
+  rebuildQTensor,
+  rebuildSparse,
+  UNSUPPORTED_REBUILDS,
+  unsupportedRebuild,
+} from "./rebuild-kinds.js";
+import {
+  type ChargeCopy,
+  nonNegativeInt,
+  type PendingView,
+  type RegisterStorage,
+  rebuildTensor,
+  rebuildTensorV3,
+  resolveView,
+  type StorageRef,
+  UntypedStorageRef,
+} from "./rebuild-tensor.js";
+import { Storage, type Tensor } from "./tensor.js";
+import type { QuantizedDType } from "./tensor-kinds.js";
+import { FrozenSet, GlobalRef, PickledObject, TorchDevice, TorchSize, Tuple } from "./values.js";
 
-/** A storage the pickle refers to; its bytes are read after the pickle. */
-export interface StorageRef {
-  storage: Storage;
-  key: string;
-  /** Elements the persistent id declares. */
-  numel: number;
-}
+export type { StorageRef } from "./rebuild-tensor.js";
 
 type Builder = (args: unknown[]) => unknown;
-
-function nonNegativeInt(v: unknown, what: string): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-    throw invalidCheckpoint(`${what} must be a non-negative integer, got ${String(v)}`);
-  }
-  return v;
-}
-
-function intTuple(v: unknown, what: string): number[] {
-  if (!Array.isArray(v)) throw invalidCheckpoint(`${what} must be a tuple of integers`);
-  return v.map((x, i) => nonNegativeInt(x, `${what}[${i}]`));
-}
-
-/**
- * torch 2.x's `('storage', torch.storage.UntypedStorage, key, location, nbytes)`: the dtype comes with
- * the `_rebuild_tensor_v3` that uses it, which registers the storage.
- */
-class UntypedStorageRef {
-  constructor(
-    readonly key: string,
-    readonly location: string,
-    readonly nbytes: number,
-  ) {}
-}
-
-/** Registers a storage of `dtype` (see {@link TorchHooksOptions.storage}). */
-type RegisterStorage = (dtype: DType, key: string, location: string, numel: number) => StorageRef;
-
-/** A conj or neg view: its bytes are the base tensor's, the bit is applied once the bytes are read. */
-interface PendingView {
-  tensor: Tensor;
-  conj: boolean;
-  neg: boolean;
-}
-
-/**
- * The 7th `_rebuild_tensor_v2` argument (torch ≥ 2.0, `torch._utils.get_tensor_metadata`): `{'conj':
- * True}` for `x.conj()`, `{'neg': True}` for a negative view, on CPU tensors too. Anything else is
- * refused: an ignored bit would return silently wrong values.
- */
-function viewBits(metadata: unknown, dtype: DType): { conj: boolean; neg: boolean } {
-  const bits = { conj: false, neg: false };
-  if (metadata === undefined || metadata === null) return bits;
-  const entries = metadata instanceof PyDict ? [...metadata.entries] : undefined;
-  if (entries === undefined) throw invalidCheckpoint("tensor metadata is not a dict");
-  for (const [key, value] of entries) {
-    if ((key !== "conj" && key !== "neg") || typeof value !== "boolean") {
-      throw new ArtifactError(
-        "UNSUPPORTED",
-        `the checkpoint has a tensor with metadata ${JSON.stringify(String(key))}: ${String(value)}, which this reader does not support (only 'conj' and 'neg' views); re-save it in Python after x = x.resolve_conj().resolve_neg(), or report the key`,
-      );
-    }
-    bits[key] = value;
-  }
-  const complex = dtype === "complex32" || dtype === "complex64" || dtype === "complex128";
-  const float =
-    complex || dtype === "float16" || dtype === "bfloat16" || dtype === "float32" || dtype === "float64";
-  if ((bits.conj && !complex) || (bits.neg && !float)) {
-    throw new ArtifactError(
-      "UNSUPPORTED",
-      `the checkpoint has a ${bits.conj ? "conj" : "neg"} view of a ${dtype} tensor, which this reader does not support`,
-    );
-  }
-  return bits;
-}
-
-/** Replaces a view's bytes by a resolved copy: sign bits flipped (neg: every part; conj: imaginary parts). */
-function resolveView({ tensor, conj, neg }: PendingView): void {
-  const size = DTYPES[tensor.dtype].size;
-  const lanes = DTYPES[tensor.dtype].lanes;
-  const part = size / lanes;
-  const bytes = tensor.bytes().slice(); // a copy: the storage may be shared with the base tensor
-  for (let at = 0; at < bytes.length; at += size) {
-    // Little-endian IEEE floats: the sign is the top bit of each part's last byte.
-    if (neg) for (let lane = 0; lane < lanes; lane++) flipSign(bytes, at + (lane + 1) * part - 1);
-    if (conj) flipSign(bytes, at + size - 1);
-  }
-  const resolved = tensor as { -readonly [K in keyof Tensor]: Tensor[K] };
-  resolved.storage = new Storage(tensor.dtype, bytes, tensor.storage.location);
-  resolved.storageOffset = 0;
-  resolved.stride = contiguousStrides(tensor.shape);
-}
-
-function flipSign(bytes: Uint8Array, index: number): void {
-  bytes[index] = (bytes[index] as number) ^ 0x80;
-}
-
-/** `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])`, bounds-checked. */
-function rebuildTensor(args: unknown[], refs: WeakMap<Storage, StorageRef>, pending: PendingView[]): Tensor {
-  const [storage, offsetArg, sizeArg, strideArg, requiresGrad, , metadata] = args;
-  const ref = storage instanceof Storage ? refs.get(storage) : undefined;
-  if (!(storage instanceof Storage) || ref === undefined) throw invalidCheckpoint("tensor without a storage");
-  const offset = nonNegativeInt(offsetArg, "tensor storage offset");
-  const shape = intTuple(sizeArg, "tensor size");
-  const stride = intTuple(strideArg, "tensor stride");
-  if (shape.length !== stride.length || shape.length > 64) {
-    throw invalidCheckpoint(`tensor size and stride do not match: [${shape}] vs [${stride}]`);
-  }
-  let numel = 1;
-  let last = offset;
-  for (let k = 0; k < shape.length; k++) {
-    numel *= shape[k] as number;
-    last += Math.max(0, (shape[k] as number) - 1) * (stride[k] as number);
-  }
-  if (numel * DTYPES[storage.dtype].size > constants.MAX_LENGTH || !Number.isSafeInteger(last)) {
-    throw invalidCheckpoint(`tensor of size [${shape}] is too large`);
-  }
-  if (numel > 0 && last >= ref.numel) {
-    throw invalidCheckpoint(
-      `tensor of size [${shape}] at offset ${offset} runs past its storage of ${ref.numel}`,
-    );
-  }
-  const bits = viewBits(metadata, storage.dtype);
-  const tensor = viewUnchecked(storage, offset, shape, stride); // bytes are read later; bounds checked above
-  tensor.requiresGrad = requiresGrad === true;
-  if (bits.conj || bits.neg) pending.push({ tensor, ...bits });
-  return tensor;
-}
-
-/** The DType of a dtype global (`torch.float8_e4m3fn`); UNSUPPORTED for torch dtypes we do not read. */
-function dtypeOfGlobal(ref: unknown): DType {
-  if (!(ref instanceof GlobalRef) || ref.module !== "torch") {
-    throw invalidCheckpoint("_rebuild_tensor_v3 without a torch dtype");
-  }
-  if (!isDType(ref.name)) {
-    throw new ArtifactError(
-      "UNSUPPORTED",
-      `the checkpoint has a tensor of dtype torch.${ref.name}, which this reader does not support; convert it in Python (x.to(torch.float32) or x.view(torch.uint8)) before saving`,
-    );
-  }
-  return ref.name;
-}
-
-/**
- * `_rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtype[, metadata])`: torch
- * 2.x's form for the dtypes without a legacy storage class; the storage is untyped (`nbytes` long).
- */
-function rebuildTensorV3(
-  args: unknown[],
-  refs: WeakMap<Storage, StorageRef>,
-  pending: PendingView[],
-  register: RegisterStorage,
-): Tensor {
-  const [storage, offset, size, stride, requiresGrad, hooks, dtypeRef, metadata] = args;
-  const dtype = dtypeOfGlobal(dtypeRef);
-  let typed = storage;
-  if (storage instanceof UntypedStorageRef) {
-    const itemSize = DTYPES[dtype].size;
-    if (storage.nbytes % itemSize !== 0) {
-      throw invalidCheckpoint(
-        `storage '${storage.key}' of ${storage.nbytes} bytes does not hold whole ${dtype}s`,
-      );
-    }
-    const ref = register(dtype, storage.key, storage.location, storage.nbytes / itemSize);
-    refs.set(ref.storage, ref);
-    typed = ref.storage;
-  } else if (!(storage instanceof Storage) || storage.dtype !== dtype) {
-    throw invalidCheckpoint(`_rebuild_tensor_v3 of a ${dtype} tensor without a matching storage`);
-  }
-  return rebuildTensor([typed, offset, size, stride, requiresGrad, hooks, metadata], refs, pending);
-}
-
-function rebuildParameter(args: unknown[]): Tensor {
-  const [data, requiresGrad] = args;
-  if (!(data instanceof Tensor)) throw invalidCheckpoint("_rebuild_parameter without a tensor");
-  data.requiresGrad = requiresGrad === true;
-  data.isParameter = true;
-  return data;
-}
 
 function orderedDictOf(args: unknown[]): PyDict {
   const d = new PyDict();
@@ -207,10 +54,34 @@ function orderedDictOf(args: unknown[]): PyDict {
   return d;
 }
 
-function setOf(args: unknown[]): Set<unknown> {
-  const [items] = args;
-  if (items !== undefined && !Array.isArray(items)) throw invalidCheckpoint("set() of a non-list");
-  return new Set(items ?? []);
+function setOf(frozen: boolean): Builder {
+  return (args) => {
+    const [items] = args;
+    if (items !== undefined && !Array.isArray(items)) throw invalidCheckpoint("set() of a non-list");
+    return frozen ? new FrozenSet(items ?? []) : new Set(items ?? []);
+  };
+}
+
+/** `torch.Size((2, 3))`. */
+function torchSize(args: unknown[]): TorchSize {
+  const [items = []] = args;
+  if (!Array.isArray(items) || args.length > 1) throw invalidCheckpoint("torch.Size() of a non-tuple");
+  const size = new TorchSize();
+  for (const item of items) size.push(nonNegativeInt(item, "a torch.Size item"));
+  return size;
+}
+
+/** `torch.device('cuda', 0)`, `torch.device('cuda:0')`, `torch.device('cpu')`. */
+function torchDevice(args: unknown[]): TorchDevice {
+  const [spec, indexArg = null] = args;
+  if (typeof spec !== "string" || args.length > 2 || spec.length > 64)
+    throw invalidCheckpoint("torch.device() without a device name");
+  const [type = "", inline] = spec.split(":");
+  const index = indexArg ?? (inline === undefined ? null : Number(inline));
+  if (!/^[a-z_][a-z0-9_]*$/.test(type) || (index !== null && !Number.isSafeInteger(index))) {
+    throw invalidCheckpoint(`torch.device(${JSON.stringify(spec)}) is not a device`);
+  }
+  return new TorchDevice(type, index as number | null);
 }
 
 function latin1Bytes(args: unknown[]): Uint8Array {
@@ -234,19 +105,35 @@ function builders(
   refs: WeakMap<Storage, StorageRef>,
   pending: PendingView[],
   register: RegisterStorage,
+  kinds: Omit<KindContext, "call" | "tensor">,
+  charge: ChargeCopy,
 ): Map<string, Builder> {
-  const tensor: Builder = (a) => rebuildTensor(a, refs, pending);
-  return new Map<string, Builder>([
-    ["torch._utils._rebuild_tensor_v3", (a) => rebuildTensorV3(a, refs, pending, register)],
+  const tensor = (a: unknown[]): Tensor => {
+    if (a[0] instanceof Storage && kinds.quantized.has(a[0]))
+      throw invalidCheckpoint("a quantized storage is used by a plain tensor");
+    return rebuildTensor(a, refs, pending, charge);
+  };
+  const ctx: KindContext = {
+    ...kinds,
+    tensor: (a) => rebuildTensor(a, refs, pending, charge),
+    call: (name, a) => (table.get(name) as Builder)(a),
+  };
+  const table = new Map<string, Builder>([
+    ["torch._utils._rebuild_tensor_v3", (a) => rebuildTensorV3(a, refs, pending, register, charge)],
     ["collections.OrderedDict", orderedDictOf],
     ["torch._utils._rebuild_tensor_v2", tensor],
     ["torch._utils._rebuild_tensor", tensor],
     ["torch._utils._rebuild_parameter", rebuildParameter],
     ["torch._utils._rebuild_parameter_with_state", rebuildParameter],
-    ["builtins.set", setOf],
-    ["builtins.frozenset", setOf],
-    ["torch.Size", (a) => Tuple.from((a[0] as unknown[]) ?? [])],
-    ["torch.device", (a) => a.map(String).join(":")],
+    ["torch._tensor._rebuild_from_type_v2", (a) => rebuildFromType(a, ctx)],
+    ["torch._utils._rebuild_qtensor", (a) => rebuildQTensor(a, ctx)],
+    ["torch._utils._rebuild_sparse_tensor", rebuildSparse],
+    ["torch.serialization._get_layout", getLayout],
+    ["torch._utils._rebuild_meta_tensor_no_storage", rebuildMeta],
+    ["builtins.set", setOf(false)],
+    ["builtins.frozenset", setOf(true)],
+    ["torch.Size", torchSize],
+    ["torch.device", torchDevice],
     ["_codecs.encode", latin1Bytes],
     ["builtins.bytes", bytesOf],
     ["numpy.dtype", numpyDType],
@@ -256,6 +143,7 @@ function builders(
     ["numpy._core.multiarray._reconstruct", reconstructNdArray],
     ...PYTHON_OBJECT_BUILDERS,
   ]);
+  return table;
 }
 
 function globalName(ref: GlobalRef): string {
@@ -263,25 +151,30 @@ function globalName(ref: GlobalRef): string {
   return `${module}.${ref.name}`;
 }
 
-/** torch's quantized storage classes: valid, not read. */
-const QUANTIZED_STORAGES = new Set([
-  "QInt8Storage",
-  "QUInt8Storage",
-  "QInt32Storage",
-  "QUInt4x2Storage",
-  "QUInt2x4Storage",
+/** torch's quantized storage classes read: their quantized dtype and the integers they hold. */
+export const QUANTIZED_STORAGES: ReadonlyMap<string, [QuantizedDType, DType]> = new Map([
+  ["QUInt8Storage", ["quint8", "uint8"]],
+  ["QInt8Storage", ["qint8", "int8"]],
+  ["QInt32Storage", ["qint32", "int32"]],
+]);
+
+/** The packed sub-byte quantized storages: valid, not read. */
+const PACKED_QUANTIZED = new Map([
+  ["QUInt4x2Storage", "quint4x2"],
+  ["QUInt2x4Storage", "quint2x4"],
 ]);
 
 /** The dtype of a legacy storage class (`torch.FloatStorage`); UNSUPPORTED for torch's others. */
 function storageDType(cls: unknown): DType {
   const name = cls instanceof GlobalRef ? cls.name : undefined;
-  const dtype =
-    name !== undefined && (cls as GlobalRef).module === "torch" ? dtypeOfStorage(name) : undefined;
+  const torch = name !== undefined && (cls as GlobalRef).module === "torch";
+  const dtype = torch ? (dtypeOfStorage(name) ?? QUANTIZED_STORAGES.get(name)?.[1]) : undefined;
   if (dtype !== undefined) return dtype;
-  if (name !== undefined && (cls as GlobalRef).module === "torch" && QUANTIZED_STORAGES.has(name)) {
+  const packed = torch ? PACKED_QUANTIZED.get(name) : undefined;
+  if (packed !== undefined) {
     throw new ArtifactError(
       "UNSUPPORTED",
-      `the checkpoint has a storage of type torch.${name} (quantized tensors are not supported); dequantize it in Python (x.dequantize()) before saving`,
+      `the checkpoint has a quantized tensor of dtype torch.${packed} (packed ${packed === "quint4x2" ? "4" : "2"}-bit integers), which this reader does not support; dequantize it in Python (x.dequantize()) before saving`,
     );
   }
   throw invalidCheckpoint(`unknown storage type ${cls instanceof GlobalRef ? cls.fullName : String(cls)}`);
@@ -295,6 +188,11 @@ export interface TorchHooksOptions {
   allowObjects: boolean;
   /** Work allowed per pickle byte (see `DEFAULT_WORK_RATIO` in pickle/reader.ts). */
   workRatio?: number;
+  /**
+   * The most bytes the file's strided and expanded views may allocate once materialised, in all (see
+   * `maxMaterializeRatio`); unlimited when undefined.
+   */
+  maxCopyBytes?: number;
 }
 
 /** The unpickler hooks, and what to do once every storage's bytes are read. */
@@ -307,7 +205,19 @@ export interface TorchHooks extends UnpicklerHooks {
 export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
   const refs = new WeakMap<Storage, StorageRef>();
   const pending: PendingView[] = [];
-  const table = builders(refs, pending, options.storage);
+  const quantized = new WeakMap<Storage, QuantizedDType>();
+  const limit = options.maxCopyBytes ?? Number.POSITIVE_INFINITY;
+  let copied = 0;
+  const charge: ChargeCopy = (bytes, shape) => {
+    copied += bytes;
+    if (copied > limit) {
+      throw invalidCheckpoint(
+        `the checkpoint's strided and expanded views (the last one of size [${shape}]) would take more than ${limit} bytes once materialised; raise the \`maxMaterializeRatio\` option if the file is trusted`,
+      );
+    }
+  };
+  const kinds = { quantized, allowObjects: options.allowObjects };
+  const table = builders(refs, pending, options.storage, kinds, charge);
   return {
     ...(options.workRatio === undefined ? {} : { workRatio: options.workRatio }),
     resolveViews() {
@@ -328,11 +238,15 @@ export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
       const dtype = storageDType(cls);
       const ref = options.storage(dtype, key, location, count);
       refs.set(ref.storage, ref);
+      const q = cls instanceof GlobalRef ? QUANTIZED_STORAGES.get(cls.name)?.[0] : undefined;
+      if (q !== undefined) quantized.set(ref.storage, q);
       return ref.storage;
     },
     reduce(fn, args) {
       const name = fn instanceof GlobalRef ? globalName(fn) : typeof fn;
       const build = table.get(name);
+      const kind = UNSUPPORTED_REBUILDS.get(name);
+      if (kind !== undefined) throw unsupportedRebuild(name, kind);
       if (build === undefined)
         throw invalidCheckpoint(`the pickle calls '${name}', which is not on the allow-list`);
       return build(args);

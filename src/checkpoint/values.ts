@@ -6,11 +6,14 @@
  * float ↔ number when not integral, {@link PyFloat} when integral (`1.0`, `-0.0`, `3e20`); list ↔ array;
  * tuple ↔ {@link Tuple}; dict ↔ plain object (string keys) or `Map` (any other key, or string keys that
  * JavaScript would reorder, such as `"0"`); OrderedDict ↔ the same, marked (see {@link orderedDict});
- * set ↔ `Set`; bytes ↔ `Uint8Array`; tensor ↔ {@link Tensor}; numpy.ndarray ↔ `NdArray`; any other pickled object (an
+ * set ↔ `Set`, frozenset ↔ {@link FrozenSet}; torch.Size ↔ {@link TorchSize}; torch.device ↔
+ * {@link TorchDevice}; quantized, sparse and meta tensors ↔ `QuantizedTensor`, `SparseTensor`,
+ * `MetaTensor`; bytes ↔ `Uint8Array`; tensor ↔ {@link Tensor}; numpy.ndarray ↔ `NdArray`; any other pickled object (an
  * `nn.Module`) ↔ an inert {@link PickledObject}.
  */
 import type { NdArray } from "./numpy-arrays.js";
 import type { Tensor } from "./tensor.js";
+import type { MetaTensor, QuantizedTensor, SparseTensor } from "./tensor-kinds.js";
 
 /** A Python float whose value is integral (`1.0`), kept apart from the int `1`. `+x` gives the number. */
 export class PyFloat {
@@ -40,6 +43,28 @@ export function tuple<T>(...items: T[]): Tuple<T> {
   const t = new Tuple<T>();
   t.push(...items);
   return t;
+}
+
+/** A `torch.Size` (a tuple of ints), saved back as `torch.Size`. */
+export class TorchSize extends Tuple<number> {}
+
+/** A Python `frozenset`, saved back as one (a plain `Set` is saved as a `set`). */
+export class FrozenSet<T = StateValue> extends Set<T> {}
+
+/** A `torch.device` (`cuda:0`, `cpu`), saved back as one; `String(device)` gives torch's `str(device)`. */
+export class TorchDevice {
+  constructor(
+    /** `cpu`, `cuda`, `mps`, `meta` … */
+    readonly type: string,
+    /** The device index, or null when the device has none (`torch.device("cuda")`). */
+    readonly index: number | null = null,
+  ) {}
+  toString(): string {
+    return this.index === null ? this.type : `${this.type}:${this.index}`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
 }
 
 const ORDERED = Symbol.for("artifact-manager.OrderedDict");
@@ -114,6 +139,10 @@ export type StateValue =
   | StateValue[]
   | Tuple
   | Set<StateValue>
+  | TorchDevice
+  | QuantizedTensor
+  | SparseTensor
+  | MetaTensor
   | GlobalRef
   | PickledObject
   | StateDict;

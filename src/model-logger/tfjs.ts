@@ -23,6 +23,8 @@ export interface TfVariableLike {
   readonly name: string;
   readonly originalName?: string;
   readonly shape: (number | null)[];
+  /** Whether an optimizer trains it (tfjs' `LayerVariable.trainable`). @default true */
+  readonly trainable?: boolean;
   read(): TfTensorLike;
 }
 
@@ -51,6 +53,13 @@ export interface TfNamespace {
 export interface RestoreTfjsOptions {
   /** The tfjs namespace that owns the model. @default `await import("@tensorflow/tfjs")` */
   tf?: TfNamespace;
+  /**
+   * {@link restoreTfjsOptimizer}: the model the optimizer trains. Each saved slot (`…/m`, `…/v`, in
+   * tfjs' order: `iter`, then one group per slot kind over the trainable weights) must have its
+   * weight's shape; checked before anything is allocated. Without it, the slots are checked against
+   * the optimizer's current ones when it has any. @default none
+   */
+  model?: TfjsModelLike;
 }
 
 async function toTensor(t: TfTensorLike, what: string): Promise<Tensor> {
@@ -149,8 +158,7 @@ export async function restoreTfjsModel(
       `the state has ${saved.length} weights, the model ${model.weights.length}`,
     );
   }
-  const tf = await namespace(options);
-  const tensors = model.weights.map((w, i) => {
+  const chosen = model.weights.map((w, i) => {
     const t = byName ? byKey.get(keys.get(w) ?? "") : saved[i]?.[1];
     if (t === undefined || t.shape.join() !== w.shape.join()) {
       throw new ArtifactError(
@@ -158,12 +166,56 @@ export async function restoreTfjsModel(
         `weight '${w.name}' has shape [${w.shape}], the state [${t?.shape}]`,
       );
     }
-    return tfTensor(tf, t);
+    return t;
   });
-  model.setWeights(tensors);
+  const tf = await namespace(options); // every shape is checked before any tensor is allocated
+  model.setWeights(chosen.map((t) => tfTensor(tf, t)));
 }
 
-/** Loads a saved optimizer state (from {@link tfjsOptimizerState}) into `optimizer`. */
+/** Throws INVALID_ARGUMENT unless every saved tensor has the `expected` shape (in order). */
+function checkShapes(
+  saved: [string, Tensor][],
+  expected: readonly (readonly (number | null)[])[],
+  what: string,
+) {
+  if (saved.length !== expected.length) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `the state has ${saved.length} optimizer weights, ${what} ${expected.length}`,
+    );
+  }
+  saved.forEach(([name, t], i) => {
+    const want = expected[i] as (number | null)[];
+    if (t.shape.join() !== want.join()) {
+      throw new ArtifactError(
+        "INVALID_ARGUMENT",
+        `optimizer weight '${name}' has shape [${t.shape}], ${what} [${want}]`,
+      );
+    }
+  });
+}
+
+/** The shapes an optimizer's weights have for `model`: `iter`, then each slot kind over its trainable weights. */
+function slotShapes(saved: [string, Tensor][], model: TfjsModelLike): (number | null)[][] {
+  const trainable = model.weights.filter((w) => w.trainable !== false).map((w) => w.shape);
+  const iter = saved[0]?.[0] === "iter" ? 1 : 0;
+  const slots = saved.length - iter;
+  if (trainable.length === 0 ? slots !== 0 : slots % trainable.length !== 0) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `the state has ${slots} optimizer slots, not a multiple of the model's ${trainable.length} trainable weights`,
+    );
+  }
+  return [
+    ...(iter ? [[]] : []),
+    ...Array.from({ length: slots }, (_, i) => trainable[i % trainable.length] ?? []),
+  ];
+}
+
+/**
+ * Loads a saved optimizer state (from {@link tfjsOptimizerState}) into `optimizer`. Shapes are checked
+ * (against `options.model`, or the optimizer's current slots) before any tensor is allocated.
+ */
 export async function restoreTfjsOptimizer(
   optimizer: TfjsOptimizerLike,
   state: StateTree | undefined,
@@ -176,10 +228,18 @@ export async function restoreTfjsOptimizer(
       `the state is of a '${String(record.class)}' optimizer, not '${optimizer.getClassName()}'`,
     );
   }
+  const saved = entriesOf(record.weights, "the optimizer weights");
+  if (options.model !== undefined) checkShapes(saved, slotShapes(saved, options.model), "the model needs");
+  else {
+    const current = await optimizer.getWeights();
+    if (current.length > 1)
+      checkShapes(
+        saved,
+        current.map((w) => w.tensor.shape),
+        "the optimizer has",
+      );
+  }
   const tf = await namespace(options);
-  const weights = entriesOf(record.weights, "the optimizer weights").map(([name, t]) => ({
-    name,
-    tensor: tfTensor(tf, t),
-  }));
+  const weights = saved.map(([name, t]) => ({ name, tensor: tfTensor(tf, t) }));
   await optimizer.setWeights(weights);
 }

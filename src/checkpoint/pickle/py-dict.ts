@@ -3,6 +3,7 @@
  * turns them into the state tree's plain objects, Maps and ordered dicts, keeping shared references.
  */
 import { invalidCheckpoint } from "../invalid.js";
+import { Tensor } from "../tensor.js";
 import { needsMapKey, orderedDict, PickledObject, type StateValue, Tuple } from "../values.js";
 
 /** A Python dict under construction. */
@@ -52,6 +53,8 @@ export function finishValue(root: unknown): StateValue {
     } else if (v instanceof PickledObject) {
       v.state = visit(v.state) as StateValue;
       for (let i = 0; i < v.args.length; i++) v.args[i] = visit(v.args[i]) as StateValue;
+    } else if (v instanceof Tensor && v.attributes !== undefined) {
+      v.attributes = visit(v.attributes) as Tensor["attributes"];
     }
     return v;
   };

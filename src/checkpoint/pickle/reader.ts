@@ -6,7 +6,7 @@ import { invalidCheckpoint } from "../invalid.js";
 import { NdArray } from "../numpy-arrays.js";
 import { NumpyDType } from "../numpy-scalars.js";
 import { Tensor } from "../tensor.js";
-import { GlobalRef, PickledObject, PyFloat, Tuple } from "../values.js";
+import { FrozenSet, GlobalRef, PickledObject, PyFloat, Tuple } from "../values.js";
 import { ByteReader } from "./byte-reader.js";
 import { OP } from "./opcodes.js";
 import { finishValue, PyDict } from "./py-dict.js";
@@ -164,7 +164,7 @@ const HANDLERS: Partial<Record<number, Handler>> = {
   [OP.EMPTY_LIST]: (m) => m.push([]),
   [OP.EMPTY_TUPLE]: (m) => m.push(new Tuple()),
   [OP.EMPTY_SET]: (m) => m.push(new Set()),
-  [OP.FROZENSET]: (m) => m.push(new Set(m.popMark())),
+  [OP.FROZENSET]: (m) => m.push(new FrozenSet(m.popMark())),
   [OP.TUPLE]: (m) => m.push(tupleOf(m.popMark())),
   [OP.TUPLE1]: (m) => m.push(tupleOf([m.pop()])),
   [OP.TUPLE2]: (m) => {

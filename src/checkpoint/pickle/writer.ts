@@ -6,13 +6,17 @@ import { ArtifactError } from "../../errors.js";
 import { DTYPES } from "../dtype.js";
 import { NdArray, numpyCode } from "../numpy-arrays.js";
 import {
+  FrozenSet,
   GlobalRef,
   isOrderedDict,
   orderedDictAttrs,
   PickledObject,
   PyFloat,
   type StateValue,
+  TorchDevice,
+  TorchSize,
   Tuple,
+  tuple,
 } from "../values.js";
 import { ByteWriter, encodeLong } from "./byte-writer.js";
 import { OP } from "./opcodes.js";
@@ -187,11 +191,16 @@ export class Pickler {
     if (this.saveScalar(v)) return;
     if (typeof v !== "object" || v === null) throw badValue(path, `a ${typeof v}`);
     if (this.get(v)) return;
-    if (v instanceof Tuple) this.tuple(v, path, v);
+    if (v instanceof TorchSize) this.reduceCall("torch", "Size", [tuple(...v)], path, v);
+    else if (v instanceof Tuple) this.tuple(v, path, v);
     else if (Array.isArray(v)) this.list(v, path);
     else if (this.saveOther(v, path)) return;
+    else if (v instanceof FrozenSet) this.reduceCall("__builtin__", "frozenset", [[...v]], path, v);
     else if (v instanceof Set) this.reduceCall("__builtin__", "set", [[...v]], path, v);
-    else if (v instanceof Uint8Array) this.bytesValue(v, path);
+    else if (v instanceof TorchDevice) {
+      const args = v.index === null ? [v.type] : [v.type, v.index];
+      this.reduceCall("torch", "device", args, path, v);
+    } else if (v instanceof Uint8Array) this.bytesValue(v, path);
     else if (v instanceof GlobalRef) this.global(v.module, v.name);
     else if (v instanceof PickledObject) this.object(v, path);
     else if (v instanceof NdArray) this.ndarray(v, path);
