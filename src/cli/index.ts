@@ -5,11 +5,12 @@
 import { readFileSync } from "node:fs";
 import type { AnyCommand, CommandInput } from "./command.js";
 import { aliasCommand } from "./commands/alias.js";
-import { catCommand } from "./commands/cat.js";
 import { cacheCommand } from "./commands/cache.js";
+import { catCommand } from "./commands/cat.js";
 import { diffCommand } from "./commands/diff.js";
 import { gcCommand } from "./commands/gc.js";
 import { getCommand } from "./commands/get.js";
+import { lineageCommand } from "./commands/lineage.js";
 import { logCommand } from "./commands/log.js";
 import { lsCommand } from "./commands/ls.js";
 import { pruneCommand } from "./commands/prune.js";
@@ -33,6 +34,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   lsCommand,
   versionsCommand,
   showCommand,
+  lineageCommand,
   verifyCommand,
   aliasCommand,
   diffCommand,

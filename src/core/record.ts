@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { ArtifactError } from "../errors.js";
 import { compareCodePoints } from "./compare.js";
 import { validateArtifactPath } from "./names.js";
-import type { FileEntry, Producer, VersionRecord } from "./types.js";
+import type { FileEntry, Producer, Provenance, VersionRecord } from "./types.js";
 
 /** The format number written into every record. */
 export const RECORD_FORMAT = 1;
@@ -33,6 +33,9 @@ export interface BuildRecordOptions {
   metadata?: Record<string, unknown> | undefined;
   /** @default new Date() */
   createdAt?: Date;
+  provenance?: Provenance | undefined;
+  /** Resolved input refs (see {@link VersionRecord.inputs}); empty = none. */
+  inputs?: readonly string[] | undefined;
 }
 
 /** Builds the commit record of a new version (files sorted, digest computed). */
@@ -49,6 +52,8 @@ export function buildRecord(options: BuildRecordOptions): VersionRecord {
     producer: PRODUCER,
     files: files as FileEntry[],
     digest: computeArtifactDigest(files as FileEntry[]),
+    ...(options.provenance === undefined ? {} : { provenance: options.provenance }),
+    ...(options.inputs === undefined || options.inputs.length === 0 ? {} : { inputs: [...options.inputs] }),
   };
 }
 

@@ -30,6 +30,26 @@ export interface Producer {
   version: string;
 }
 
+/** Who and what produced a version, collected by the log that made it (docs/store-format.md). */
+export interface Provenance {
+  /** Host name of the machine that logged. */
+  host: string;
+  /** User name of the logging process (`unknown` when the system has none for it). */
+  user: string;
+  /** The process's command line as `process.argv`: the runtime, the script, then its arguments. */
+  command: string[];
+  /** Working folder of the logging process. */
+  cwd: string;
+  /** The git commit of the repository holding `cwd`, when there is one and `git` runs. */
+  git?: {
+    commit: string;
+    /** Tracked files differ from the commit (untracked files do not count). */
+    dirty: boolean;
+    /** Current branch; absent on a detached HEAD. */
+    branch?: string;
+  };
+}
+
 /** The commit record of a version (`meta/versions/v<N>.json` on file stores). */
 export interface VersionRecord {
   format: 1;
@@ -49,6 +69,13 @@ export interface VersionRecord {
   legacy?: boolean;
   /** Random, unique to the write that committed the record (tells two writers' bytes apart). */
   nonce?: string;
+  /** Who and what logged the version; absent on older records and with `provenance: false`. */
+  provenance?: Provenance;
+  /**
+   * Artifacts this version was made from, as concrete versions: `"name:vN"` in the same collection,
+   * `"collection/name:vN"` in another one. Absent when none were given.
+   */
+  inputs?: string[];
 }
 
 /** What {@link ArtifactManager.verify} found. Never thrown: a mismatch is data. */
@@ -117,6 +144,19 @@ export interface LogFilesOptions extends OperationOptions, CollectionOption {
    * @default "new-version" on file stores (a new version per log); "reuse" on W&B (as its SDK does)
    */
   ifUnchanged?: "reuse" | "new-version";
+  /**
+   * Artifacts this version was made from (its lineage): `"name"`, `"name:v3"`, `"name:ALIAS"` or
+   * `"collection/name:v3"` (default: the log's collection). Each must exist in this store
+   * (`NOT_FOUND` otherwise); aliases and `latest` are resolved and recorded as the concrete version.
+   * @default [] (none)
+   */
+  inputs?: string[];
+  /**
+   * Record who and what logged the version (host, user, command line, working folder, git commit and
+   * dirty flag). `false` records none of it (e.g. when command lines carry secrets).
+   * @default true
+   */
+  provenance?: boolean;
 }
 
 /** Options of `logFolder` and `FolderLog.commit`: those of `logFiles` without `artifactPath`. */

@@ -53,6 +53,7 @@ import {
   type GarbageSettings,
   storeClock,
 } from "./filesystem/gc.js";
+import { resolveInputs } from "./filesystem/inputs.js";
 import { listFolders } from "./filesystem/list-folders.js";
 import { collectLocalFiles } from "./filesystem/local-files.js";
 import { logVersion } from "./filesystem/log-version.js";
@@ -61,6 +62,7 @@ import { resolveVersion } from "./filesystem/resolve.js";
 import { scanArtifact, visibleVersions } from "./filesystem/scan.js";
 import { DEFAULT_MAX_UPLOAD_BYTES_IN_FLIGHT } from "./filesystem/transfer.js";
 import { verifyVersion } from "./filesystem/verify.js";
+import { collectProvenance } from "./provenance.js";
 
 /** Options of the {@link FileSystemArtifactManager} constructor. */
 export interface FileSystemArtifactManagerOptions extends ArtifactManagerOptions {
@@ -148,9 +150,15 @@ export class FileSystemArtifactManager extends ArtifactManager {
     }
     const ifUnchanged = validateIfUnchanged(options.ifUnchanged);
     const files = await collectLocalFiles(localPath, options.artifactPath, options);
+    if (options.provenance !== undefined && typeof options.provenance !== "boolean")
+      throw new ArtifactError("INVALID_ARGUMENT", "the `provenance` option must be true or false");
     const driver = await this.getDriver();
+    const inputs = await resolveInputs(driver, collection, options.inputs, options.signal);
+    const provenance = options.provenance === false ? undefined : await collectProvenance();
     await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
     return logVersion({
+      inputs,
+      provenance,
       driver,
       collection,
       name,

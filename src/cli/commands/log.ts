@@ -17,6 +17,7 @@ import {
   type CommandContext,
   type CommandInput,
   defineCommand,
+  flagOption,
   stringListOption,
   stringOption,
 } from "../command.js";
@@ -29,6 +30,8 @@ export interface LogResult extends Artifact {
   files: number;
   size: number;
   aliases: string[];
+  /** `--skip-unchanged` found the content identical to this (existing) version: nothing was logged. */
+  reused: boolean;
 }
 
 /** Logs `PATH` as the next version of `NAME`, then points each `--alias` at it. */
@@ -46,6 +49,10 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
   if (description !== undefined) options.description = description;
   if (artifactPath !== undefined) options.artifactPath = artifactPath;
   if (meta.length > 0) options.metadata = parseMetadata(meta);
+  const inputs = stringListOption(input.values, "input");
+  if (inputs.length > 0) options.inputs = inputs;
+  if (flagOption(input.values, "skip-unchanged")) options.ifUnchanged = "reuse";
+  if (flagOption(input.values, "no-provenance")) options.provenance = false;
   const artifact = await logPath(context, name, path, options);
   // The version is committed: a Ctrl-C from here on must not report it as cancelled.
   const at = { collection: artifact.collection, version: artifact.version };
@@ -58,7 +65,16 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
     step = "reading it back";
     const record = await manager.getVersion(artifact.name, at);
     const size = record.files.reduce((sum, file) => sum + file.size, 0);
-    return { ...artifact, store: context.store, files: record.files.length, size, aliases };
+    return {
+      name: artifact.name,
+      collection: artifact.collection,
+      version: artifact.version,
+      store: context.store,
+      files: record.files.length,
+      size,
+      aliases,
+      reused: artifact.reused === true,
+    };
   } catch (error) {
     throw committedBut(artifact, step, aliases, error);
   }
@@ -147,24 +163,35 @@ export const logCommand = defineCommand<LogResult>({
     "committed version is kept whole, printed as logged, named on stderr as kept, and the exit code is 0.\n" +
     "On a W&B store PATH may be a URI (s3://, gs://, Azure https, http(s)://, file://): the version\n" +
     "records it as a reference, as W&B's add_reference does (an object, or every object under a prefix;\n" +
-    "--path names the entry or folder).",
+    "--path names the entry or folder).\n" +
+    "Files the latest version already holds (same sha256, any path) are copied inside the store, not\n" +
+    "uploaded. With --skip-unchanged, content identical to the latest version logs nothing: that version\n" +
+    "is printed (and --alias applies to it). The record keeps host, user, command line and git commit\n" +
+    "(--no-provenance: none of them) and the --input artifacts (lineage NAME:VERSION prints the chain).",
   options: {
     description: { type: "string", short: "d" },
     path: { type: "string" },
     meta: { type: "string", multiple: true },
     alias: { type: "string", multiple: true },
+    input: { type: "string", multiple: true },
+    "skip-unchanged": { type: "boolean" },
+    "no-provenance": { type: "boolean" },
   },
   optionHelp: [
     ["-d, --description TEXT", "Description of the version"],
     ["--path PATH", "For a single file: its path inside the artifact (default: its own name)"],
     ["--meta KEY=VALUE", "Metadata (repeatable); JSON values such as 0.1, true or [1,2] are parsed"],
     ["--alias ALIAS", "Point an alias (e.g. best, production) at the new version (repeatable)"],
+    ["--input REF", "An artifact this version was made from, e.g. dataset:v3 (repeatable; see lineage)"],
+    ["--skip-unchanged", "Content identical to the latest version: log nothing, print that version"],
+    ["--no-provenance", "Do not record host, user, command line and git commit"],
   ],
   examples: [
     "log ./checkpoints my-model --description 'epoch 10' --meta lr=0.001 --meta epochs=10",
     "log ./model.pt my-model --path weights/model.pt --alias best",
     "log ./data.csv dataset --store s3://my-bucket/artifacts --collection datasets",
     "log s3://datasets/imagenet/train imagenet --store wandb://my-team/my-project --collection dataset",
+    "log ./checkpoints my-model --input dataset:v3 --skip-unchanged",
   ],
   positionals: { min: 2, max: 2 },
   transfer: true,
@@ -175,6 +202,8 @@ export const logCommand = defineCommand<LogResult>({
     message: `${by} came after ${r.name}:${r.version} was committed in collection '${r.collection}': the version is complete and kept (log again only if you want another version)`,
   }),
   render: (r) =>
-    `logged ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)}) to store '${r.store}'` +
+    (r.reused
+      ? `unchanged: identical to ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)}) on store '${r.store}'; nothing logged`
+      : `logged ${r.name}:${r.version} in collection '${r.collection}' (${plural(r.files, "file")}, ${formatBytes(r.size)}) to store '${r.store}'`) +
     (r.aliases.length > 0 ? `; aliases: ${r.aliases.join(", ")}` : ""),
 });

@@ -29,6 +29,31 @@ export function digestColumn(files: readonly FileEntry[]): Column<FileEntry> {
   return { header: "MD5", value: (f) => f.md5 ?? other(f) };
 }
 
+/** Who and what logged the version, and the artifacts it was made from (absent fields: no line). */
+export function provenanceLines(record: VersionRecord): string[] {
+  const lines: string[] = [];
+  const p = record.provenance;
+  if (p !== undefined && typeof p === "object") {
+    if (typeof p.user === "string" || typeof p.host === "string")
+      lines.push(`logged by:   ${p.user ?? "?"}@${p.host ?? "?"}`);
+    if (Array.isArray(p.command)) lines.push(`command:     ${p.command.map(quoteArg).join(" ")}`);
+    if (typeof p.cwd === "string") lines.push(`cwd:         ${p.cwd}`);
+    if (p.git !== undefined && typeof p.git.commit === "string") {
+      const branch = p.git.branch === undefined ? "" : ` (${p.git.branch})`;
+      lines.push(`git:         ${p.git.commit}${branch}${p.git.dirty ? ", dirty" : ""}`);
+    }
+  }
+  if (Array.isArray(record.inputs) && record.inputs.length > 0)
+    lines.push(`inputs:      ${record.inputs.join(", ")}`);
+  return lines;
+}
+
+/** A command-line word as a shell would need it (only when it holds spaces or quotes). */
+function quoteArg(word: unknown): string {
+  const text = String(word);
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 function render(record: VersionRecord): string {
   const size = record.files.reduce((sum, file) => sum + file.size, 0);
   const lines = [
@@ -45,6 +70,7 @@ function render(record: VersionRecord): string {
   for (const [key, value] of Object.entries(record.metadata ?? {})) {
     lines.push(`meta:        ${key} = ${JSON.stringify(value)}`);
   }
+  lines.push(...provenanceLines(record));
   const files = formatTable(
     record.files,
     [
@@ -64,6 +90,7 @@ export const showCommand = defineCommand<VersionRecord>({
   usage: ["show NAME[:VERSION|:ALIAS]"],
   description:
     "Prints the commit record of a version (default latest): date, description, metadata, producer,\n" +
+    "who logged it (user, host, command line, git commit and whether the tree was dirty), its inputs,\n" +
     "and every file with its size and digest (sha256; the md5 on W&B stores, which record no sha256).\n" +
     "With --json, the record exactly as the store holds it.",
   options: {},

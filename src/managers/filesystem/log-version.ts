@@ -14,7 +14,7 @@ import { hostname } from "node:os";
 import type { ByteBudget } from "../../core/byte-budget.js";
 import { formatVersion } from "../../core/names.js";
 import { buildRecord, PRODUCER } from "../../core/record.js";
-import type { Artifact, FileEntry, ProgressListener, VersionRecord } from "../../core/types.js";
+import type { Artifact, FileEntry, ProgressListener, Provenance, VersionRecord } from "../../core/types.js";
 import { ArtifactError, isArtifactError, throwIfAborted } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf } from "../../storage/fs-errors.js";
@@ -52,6 +52,10 @@ export interface LogVersionInput extends FileConcurrency {
   uploadBudget?: ByteBudget | undefined;
   /** `"reuse"`: identical content returns the latest version instead of a new one. @default "new-version" */
   ifUnchanged?: "reuse" | "new-version" | undefined;
+  /** Recorded as the version's provenance (who and what logged it). */
+  provenance?: Provenance | undefined;
+  /** Resolved input refs recorded as the version's lineage. */
+  inputs?: readonly string[] | undefined;
   /** Files copied inside the store instead of uploaded (set by {@link logVersion} from its plan). */
   copies?: ReadonlyMap<string, StoreCopy> | undefined;
 }
@@ -199,6 +203,8 @@ async function commitVersion(
       files: entries,
       description: input.description,
       metadata: input.metadata,
+      provenance: input.provenance,
+      inputs: input.inputs,
     }),
     nonce: randomBytes(16).toString("hex"),
   };
