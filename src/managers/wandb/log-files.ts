@@ -1,12 +1,13 @@
 /** `logFiles` on W&B: collect and hash the local files (streamed), then log them as one version. */
 
 import { mapConcurrent } from "../../core/map-concurrent.js";
+import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFilesOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { collectLocalFiles, digestFile, type LocalFile } from "./local-files.js";
 import { chooseDigestAlgorithm, type RequestedDigestAlgorithm } from "./log-algorithm.js";
 import { collectReferenceEntries, type ReferenceSpec } from "./log-references.js";
-import { checkMetadata, logVersion } from "./log-version.js";
+import { checkMetadata, type LoggedVersion, logVersion } from "./log-version.js";
 import { hashFileAndParts } from "./multipart.js";
 import type { WandbSession } from "./session.js";
 
@@ -31,9 +32,13 @@ export interface LogFilesRequest extends WandbLogFilesOptions {
 }
 
 /** Logs the files and returns the version index the server assigned. */
-export async function logFilesToWandb(session: WandbSession, request: LogFilesRequest): Promise<number> {
+export async function logFilesToWandb(
+  session: WandbSession,
+  request: LogFilesRequest,
+): Promise<LoggedVersion> {
   const { signal, onProgress } = request;
   checkMetadata(request.metadata);
+  validateIfUnchanged(request.ifUnchanged);
   checkDigestAlgorithm(request.digestAlgorithm);
   const entity = await session.entity(signal); // a missing or bad key fails here, before any file is read
   const target = { entity, type: request.type, name: request.name };
@@ -50,9 +55,9 @@ export async function logFilesToWandb(session: WandbSession, request: LogFilesRe
   const references = specs.length === 0 ? [] : await collectReferenceEntries(session, specs, request, taken);
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   onProgress?.({ type: "start", operation: "upload", files: files.length, totalBytes });
-  const index = await logVersion(session, { ...request, files, references, digestAlgorithm: algorithm });
+  const logged = await logVersion(session, { ...request, files, references, digestAlgorithm: algorithm });
   onProgress?.({ type: "done", operation: "upload", files: files.length, bytes: totalBytes });
-  return index;
+  return logged;
 }
 
 /**

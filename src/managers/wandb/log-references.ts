@@ -16,12 +16,13 @@ import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
+import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFolderOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { createDriver } from "../../storage/create-driver.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
 import { collectLocalFiles, md5File } from "./local-files.js";
-import { checkMetadata, logVersion } from "./log-version.js";
+import { checkMetadata, type LoggedVersion, logVersion } from "./log-version.js";
 import type { ManifestEntry } from "./manifest.js";
 import { locateReference, openUrl, unquote } from "./references.js";
 import type { WandbSession } from "./session.js";
@@ -64,18 +65,19 @@ const DEFAULT_MAX_OBJECTS = 10_000_000;
 export async function logReferencesToWandb(
   session: WandbSession,
   request: LogReferencesRequest,
-): Promise<number> {
+): Promise<LoggedVersion> {
   const { signal, onProgress } = request;
   checkMetadata(request.metadata);
+  validateIfUnchanged(request.ifUnchanged);
   if (request.references.length === 0) {
     throw new ArtifactError("INVALID_ARGUMENT", "logReferences needs at least one URI");
   }
   await session.entity(signal); // a missing or bad key fails here, before any bucket is read
   const references = await collectReferenceEntries(session, request.references, request);
   onProgress?.({ type: "start", operation: "upload", files: references.length, totalBytes: 0 });
-  const index = await logVersion(session, { ...request, files: [], references });
+  const logged = await logVersion(session, { ...request, files: [], references });
   onProgress?.({ type: "done", operation: "upload", files: references.length, bytes: 0 });
-  return index;
+  return logged;
 }
 
 /**

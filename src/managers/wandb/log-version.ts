@@ -32,6 +32,12 @@ export interface LogVersionRequest {
   references?: ReferenceEntry[];
   description?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
+  /**
+   * Identical content (the same artifact digest as the latest version) returns that version instead of
+   * a new one (`"reuse"`, the SDK's `enableDigestDeduplication: true`). @default the manager's
+   * `enableDigestDeduplication` (true)
+   */
+  ifUnchanged?: "reuse" | "new-version" | undefined;
   /** The artifact's digest algorithm (its files are hashed with it, log-algorithm.ts). @default "MANIFEST_MD5" */
   digestAlgorithm?: ArtifactDigestAlgorithm | undefined;
   signal?: AbortSignal | undefined;
@@ -45,15 +51,23 @@ type CreatedArtifact = {
   artifactSequence: { latestArtifact: { id: string } | null };
 };
 
+/** The version a log made, or the latest one it found identical (`reused`). */
+export interface LoggedVersion {
+  index: number;
+  reused: boolean;
+}
+
 /** Logs the files as the next version and returns its index. */
-export async function logVersion(session: WandbSession, request: LogVersionRequest): Promise<number> {
+export async function logVersion(session: WandbSession, request: LogVersionRequest): Promise<LoggedVersion> {
   const { signal } = request;
   const entity = await session.entity(signal);
   await checkCollectionType(session, entity, request);
   const runName = await session.runName(signal);
   const scope = { entityName: entity, projectName: session.project, runName };
   const created = await createArtifact(session, scope, request);
-  if (created.state === "COMMITTED") return versionIndexOf(session, created.id, signal); // digest dedup
+  if (created.state === "COMMITTED") {
+    return { index: await versionIndexOf(session, created.id, signal), reused: true }; // digest dedup
+  }
   if (created.state !== "PENDING" && created.state !== "DELETED") {
     throw new ArtifactError("UNEXPECTED", `W&B createArtifact returned state ${created.state}`);
   }
@@ -82,7 +96,7 @@ export async function logVersion(session: WandbSession, request: LogVersionReque
   ]);
   await uploadManifest(session, manifestInput, serializeManifest(manifest), signal);
   await session.client.request(COMMIT_ARTIFACT, { artifactID: created.id }, { signal });
-  return versionIndexOf(session, created.id, signal);
+  return { index: await versionIndexOf(session, created.id, signal), reused: false };
 }
 
 /** The variables both `createArtifactManifest` calls share. */
@@ -146,7 +160,10 @@ async function createArtifact(
     aliases: [{ alias: "latest", artifactCollectionName: request.name }],
     clientID: randomUUID(),
     sequenceClientID: randomUUID(),
-    enableDigestDeduplication: session.settings.enableDigestDeduplication,
+    enableDigestDeduplication:
+      request.ifUnchanged === undefined
+        ? session.settings.enableDigestDeduplication
+        : request.ifUnchanged === "reuse",
   };
   type Answer = { createArtifact: { artifact: CreatedArtifact } };
   const data = await session.client.request<Answer>(CREATE_ARTIFACT, variables, { signal: request.signal });

@@ -37,9 +37,9 @@ export interface WandbTransferOptions extends WandbLimitOptions {
   /** Part size in bytes for multipart uploads. @default max(100 MiB, size / 10000 rounded up to 4 KiB) */
   multipartPartSize?: number;
   /**
-   * Return the latest version instead of logging a new one when the content is identical (the SDK's
-   * `enableDigestDeduplication`). Off by default so every log makes a version, as on other backends.
-   * @default false
+   * Return the latest version instead of logging a new one when the content is identical, as the SDK
+   * always does (`enableDigestDeduplication: true`): the default of the logs' `ifUnchanged` option
+   * (`true` = `"reuse"`, `false` = `"new-version"`). @default true
    */
   enableDigestDeduplication?: boolean;
   /** Run ID that owns the logged versions (created with `upsertBucket`). @default 8 random characters */
@@ -84,7 +84,7 @@ export function settingsFrom(
       options.multipartPartSize === undefined
         ? undefined
         : positiveOption("multipartPartSize", options.multipartPartSize, 1),
-    enableDigestDeduplication: options.enableDigestDeduplication ?? false,
+    enableDigestDeduplication: options.enableDigestDeduplication ?? true,
     runName: options.runName,
     jobType: options.jobType ?? "artifact-manager",
     referenceStorageOptions: options.referenceStorageOptions ?? {},

@@ -26,6 +26,7 @@ import { downloadVersion } from "./download.js";
 import { hasCommittedVersion, listCollections, listCommittedVersions, listTypes } from "./listing.js";
 import { logFilesToWandb, type WandbLogFilesOptions } from "./log-files.js";
 import { type LogReferencesOptions, logReferencesToWandb, type ReferenceSpec } from "./log-references.js";
+import type { LoggedVersion } from "./log-version.js";
 import { fetchManifest, resolveVersion } from "./resolve.js";
 import { WandbSession } from "./session.js";
 import { settingsFrom, type WandbTransferOptions, wandbTypeOf } from "./settings.js";
@@ -89,13 +90,14 @@ export class WandbArtifactManager extends ArtifactManager {
   }
 
   /** Runs `log` after the logs of `type/name` already queued; the version it logged. */
-  async #logged(type: string, name: string, log: () => Promise<number>): Promise<Artifact> {
+  async #logged(type: string, name: string, log: () => Promise<LoggedVersion>): Promise<Artifact> {
     const key = `${type}/${name}`;
     const previous = this.#queues.get(key) ?? Promise.resolve();
     const run = previous.catch(() => {}).then(log);
     this.#queues.set(key, run);
     try {
-      return { name, collection: type, version: `v${await run}` };
+      const { index, reused } = await run;
+      return { name, collection: type, version: `v${index}`, ...(reused ? { reused } : {}) };
     } finally {
       if (this.#queues.get(key) === run) this.#queues.delete(key);
     }

@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_FOLLOW_REFERENCES } from "../../../src/managers/wandb/limits.js";
 import { type EmulatorFixture, startFixture } from "./fixtures.js";
 import { runSdk } from "./wandb-sdk.js";
 
@@ -134,7 +135,11 @@ describe("the real W&B SDK logs, WandbArtifactManager reads", () => {
       expect(
         await runSdk(fx.emulator, home, "log_reference.py", [fx.emulator.entity, project, "ref", url]),
       ).toBe("v0");
-      const m = fx.manager({ project });
+      // the server is on loopback: followed only when named (issue 18.12)
+      const m = fx.manager({
+        project,
+        followReferences: [...DEFAULT_FOLLOW_REFERENCES, "private-addresses"],
+      });
       expect((await m.getVersion("ref", { collection: "dataset" })).files).toMatchObject([
         { path: "web.txt", size: 0 },
       ]);
@@ -156,7 +161,23 @@ describe("the real W&B SDK logs, WandbArtifactManager reads", () => {
       work,
     ]);
     expect(versions).toEqual(["v0", "v0"]);
-    expect(await fx.manager({ project }).listVersions("twice", { collection: "dataset" })).toEqual(["v0"]);
+    const m = fx.manager({ project });
+    expect(await m.listVersions("twice", { collection: "dataset" })).toEqual(["v0"]);
+    // our log of the same content finds the SDK's version (same artifact digest), as the SDK does
+    const same = join(work, "ours");
+    await mkdir(same, { recursive: true });
+    await writeFile(join(same, "same.txt"), "same bytes\n");
+    expect(await m.logFiles("twice", same, { collection: "dataset" })).toEqual({
+      name: "twice",
+      collection: "dataset",
+      version: "v0",
+      reused: true,
+    });
+    expect(
+      await m.logFiles("twice", same, { collection: "dataset", ifUnchanged: "new-version" }),
+    ).toMatchObject({
+      version: "v1",
+    });
     expectCleanLog();
   }, 60_000);
 });
@@ -247,6 +268,18 @@ describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+    expectCleanLog();
+  }, 60_000);
+
+  it("identical content: our log is reused by default, and the SDK's log of the same folder finds our version", async () => {
+    const m = fx.manager({ project });
+    const dir = await folder("same-twice", { "x.txt": "x\n", "sub/y.txt": "y" });
+    expect((await m.logFiles("dedup", dir)).version).toBe("v0");
+    expect(await m.logFiles("dedup", dir)).toMatchObject({ version: "v0", reused: true });
+    const home = join(fx.dir, "sdk-dedup-home");
+    const args = [fx.emulator.entity, project, "dedup", "default", dir];
+    expect(await runSdk(fx.emulator, home, "log_dir.py", args)).toBe("v0");
+    expect(await m.listVersions("dedup")).toEqual(["v0"]);
     expectCleanLog();
   }, 60_000);
 

@@ -77,7 +77,8 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     expect(v1?.entries.get("a.txt")?.birthArtifactID).toBe(v0?.id);
     expect(v1?.entries.get("c.txt")?.birthArtifactID).toBe(v1?.id);
     fx.emulator.faults.reset();
-    expect((await m.logFiles("model", dir)).version).toBe("v2"); // identical content: new version, no uploads
+    // identical content with ifUnchanged: "new-version": a new version, no uploads
+    expect((await m.logFiles("model", dir, { ifUnchanged: "new-version" })).version).toBe("v2");
     expect(ops("upload", "file")).toHaveLength(0);
     const to = join(fx.dir, "dedup-out");
     await m.downloadArtifact("model", { to, version: "v1" });
@@ -85,16 +86,29 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     expect(await readFile(join(to, "c.txt"), "utf8")).toBe("second c");
   });
 
-  it("enableDigestDeduplication returns the latest version for identical content (the SDK default)", async () => {
-    const m = fx.manager({ project: "digest-dedup", enableDigestDeduplication: true });
+  it("identical content returns the latest version by default (the SDK's enableDigestDeduplication: true)", async () => {
+    const m = fx.manager({ project: "digest-dedup" });
     const dir = await folder({ "w.bin": "weights" });
-    expect((await m.logFiles("net", dir)).version).toBe("v0");
+    expect(await m.logFiles("net", dir)).toEqual({ name: "net", collection: "default", version: "v0" });
     fx.emulator.faults.reset();
-    expect((await m.logFiles("net", dir)).version).toBe("v0");
+    expect(await m.logFiles("net", dir)).toEqual({
+      name: "net",
+      collection: "default",
+      version: "v0",
+      reused: true,
+    });
     expect(ops("graphql", "CreateArtifactFiles")).toHaveLength(0);
     expect(await m.listVersions("net")).toEqual(["v0"]);
     await writeFile(join(dir, "w.bin"), "new weights");
     expect((await m.logFiles("net", dir)).version).toBe("v1");
+    // the option turns it off per log, and enableDigestDeduplication: false for a manager
+    expect((await m.logFiles("net", dir, { ifUnchanged: "new-version" })).version).toBe("v2");
+    const every = fx.manager({ project: "digest-dedup", enableDigestDeduplication: false });
+    expect((await every.logFiles("net", dir)).version).toBe("v3");
+    expect((await every.logFiles("net", dir, { ifUnchanged: "reuse" })).version).toBe("v3");
+    await expect(m.logFiles("net", dir, { ifUnchanged: "never" as never })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
   });
 
   it("sends description and metadata and reads them back", async () => {
