@@ -8,6 +8,7 @@ import {
 import { type CommandContext, type CommandInput, defineCommand } from "../command.js";
 import { formatBytes, formatDate } from "../output/format.js";
 import { formatTable } from "../output/table.js";
+import { FILTER_HELP, FILTER_OPTIONS, matchesRecord, parseVersionFilter } from "../version-filter.js";
 
 /** One version of `versions`. */
 export interface VersionSummary {
@@ -19,6 +20,8 @@ export interface VersionSummary {
   aliases: string[];
   latest: boolean;
   description?: string;
+  /** The version's metadata (`--meta` of its log). */
+  metadata?: Record<string, unknown>;
   /** Written by Python scaffold or an older tool: no commit record. */
   legacy?: boolean;
 }
@@ -28,6 +31,8 @@ export interface VersionsResult {
   name: string;
   collection: string;
   versions: VersionSummary[];
+  /** Whether `--alias`, `--since` or `--meta` filtered the list. */
+  filtered: boolean;
 }
 
 /** Lists every version of `NAME` in the collection, oldest first. */
@@ -38,11 +43,14 @@ export async function listArtifactVersions(
   const { manager, signal } = context;
   const name = input.positionals[0] ?? "";
   validateArtifactName(name);
+  const filter = parseVersionFilter(input.values, "versions");
   const collection = manager.activeCollection;
-  const versions = await manager.listVersions(name, { signal });
-  if (versions.length === 0) throw notFound(context, name);
+  const all = await manager.listVersions(name, { signal });
+  if (all.length === 0) throw notFound(context, name);
   const aliases = await manager.listAliases(name, { signal });
-  const latest = versions.at(-1);
+  const latest = all.at(-1);
+  const pointedAt = filter?.alias === "latest" ? latest : aliases[filter?.alias ?? ""];
+  const versions = filter?.alias === undefined ? all : all.filter((version) => version === pointedAt);
   const listing = { concurrency: DEFAULT_LISTING_CONCURRENCY, signal };
   const summaries = await mapConcurrent(
     versions,
@@ -59,12 +67,14 @@ export async function listArtifactVersions(
       };
       if (record.createdAt !== undefined) summary.createdAt = record.createdAt;
       if (record.description !== undefined) summary.description = record.description;
+      if (record.metadata !== undefined) summary.metadata = record.metadata;
       if (record.legacy === true) summary.legacy = true;
-      return summary;
+      return filter === undefined || matchesRecord(filter, record) ? summary : undefined;
     },
     listing,
   );
-  return { name, collection, versions: summaries };
+  const kept = summaries.filter((summary) => summary !== undefined);
+  return { name, collection, versions: kept, filtered: filter !== undefined };
 }
 
 /** The error for an artifact with no visible version, pointing at `ls`. */
@@ -87,7 +97,9 @@ function render(result: VersionsResult): string {
       { header: "ALIASES", value: (v) => [...(v.latest ? ["latest"] : []), ...v.aliases].join(", ") },
       { header: "DESCRIPTION", value: (v) => v.description ?? (v.legacy ? "(legacy)" : ""), maxWidth: 60 },
     ],
-    `artifact '${result.name}' has no versions in collection '${result.collection}'`,
+    result.filtered
+      ? `no version of '${result.name}' in collection '${result.collection}' matches the filters`
+      : `artifact '${result.name}' has no versions in collection '${result.collection}'`,
   );
 }
 
@@ -96,10 +108,17 @@ export const versionsCommand = defineCommand<VersionsResult>({
   name: "versions",
   summary: "List the versions of an artifact",
   usage: ["versions NAME"],
-  description: "The versions of NAME, oldest first: date, file count, size, aliases and description.",
-  options: {},
-  optionHelp: [],
-  examples: ["versions my-model", "versions my-model --collection models --json"],
+  description:
+    "The versions of NAME, oldest first: date, file count, size, aliases and description (--json adds\n" +
+    "each version's metadata). --alias, --since and --meta keep only the versions that match.",
+  options: { ...FILTER_OPTIONS },
+  optionHelp: FILTER_HELP,
+  examples: [
+    "versions my-model",
+    "versions my-model --since 7d --meta optimizer=adam",
+    "versions my-model --alias best --json",
+    "versions my-model --collection models --json",
+  ],
   positionals: { min: 1, max: 1 },
   run: listArtifactVersions,
   render,
