@@ -216,18 +216,27 @@ export function describeDeleteRaces(
       expect(await plain.listAliases("model")).toEqual({});
     });
 
-    it("a delete that dies right after hiding: the version stays hidden and gc deletes its files", async () => {
+    it("a delete that dies right after hiding: the version stays hidden and gc deletes its files and aliases", async () => {
       const prefix = await fresh(2);
       const { plain, gated } = managers({
         afterWrite: (key) => {
           if (key === `${prefix}meta/versions/v0.json`) throw new Error("killed after the hide");
         },
       });
-      await expect(gated.deleteVersion("model", { version: "v0" })).rejects.toThrow("killed after the hide");
+      await plain.setAlias("model", "best", { version: "v0" });
+      await expect(gated.deleteVersion("model", { version: "v0", force: true })).rejects.toThrow(
+        "killed after the hide",
+      );
       expect(await plain.listVersions("model")).toEqual(["v1"]);
       expect(await filesUnder(base(), `${prefix}v0/`)).toHaveLength(3);
+      expect(await plain.listAliases("model")).toEqual({ best: "v0" });
+      await expectCode(plain.downloadArtifact("model", { version: "best", to: target() }), "NOT_FOUND");
       const gc = await plain.collectGarbage({ collection });
-      expect(gc.items).toMatchObject([{ kind: "upload", version: "v0", objects: 3 }]);
+      expect(gc.items).toMatchObject([
+        { kind: "upload", version: "v0", objects: 3 },
+        { kind: "alias", version: "v0", key: `${prefix}meta/aliases/best.json` },
+      ]);
+      expect(await plain.listAliases("model")).toEqual({});
       expect(await filesUnder(base(), `${prefix}v0/`)).toEqual([]);
       expect(await plain.listVersions("model")).toEqual(["v1"]);
       const next = await plain.logFiles("model", source);

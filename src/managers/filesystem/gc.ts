@@ -18,11 +18,12 @@
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
 import { mapConcurrent } from "../../core/map-concurrent.js";
-import { formatVersion } from "../../core/names.js";
+import { formatVersion, parseVersion } from "../../core/names.js";
 import { readAll } from "../../storage/body.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
-import { claimKey, metaPrefix, recordKey, stagingRoot, versionPrefix } from "./layout.js";
-import { scanArtifact } from "./scan.js";
+import { listAliasMap } from "./aliases.js";
+import { aliasKey, claimKey, metaPrefix, recordKey, stagingRoot, versionPrefix } from "./layout.js";
+import { type ArtifactState, scanArtifact } from "./scan.js";
 import { writeTombstone } from "./tombstone.js";
 import { deletePrefix } from "./transfer.js";
 
@@ -48,9 +49,10 @@ export interface GarbageItem {
   /**
    * `tombstone`: an abandoned number made dead (an empty record written; nothing is deleted by it);
    * `upload`: files under `v<N>/` of an abandoned or dead number; `claim`: our claim of a number
-   * someone else's files hold (removed, so their version shows); `staging`: a staging folder.
+   * someone else's files hold (removed, so their version shows); `staging`: a staging folder;
+   * `alias`: an alias pointing at a deleted version (a delete that stopped after hiding it).
    */
-  kind: "tombstone" | "claim" | "upload" | "staging";
+  kind: "tombstone" | "claim" | "upload" | "staging" | "alias";
   collection: string;
   name: string;
   /** The object key (`claim`) or the folder prefix (`upload`, `staging`). */
@@ -184,6 +186,31 @@ export async function collectArtifactGarbage(
       await removeIfEmpty(driver.localPath(prefix.slice(0, -1)));
   }
   items.push(...(await collectStaging(driver, collection, name, options)));
+  items.push(...(await collectDeadAliases(driver, collection, name, state, options)));
+  return items;
+}
+
+/**
+ * Aliases that point at a dead number: only a delete makes a number an alias pointed at dead (setAlias
+ * needs a visible version), and it removes them right after; one that stopped in between left them.
+ */
+async function collectDeadAliases(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  state: ArtifactState,
+  options: GarbageSettings,
+): Promise<GarbageItem[]> {
+  if (state.tombstones.size === 0) return [];
+  const { signal } = options;
+  const items: GarbageItem[] = [];
+  for (const [alias, version] of Object.entries(await listAliasMap(driver, collection, name, signal))) {
+    const n = parseVersion(version);
+    if (n === undefined || !state.tombstones.has(n)) continue;
+    const key = aliasKey(collection, name, alias);
+    items.push({ kind: "alias", collection, name, key, version, objects: 1, bytes: 0, ageMs: 0 });
+    if (!options.dryRun) await driver.delete(key, signal ? { signal } : {});
+  }
   return items;
 }
 
