@@ -20,6 +20,8 @@ const cli = (...args: string[]) =>
       WANDB_API_KEY: emulator.apiKey,
       WANDB_ENTITY: undefined,
       WANDB_PROJECT: undefined,
+      // `get` of the file:// reference logged below: followed only when named (issue 18.12)
+      ARTIFACTS_FOLLOW_REFERENCES: "default,file",
       HOME: dir,
       NETRC: join(dir, "no-netrc"),
     },

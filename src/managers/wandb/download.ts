@@ -20,7 +20,7 @@ import { createStaging, publish } from "../download-staging.js";
 import { checkDownloadTarget } from "../download-target.js";
 import { digestFor, type EntryDigestAlgorithm, entryAlgorithm } from "./digests.js";
 import type { ManifestEntry } from "./manifest.js";
-import { locateReference, ReferenceReader } from "./references.js";
+import { locateFollowed, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -116,7 +116,8 @@ export async function planDownload(
   const urls = await fetchFileUrls(session, version.id, signal);
   return picked.map(({ rawPath, entry, path }) => {
     if (entry.ref !== undefined) {
-      locateReference(entry.ref, `'${path}' in ${version.version}`); // UNSUPPORTED before any download
+      // UNSUPPORTED, or refused by `followReferences`, before any download
+      locateFollowed(entry.ref, `'${path}' in ${version.version}`, session.settings.limits.followReferences);
       return { key: rawPath, path, entry, url: undefined, algorithm: "MD5" };
     }
     const algorithm = entryAlgorithm(entry, `'${path}' in ${version.version}`); // UNSUPPORTED first too

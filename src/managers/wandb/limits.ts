@@ -74,7 +74,8 @@ export interface WandbLimitOptions {
    * about whoever wrote the manifest. Others are refused with `PERMISSION_DENIED` before any byte is
    * read. Add `"file"` to copy local files a manifest names, `"private-addresses"` to let `http(s)`
    * references reach loopback/private/link-local addresses (both are off unless named).
-   * @default ["s3", "gs", "azure", "http", "https", "wandb-artifact"]
+   * @default `ARTIFACTS_FOLLOW_REFERENCES` (comma-separated; `default` stands for the defaults, e.g.
+   * `default,file`), else ["s3", "gs", "azure", "http", "https", "wandb-artifact"]
    */
   followReferences?: readonly ReferenceScheme[];
 }
@@ -87,9 +88,24 @@ export interface WandbLimits {
   followReferences: ReadonlySet<ReferenceScheme>;
 }
 
-/** Validates the limit options (naming a bad one) and fills in defaults. */
-export function limitsFrom(options: WandbLimitOptions): WandbLimits {
-  const follow = options.followReferences ?? DEFAULT_FOLLOW_REFERENCES;
+/** The environment variable that sets `followReferences` when the option is not given (the CLI's way). */
+export const FOLLOW_REFERENCES_ENV = "ARTIFACTS_FOLLOW_REFERENCES";
+
+/** Validates the limit options (naming a bad one) and fills in defaults (`env`: where to read them). */
+export function limitsFrom(
+  options: WandbLimitOptions,
+  env: Record<string, string | undefined> = process.env,
+): WandbLimits {
+  const fromEnv = env[FOLLOW_REFERENCES_ENV]?.trim()
+    ? (env[FOLLOW_REFERENCES_ENV] ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .flatMap((s) => (s === "default" ? DEFAULT_FOLLOW_REFERENCES : [s as ReferenceScheme]))
+    : undefined;
+  const follow = options.followReferences ?? fromEnv ?? DEFAULT_FOLLOW_REFERENCES;
+  const source =
+    options.followReferences === undefined && fromEnv ? FOLLOW_REFERENCES_ENV : "`followReferences`";
   if (!Array.isArray(follow)) {
     throw new ArtifactError(
       "INVALID_ARGUMENT",
@@ -100,7 +116,7 @@ export function limitsFrom(options: WandbLimitOptions): WandbLimits {
     if (!REFERENCE_SCHEMES.includes(scheme)) {
       throw new ArtifactError(
         "INVALID_ARGUMENT",
-        `unknown value ${JSON.stringify(scheme)} in \`followReferences\`; use ${REFERENCE_SCHEMES.join(", ")}`,
+        `unknown value ${JSON.stringify(scheme)} in ${source}; use ${REFERENCE_SCHEMES.join(", ")}`,
       );
     }
   }

@@ -81,10 +81,30 @@ export function parseManifest(text: string, where: string): WandbManifest {
       `the W&B manifest of ${where} has version ${JSON.stringify(manifest?.version)}; only version 1 is supported`,
     );
   }
+  const seen = new Map<string, string>();
   for (const [path, entry] of Object.entries(manifest.contents)) {
     if (typeof entry?.digest !== "string") {
       throw new ArtifactError("UNEXPECTED", `the W&B manifest of ${where} has no digest for '${path}'`);
     }
+    // `a` and `./a` would both be written to `to/a`: one would silently replace the other (issue 18.11)
+    const normal = normalPath(path);
+    const other = seen.get(normal);
+    if (other !== undefined) {
+      throw new ArtifactError(
+        "UNEXPECTED",
+        `the W&B manifest of ${where} has both ${JSON.stringify(other)} and ${JSON.stringify(path)}, which are the same file '${normal}'; refusing it rather than keeping one of them`,
+        { context: { backend: "wandb", operation: "download", key: normal } },
+      );
+    }
+    seen.set(normal, path);
   }
   return manifest as WandbManifest;
+}
+
+/** A manifest path as it lands on disk: `.` segments and empty segments dropped (`./a//b` is `a/b`). */
+function normalPath(path: string): string {
+  return path
+    .split("/")
+    .filter((segment) => segment !== "." && segment !== "")
+    .join("/");
 }

@@ -10,13 +10,14 @@
  * is fetched as that artifact's entry (itself perhaps a reference), checked by its md5.
  */
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { fileURLToPath } from "node:url";
 import { ArtifactError, isArtifactError } from "../../errors.js";
 import { backendOfUrl, createDriver } from "../../storage/create-driver.js";
 import type { StorageDriver } from "../../storage/driver.js";
+import type { ReferenceScheme } from "./limits.js";
 import type { ManifestEntry, WandbManifest } from "./manifest.js";
+import { checkFollowed, getReference } from "./reference-policy.js";
 import { fetchFileUrls, fetchManifestById } from "./resolve.js";
 import { errorForStatus, type WandbRetryOptions, withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -44,10 +45,13 @@ export class ReferenceReader {
   readonly #storageOptions: ReferenceStorageOptions;
   /** Retries of `http(s)://` and artifact references (bucket drivers have their own). */
   readonly #retry: WandbRetryOptions;
+  /** The reference schemes this download follows (`followReferences`). */
+  readonly #follow: ReadonlySet<ReferenceScheme>;
 
   constructor(readonly session: WandbSession) {
     this.#storageOptions = session.settings.referenceStorageOptions;
     this.#retry = session.settings.retry;
+    this.#follow = session.settings.limits.followReferences;
   }
 
   /** Fetches `entry` (which has a `ref`) into `dest` (or only checks it), as `what`; returns its size. */
@@ -57,7 +61,7 @@ export class ReferenceReader {
     options: SaveOptions,
     hops = 0,
   ): Promise<number> {
-    const location = locateReference(entry.ref, options.what);
+    const location = locateFollowed(entry.ref, options.what, this.#follow);
     if (location.backend === "artifact")
       return await this.#fetchArtifactFile(entry, location, dest, options, hops);
     const checksummed = entry.digest !== entry.ref;
@@ -79,7 +83,8 @@ export class ReferenceReader {
       if (checksummed && got.md5 !== entry.digest) throw mismatch(entry, options.what, `md5 ${got.md5}`);
     } else if (location.backend === "http") {
       const signal = options.signal;
-      got = await withRetry(() => fetchUrl(location.url, dest, save), { ...this.#retry, signal });
+      const follow = this.#follow;
+      got = await withRetry(() => fetchUrl(location.url, dest, save, follow), { ...this.#retry, signal });
     } else {
       if (location.key === "") {
         throw new ArtifactError(
@@ -193,15 +198,17 @@ async function fetchUrl(
   url: string,
   dest: string | undefined,
   save: SaveOptions & { entry: ManifestEntry & { ref: string } },
+  follow: ReadonlySet<ReferenceScheme>,
 ): Promise<{ md5: string; size: number }> {
   const { entry } = save;
-  const res = await openUrl(url, save.what ?? "a file", save.signal);
-  const etag = res.headers.get("etag");
-  if (entry.digest !== entry.ref && etag !== null && unquote(etag) !== unquote(entry.digest)) {
-    await res.body.cancel();
+  // every redirect hop and resolved address checked against `followReferences` (reference-policy.ts)
+  const res = await getReference(url, save.what ?? "a file", follow, save.signal);
+  const etag = res.headers.etag;
+  if (entry.digest !== entry.ref && etag !== undefined && unquote(etag) !== unquote(entry.digest)) {
+    res.destroy();
     throw mismatch(entry, save.what, `ETag ${etag}`);
   }
-  return await saveStream(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), dest, save);
+  return await saveStream(res, dest, save);
 }
 
 /**
@@ -226,6 +233,20 @@ export async function openUrl(
   const message = `GET ${url} (${what}) failed with HTTP ${res.status}`;
   if (res.status === 404) throw new ArtifactError("NOT_FOUND", `${message}: it does not exist (any more)`);
   throw errorForStatus(res.status, message, { operation: "download", key: url });
+}
+
+/**
+ * {@link locateReference}, refused with `PERMISSION_DENIED` naming `followReferences` when `follow`
+ * does not have its scheme (issue 18.12): checked before any byte of a download is read.
+ */
+export function locateFollowed(
+  ref: string,
+  what: string | undefined,
+  follow: ReadonlySet<ReferenceScheme>,
+): ReferenceLocation {
+  const location = locateReference(ref, what);
+  checkFollowed(location, ref, follow, what ?? "a file");
+  return location;
 }
 
 /** The bucket store and key (or local file, or URL) a reference URI names; `UNSUPPORTED` for other kinds. */

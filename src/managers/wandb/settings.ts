@@ -56,7 +56,7 @@ export interface WandbTransferOptions extends WandbLimitOptions {
 
 /** Validates the options and fills in defaults. */
 export function settingsFrom(
-  options: WandbTransferOptions & { onRetry?: RetryListener },
+  options: WandbTransferOptions & { onRetry?: RetryListener; env?: Record<string, string | undefined> },
 ): WandbSessionSettings {
   for (const [name, value] of Object.entries(options.retry ?? {})) {
     if (name === "onRetry") continue;
@@ -88,7 +88,7 @@ export function settingsFrom(
     runName: options.runName,
     jobType: options.jobType ?? "artifact-manager",
     referenceStorageOptions: options.referenceStorageOptions ?? {},
-    limits: limitsFrom(options),
+    limits: limitsFrom(options, options.env ?? process.env),
   };
 }
 

@@ -11,7 +11,7 @@ import type { ProgressListener, VerifyResult, VersionSelector } from "../../core
 import { ArtifactError, isArtifactError } from "../../errors.js";
 import { digestFor, entryAlgorithm } from "./digests.js";
 import type { ManifestEntry } from "./manifest.js";
-import { locateReference, ReferenceReader } from "./references.js";
+import { locateFollowed, ReferenceReader } from "./references.js";
 import { fetchFileUrls, fetchManifest, resolveVersion } from "./resolve.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
@@ -39,7 +39,7 @@ export async function verifyVersion(
   for (const [path, entry] of entries) {
     const where = `'${path}' in ${version.version}`;
     if (entry.ref !== undefined)
-      locateReference(entry.ref, where); // UNSUPPORTED first
+      locateFollowed(entry.ref, where, session.settings.limits.followReferences); // UNSUPPORTED, refused first
     else entryAlgorithm(entry, where);
   }
   const result: VerifyResult = { ok: true, missing: [], extra: [], changed: [] };
@@ -76,7 +76,7 @@ export async function verifyVersion(
         } catch (error) {
           // more bytes than the manifest's size (the read stopped there), a changed reference: changed
           if (isArtifactError(error, "CHECKSUM_MISMATCH")) result.changed.push(path);
-          else if (isArtifactError(error, "NOT_FOUND") || isArtifactError(error, "PERMISSION_DENIED")) {
+          else if (isArtifactError(error, "NOT_FOUND") || isRefusedByStorage(error)) {
             result.missing.push(path);
           } else throw error;
         }
@@ -91,4 +91,9 @@ export async function verifyVersion(
   result.ok = result.missing.length + result.extra.length + result.changed.length === 0;
   onProgress?.({ type: "done", operation: "verify", files: entries.length, bytes });
   return result;
+}
+
+/** Storage refused the read (a missing file there); not a reference `followReferences` refuses. */
+function isRefusedByStorage(error: unknown): boolean {
+  return isArtifactError(error, "PERMISSION_DENIED") && error.context.option !== "followReferences";
 }

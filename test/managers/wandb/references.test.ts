@@ -4,6 +4,7 @@
  * reached through `referenceStorageOptions`), a local file (file://) and a local HTTP server (http://);
  * changed, deleted and unsupported references give clear errors and move nothing.
  */
+
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_FOLLOW_REFERENCES } from "../../../src/managers/wandb/limits.js";
 import type { ManifestEntry } from "../../../src/managers/wandb/manifest.js";
 import type { ReferenceStorageOptions } from "../../../src/managers/wandb/references.js";
 import type { WandbArtifactManager } from "../../../src/managers/wandb/wandb-artifact-manager.js";
@@ -56,7 +58,9 @@ beforeAll(async () => {
       referenceStorageOptions.azure = store.storageOptions;
     }
   }
-  m = fx.manager({ project: "references", referenceStorageOptions });
+  // file:// references and http servers on loopback are followed only when named (issue 18.12)
+  const followReferences = [...DEFAULT_FOLLOW_REFERENCES, "file", "private-addresses"] as const;
+  m = fx.manager({ project: "references", referenceStorageOptions, followReferences });
 }, 120_000);
 
 afterAll(async () => {
