@@ -25,7 +25,8 @@ const json = async (...argv: string[]) => {
   const run = await cli(...argv, "--json");
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
+  // The last line is the result (a transfer prints NDJSON progress events before it).
+  return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as Record<string, unknown>;
 };
 const versionsOf = async (...argv: string[]) =>
   ((await json("versions", ...argv)).versions as { version: string }[]).map((v) => v.version);
@@ -108,5 +109,35 @@ describe("ls filters", () => {
     const run = await cli("ls", "--since", "1d");
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("artifacts ls COLLECTION");
+  });
+});
+
+describe("log --include / --exclude", () => {
+  it("logs only the chosen files of a folder (repeatable; exclude wins)", async () => {
+    const { mkdir } = await import("node:fs/promises");
+    for (const path of ["run/model.pt", "run/tmp/x.pt", "run/notes.txt", "run/a.tmp"]) {
+      await mkdir(join(dir, path, ".."), { recursive: true });
+      await writeFile(join(dir, path), path);
+    }
+    const logged = await json(
+      "log",
+      "run",
+      "picked",
+      "--include",
+      "*.pt",
+      "--include",
+      "notes.txt",
+      "--exclude",
+      "tmp",
+    );
+    expect(logged).toMatchObject({ version: "v0", files: 2 });
+    const shown = await cli("show", "picked", "--json");
+    expect(JSON.parse(shown.stdout).files.map((f: { path: string }) => f.path)).toEqual([
+      "model.pt",
+      "notes.txt",
+    ]);
+    const none = await cli("log", "run", "picked", "--include", "*.safetensors");
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("no file of");
   });
 });

@@ -46,6 +46,10 @@ export async function logArtifact(context: CommandContext, input: CommandInput):
   // Checked here so that an unsafe value is reported as `--path`, the option the user typed.
   const artifactPath = pathOption === undefined ? undefined : validateArtifactPath(pathOption, "--path");
   const meta = stringListOption(input.values, "meta");
+  const include = stringListOption(input.values, "include");
+  const exclude = stringListOption(input.values, "exclude");
+  if (include.length > 0) options.include = include;
+  if (exclude.length > 0) options.exclude = exclude;
   if (description !== undefined) options.description = description;
   if (artifactPath !== undefined) options.artifactPath = artifactPath;
   if (meta.length > 0) options.metadata = parseMetadata(meta);
@@ -173,6 +177,8 @@ export const logCommand = defineCommand<LogResult>({
     path: { type: "string" },
     meta: { type: "string", multiple: true },
     alias: { type: "string", multiple: true },
+    include: { type: "string", multiple: true },
+    exclude: { type: "string", multiple: true },
     input: { type: "string", multiple: true },
     "skip-unchanged": { type: "boolean" },
     "no-provenance": { type: "boolean" },
@@ -182,6 +188,9 @@ export const logCommand = defineCommand<LogResult>({
     ["--path PATH", "For a single file: its path inside the artifact (default: its own name)"],
     ["--meta KEY=VALUE", "Metadata (repeatable); JSON values such as 0.1, true or [1,2] are parsed"],
     ["--alias ALIAS", "Point an alias (e.g. best, production) at the new version (repeatable)"],
+    ["--include GLOB", "Of a folder, log only files matching GLOB (repeatable): '*.pt', 'weights/**'"],
+    ["--exclude GLOB", "Leave out files matching GLOB (repeatable; wins over --include): '*.tmp', 'logs'"],
+    ["", "Globs follow .gitignore: one without '/' matches a name in any folder, a folder its contents"],
     ["--input REF", "An artifact this version was made from, e.g. dataset:v3 (repeatable; see lineage)"],
     ["--skip-unchanged", "Content identical to the latest version: log nothing, print that version"],
     ["--no-provenance", "Do not record host, user, command line and git commit"],
@@ -189,6 +198,7 @@ export const logCommand = defineCommand<LogResult>({
   examples: [
     "log ./checkpoints my-model --description 'epoch 10' --meta lr=0.001 --meta epochs=10",
     "log ./model.pt my-model --path weights/model.pt --alias best",
+    "log ./run my-model --exclude '*.tmp' --exclude logs",
     "log ./data.csv dataset --store s3://my-bucket/artifacts --collection datasets",
     "log s3://datasets/imagenet/train imagenet --store wandb://my-team/my-project --collection dataset",
     "log ./checkpoints my-model --input dataset:v3 --skip-unchanged",
