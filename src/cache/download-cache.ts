@@ -77,6 +77,7 @@ export class DownloadCache {
   readonly maxBytes: number;
   #added = false;
   #fileMode: Promise<number> | undefined;
+  #tagged: Promise<void> | undefined;
 
   constructor(options: DownloadCacheOptions = {}) {
     const { dir, maxBytes } = options;
@@ -216,7 +217,8 @@ export class DownloadCache {
   async #tmpPath(): Promise<string> {
     const folder = tmpDir(this.dir);
     await mkdir(folder, { recursive: true });
-    await writeFile(join(this.dir, "CACHEDIR.TAG"), TAG, { flag: "wx" }).catch(() => undefined);
+    this.#tagged ??= writeFile(join(this.dir, "CACHEDIR.TAG"), TAG, { flag: "wx" }).catch(() => undefined);
+    await this.#tagged;
     return join(folder, tmpName(randomBytes(6).toString("hex")));
   }
 

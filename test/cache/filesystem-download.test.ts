@@ -132,6 +132,30 @@ describe("download cache on a file store", () => {
     expect(await new DownloadCache({ dir: cacheDir }).info()).toMatchObject({ files: 6, partialFiles: 0 });
   });
 
+  it("a cache folder that cannot be written does not fail the download (it runs uncached)", async () => {
+    await writeFile(join(work.path, "not-a-folder"), "x");
+    const driver = countingDriver(createMemoryDriver());
+    const manager = new FileSystemArtifactManager({
+      driver,
+      cache: { dir: join(work.path, "not-a-folder") },
+    });
+    const source = await randomFiles(work.path, "src", 2, 1000);
+    await manager.logFiles("m", source);
+    await manager.downloadArtifact("m", { to: join(work.path, "a") });
+    await manager.downloadArtifact("m", { to: join(work.path, "b") });
+    expect(driver.reads.keys).toHaveLength(4);
+    expect(await readFile(join(work.path, "b", "f1.bin"))).toEqual(await readFile(join(source, "f1.bin")));
+  });
+
+  it("the cache folder carries a CACHEDIR.TAG (backup tools skip it)", async () => {
+    const { manager } = setup();
+    await manager.logFiles("m", await randomFiles(work.path, "src", 1, 100));
+    await manager.downloadArtifact("m", { to: join(work.path, "a") });
+    expect(await readFile(join(cacheDir, "CACHEDIR.TAG"), "utf8")).toMatch(
+      /^Signature: 8a477f597d28d172789f06886806bc55/,
+    );
+  });
+
   it("`cache: false` on a call, or on the manager, reads the store and leaves the cache alone", async () => {
     const { driver, manager } = setup();
     const source = await randomFiles(work.path, "src", 2, 1000);
