@@ -123,7 +123,8 @@ export class DownloadCache {
     try {
       await copyFile(path, target, COPY_FLAGS);
     } catch (error) {
-      if (errnoOf(error) === "EEXIST") throw error;
+      if (errnoOf(error) === "EEXIST") throw error; // `target` was there before: not ours to remove
+      await rm(target, { force: true }); // a copy that failed halfway (a full disk)
       return false; // not cached (or evicted a moment ago, or unreadable): download it
     }
     const copied = await stat(target);
