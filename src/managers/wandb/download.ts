@@ -67,7 +67,7 @@ export async function downloadVersion(session: WandbSession, request: DownloadVe
     let bytes = 0;
     let fresh: Promise<Map<string, string>> | undefined;
     const refresh = () => {
-      fresh ??= fetchFileUrls(session, version.id, signal);
+      fresh ??= fetchFileUrls(session, version, signal);
       return fresh;
     };
     await mapConcurrent(
@@ -113,7 +113,7 @@ export async function planDownload(
   }));
   const subject = { name: request.name, collection: request.type, version: version.version };
   const picked = pickDownloadFiles(all, request.paths, (file) => file.path, subject);
-  const urls = await fetchFileUrls(session, version.id, signal);
+  const urls = await fetchFileUrls(session, version, signal);
   return picked.map(({ rawPath, entry, path }) => {
     if (entry.ref !== undefined) {
       // UNSUPPORTED, or refused by `followReferences`, before any download

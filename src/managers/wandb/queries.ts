@@ -163,7 +163,29 @@ export const ARTIFACT_MEMBERSHIP = `query ArtifactMembership($entity: String!, $
   }
 }`;
 
-/** Download URLs of a version's stored files, paged (section 4.3, `ArtifactFileURLs`). */
+/**
+ * Download URLs of a version's stored files through its membership in its collection, paged: the
+ * SDK 0.30's `GetArtifactMembershipFileUrls` (`artifact(id).files` is legacy there).
+ */
+export const MEMBERSHIP_FILE_URLS = `query ArtifactMembershipFileURLs($entity: String!, $project: String!,
+    $collection: String!, $alias: String!, $cursor: String, $perPage: Int) {
+  project(name: $project, entityName: $entity) {
+    artifactCollection(name: $collection) {
+      __typename
+      artifactMembership(aliasName: $alias) {
+        files(after: $cursor, first: $perPage) {
+          edges { node { name directUrl } }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+}`;
+
+/**
+ * Download URLs of an artifact's stored files by its ID (section 4.3, `ArtifactFileURLs`): only for a
+ * `wandb-artifact://` reference, which names an artifact by ID alone.
+ */
 export const ARTIFACT_FILE_URLS = `query ArtifactFileURLs($id: ID!, $cursor: String, $perPage: Int) {
   artifact(id: $id) {
     files(after: $cursor, first: $perPage) {
@@ -205,6 +227,7 @@ export const WANDB_DOCUMENTS: Readonly<Record<string, string>> = {
   COLLECTION_VERSIONS,
   ARTIFACT_MEMBERSHIP,
   ARTIFACT_FILE_URLS,
+  MEMBERSHIP_FILE_URLS,
   ADD_ALIASES,
   DELETE_ALIASES,
 };

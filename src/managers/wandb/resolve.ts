@@ -9,7 +9,12 @@ import type { VersionSelector } from "../../core/types.js";
 import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";
 import { parseManifest, type WandbManifest } from "./manifest.js";
-import { ARTIFACT_FILE_URLS, ARTIFACT_MANIFEST_BY_ID, ARTIFACT_MEMBERSHIP } from "./queries.js";
+import {
+  ARTIFACT_FILE_URLS,
+  ARTIFACT_MANIFEST_BY_ID,
+  ARTIFACT_MEMBERSHIP,
+  MEMBERSHIP_FILE_URLS,
+} from "./queries.js";
 import { withRetry } from "./retry.js";
 import type { WandbSession } from "./session.js";
 import { type GetTextOptions, getText } from "./transfer.js";
@@ -25,6 +30,8 @@ export interface ResolvedVersion {
   createdAt: string;
   aliases: string[];
   manifestUrl: string | undefined;
+  /** Where the version is a member: its files are listed through this membership (as the SDK does). */
+  membership?: { entity: string; project: string; collection: string; alias: string };
 }
 
 /** An alias as the server lists it: `Artifact.aliases` holds those of every collection the version is in. */
@@ -116,6 +123,7 @@ export async function resolveVersion(
     createdAt: utcDateTime(artifact.createdAt),
     aliases: aliasesIn(artifact.aliases, where.name),
     manifestUrl: artifact.currentManifest?.file.directUrl,
+    membership: { entity, project: session.project, collection: where.name, alias: `v${versionIndex}` },
   };
 }
 
@@ -195,12 +203,19 @@ export async function fetchManifestById(
   return parseManifest(text, `artifact ${id}`);
 }
 
-/** Download URLs of a version's files, by manifest path (pages of 1000). */
+/**
+ * Download URLs of a version's files, by manifest path (pages of 1000): through the version's
+ * membership in its collection (the SDK 0.30's query) when it is known, else by artifact ID.
+ */
 export async function fetchFileUrls(
   session: WandbSession,
-  artifactId: string,
+  target: string | ResolvedVersion,
   signal?: AbortSignal,
 ): Promise<Map<string, string>> {
+  if (typeof target !== "string" && target.membership !== undefined) {
+    return fetchMembershipFileUrls(session, target.membership, signal);
+  }
+  const artifactId = typeof target === "string" ? target : target.id;
   type Answer = {
     artifact: {
       files: {
@@ -217,6 +232,36 @@ export async function fetchFileUrls(
     const data: Answer = await session.client.request<Answer>(ARTIFACT_FILE_URLS, variables, { signal });
     const files = data.artifact?.files;
     if (!files) throw new ArtifactError("NOT_FOUND", `W&B artifact ${artifactId} is gone`);
+    for (const edge of files.edges) if (edge.node) urls.set(edge.node.name, edge.node.directUrl);
+    if (!files.pageInfo.hasNextPage) return urls;
+    cursor = cursors.next(files.pageInfo.endCursor); // a repeating cursor would page for ever (issue 18.8)
+  }
+}
+
+type FileUrlPage = {
+  edges: Array<{ node: { name: string; directUrl: string } | null }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+};
+
+async function fetchMembershipFileUrls(
+  session: WandbSession,
+  membership: NonNullable<ResolvedVersion["membership"]>,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  type Answer = {
+    project: {
+      artifactCollection: { artifactMembership: { files: FileUrlPage | null } | null } | null;
+    } | null;
+  };
+  const what = `${membership.collection}:${membership.alias}`;
+  const urls = new Map<string, string>();
+  const cursors = new PageCursors(`the files of W&B artifact ${what}`, { backend: "wandb" });
+  let cursor: string | null = null;
+  for (;;) {
+    const variables = { ...membership, cursor, perPage: 1000 };
+    const data: Answer = await session.client.request<Answer>(MEMBERSHIP_FILE_URLS, variables, { signal });
+    const files = data.project?.artifactCollection?.artifactMembership?.files;
+    if (!files) throw new ArtifactError("NOT_FOUND", `W&B artifact ${what} is gone`);
     for (const edge of files.edges) if (edge.node) urls.set(edge.node.name, edge.node.directUrl);
     if (!files.pageInfo.hasNextPage) return urls;
     cursor = cursors.next(files.pageInfo.endCursor); // a repeating cursor would page for ever (issue 18.8)

@@ -34,7 +34,7 @@ export async function verifyVersion(
   const { signal, onProgress } = request;
   const version = await resolveVersion(session, request, signal);
   const manifest = await fetchManifest(session, version, signal);
-  const urls = await fetchFileUrls(session, version.id, signal);
+  const urls = await fetchFileUrls(session, version, signal);
   const entries = Object.entries(manifest.contents);
   for (const [path, entry] of entries) {
     const where = `'${path}' in ${version.version}`;

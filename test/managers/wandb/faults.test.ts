@@ -45,7 +45,7 @@ describe("W&B retries and interruptions", () => {
       .inject({ kind: "graphql", operation: "ArtifactMembership", status: 429, retryAfter: "0", times: 2 })
       .inject({ kind: "download", operation: "blob", status: 503, times: 2 })
       .inject({ kind: "download", operation: "blob", cutAfterBytes: 3, times: 1 })
-      .inject({ kind: "graphql", operation: "ArtifactFileURLs", cutAfterBytes: 0, times: 1 });
+      .inject({ kind: "graphql", operation: "ArtifactMembershipFileURLs", cutAfterBytes: 0, times: 1 });
     const to = join(fx.dir, "storm-out");
     await m.downloadArtifact("survivor", { to });
     expect(faults.pending).toBe(0);
@@ -99,7 +99,7 @@ describe("W&B retries and interruptions", () => {
     const to = join(fx.dir, "expired-out");
     await m.downloadArtifact("expiring", { to });
     expect(await readFile(join(to, "e.txt"), "utf8")).toBe("expiring");
-    expect(count("graphql", "ArtifactFileURLs")).toBe(2);
+    expect(count("graphql", "ArtifactMembershipFileURLs")).toBe(2);
     fx.emulator.faults.reset();
     fx.emulator.faults.inject({ kind: "download", operation: "blob", status: 403, times: 2 });
     await expect(m.downloadArtifact("expiring", { to })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });

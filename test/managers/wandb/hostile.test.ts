@@ -117,10 +117,10 @@ describe("a hostile W&B server cannot exhaust the client (issue 18)", () => {
   });
 
   it("a file URL listing whose cursor repeats stops (18.8)", async () => {
-    proxy.rewrites.push(repeatingCursor("ArtifactFileURLs"));
+    proxy.rewrites.push(repeatingCursor("ArtifactMembershipFileURLs"));
     const result = await runHostile("download");
     expect(result.outcome).toBe("UNEXPECTED");
-    expect(proxy.counts.get("ArtifactFileURLs")).toBe(2);
+    expect(proxy.counts.get("ArtifactMembershipFileURLs")).toBe(2);
   });
 
   it("the proxy alone serves the version (the cases above are the hostile answers)", async () => {

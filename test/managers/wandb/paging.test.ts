@@ -28,7 +28,7 @@ describe("W&B batching and paging", () => {
     expect(count("CreateArtifactFiles")).toBe(3);
     const to = join(fx.dir, "many-out");
     await m.downloadArtifact("many", { to });
-    expect(count("ArtifactFileURLs")).toBe(2);
+    expect(count("ArtifactMembershipFileURLs")).toBe(2);
     expect((await readdir(to)).length + (await readdir(join(to, "sub"))).length - 1).toBe(1001);
     expect((await m.getVersion("many")).files).toHaveLength(1001);
   });

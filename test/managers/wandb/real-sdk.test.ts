@@ -203,6 +203,7 @@ describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
     metadata: Record<string, unknown>;
     aliases: string[];
     files: Record<string, string>;
+    listed: string[];
   }
   const read = (ref: string, root: string) =>
     runSdk<SdkVersion>(fx.emulator, join(fx.dir, "sdk-read-home"), "read_version.py", [
@@ -223,6 +224,7 @@ describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
     expect(got).toMatchObject({ version: "v0", type: "model", description: "one file", metadata });
     expect(got.aliases).toEqual(["latest"]); // the SDK leaves version strings out of `aliases`
     expect(got.files).toEqual({ "weights.bin": md5("w".repeat(3000)) });
+    expect(got.listed).toEqual(["weights.bin"]); // artifact.files(): the membership's files query
     expectCleanLog();
     expect(got.digest).toBe(
       fx.emulator.state.project(fx.emulator.entity, project)?.sequences.get("single")?.versions[0]?.digest,
@@ -246,6 +248,7 @@ describe("WandbArtifactManager logs, the real W&B SDK reads", () => {
     expect(v0).toMatchObject({ version: "v0", type: "dataset", metadata: {} });
     expect(v0.aliases).toEqual(["golden"]);
     expect(v0.files).toEqual(Object.fromEntries(Object.entries(files).map(([p, c]) => [p, md5(c)])));
+    expect(v0.listed).toEqual(Object.keys(files).sort());
     const latest = await read("tree:latest", "sdk-tree-latest");
     expect(latest.aliases).toEqual(["latest"]);
     expect(latest.files["a.txt"]).toBe(md5("beta\n"));

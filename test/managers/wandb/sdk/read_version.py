@@ -27,4 +27,5 @@ print(json.dumps({
     "metadata": art.metadata,
     "aliases": sorted(art.aliases),
     "files": files,
+    "listed": sorted(f.name for f in art.files()),
 }))
