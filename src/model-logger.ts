@@ -4,7 +4,7 @@
  * TypeScript. Python's `torch.load` reads what it writes, and it reads what Python scaffold logged.
  */
 import { join } from "node:path";
-import { loadCheckpoint } from "./checkpoint/load-checkpoint.js";
+import { type LoadCheckpointOptions, loadCheckpoint } from "./checkpoint/load-checkpoint.js";
 import { moduleStateDict } from "./checkpoint/module-state-dict.js";
 import { saveCheckpoint } from "./checkpoint/save-checkpoint.js";
 import { PickledObject, type StateValue } from "./checkpoint/values.js";
@@ -43,6 +43,14 @@ export interface RetrieveStateOptions extends OperationOptions {
    * dict. @default false
    */
   keepModuleObject?: boolean;
+  /** See {@link LoadCheckpointOptions.maxInflateRatio}. @default 16 */
+  maxInflateRatio?: number;
+  /** See {@link LoadCheckpointOptions.maxPickleWorkRatio}. @default 64 */
+  maxPickleWorkRatio?: number;
+  /** See {@link LoadCheckpointOptions.maxMaterializeRatio}. @default 16 */
+  maxMaterializeRatio?: number;
+  /** The most steps turning a pickled `nn.Module` into its state dict may take (`moduleStateDict`'s `maxWork`). @default 1 000 000 */
+  maxStateDictWork?: number;
 }
 
 /** A retrieved checkpoint: `model` (a state dict), `optimizer_state_dicts`, `scheduler_state_dicts`, extras. */
@@ -143,7 +151,11 @@ export class ModelLogger {
       ...(version === undefined ? {} : { version }),
     });
     const file = await findStateFile(tmp.path, name);
-    const state = await loadCheckpoint(file, signal === undefined ? {} : { signal });
+    const load: LoadCheckpointOptions = signal === undefined ? {} : { signal };
+    for (const key of ["maxInflateRatio", "maxPickleWorkRatio", "maxMaterializeRatio"] as const) {
+      if (options[key] !== undefined) load[key] = options[key];
+    }
+    const state = await loadCheckpoint(file, load);
     if (state === null || typeof state !== "object" || state instanceof Map || Array.isArray(state)) {
       throw new ArtifactError(
         "CHECKPOINT_INVALID",
@@ -151,8 +163,10 @@ export class ModelLogger {
       );
     }
     const out = state as ModelState;
-    if (out.model instanceof PickledObject && options.keepModuleObject !== true)
-      out.model = moduleStateDict(out.model);
+    if (out.model instanceof PickledObject && options.keepModuleObject !== true) {
+      const maxWork = options.maxStateDictWork;
+      out.model = moduleStateDict(out.model, maxWork === undefined ? {} : { maxWork });
+    }
     return out;
   }
 }

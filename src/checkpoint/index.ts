@@ -11,7 +11,7 @@ export {
   type TensorData,
 } from "./dtype.js";
 export { type LoadCheckpointOptions, loadCheckpoint } from "./load-checkpoint.js";
-export { moduleStateDict } from "./module-state-dict.js";
+export { type ModuleStateDictOptions, moduleStateDict } from "./module-state-dict.js";
 export { NdArray, type NdArrayOptions } from "./numpy-arrays.js";
 export {
   type LoadSafetensorsOptions,

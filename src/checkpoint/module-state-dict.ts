@@ -30,16 +30,23 @@ function stateOf(module: PickledObject, prefix: string): Record<string, StateVal
  */
 export const MAX_STATE_DICT_WORK = 1_000_000;
 
+/** Options of {@link moduleStateDict}. */
+export interface ModuleStateDictOptions {
+  /** The most steps (modules walked + keys produced) the walk may take. @default MAX_STATE_DICT_WORK (1 000 000) */
+  maxWork?: number;
+}
+
 /** Walks the module tree depth-first, refusing cycles and runaway expansion. */
 class Collector {
   readonly open = new Set<PickledObject>();
   readonly out: [string, Tensor][] = [];
   work = 0;
+  constructor(readonly maxWork: number) {}
 
   count(): void {
-    if (++this.work > MAX_STATE_DICT_WORK) {
+    if (++this.work > this.maxWork) {
       throw invalidCheckpoint(
-        `the module's state dict takes more than ${MAX_STATE_DICT_WORK} steps (submodules shared many times over)`,
+        `the module's state dict takes more than ${this.maxWork} steps (submodules shared many times over); raise the \`maxWork\` option (ModelLogger: \`maxStateDictWork\`) if the file is trusted`,
       );
     }
   }
@@ -82,10 +89,20 @@ class Collector {
  * same order as PyTorch's `module.state_dict()` — parameters, persistent buffers, then submodules with
  * `name.` prefixes. Returns an ordered dict of the module's tensors (shared, not copied). A plain state
  * dict (not a module) is returned unchanged. Anything else → `INVALID_ARGUMENT`. A module that contains
- * itself, or a tree of shared submodules taking more than {@link MAX_STATE_DICT_WORK} steps to walk,
+ * itself, or a tree of shared submodules taking more than `maxWork` steps to walk,
  * → `CHECKPOINT_INVALID`.
  */
-export function moduleStateDict(module: StateValue): Record<string, StateValue> {
+export function moduleStateDict(
+  module: StateValue,
+  options: ModuleStateDictOptions = {},
+): Record<string, StateValue> {
+  const maxWork = options.maxWork ?? MAX_STATE_DICT_WORK;
+  if (typeof maxWork !== "number" || !(maxWork >= 0)) {
+    throw new ArtifactError(
+      "INVALID_ARGUMENT",
+      `Expected the \`maxWork\` option to be a non-negative number, got \`${String(maxWork)}\``,
+    );
+  }
   if (!(module instanceof PickledObject)) {
     if (module !== null && typeof module === "object" && !Array.isArray(module) && !(module instanceof Map)) {
       if (Object.values(module).every((v) => v instanceof Tensor)) return module as Record<string, Tensor>;
@@ -96,7 +113,7 @@ export function moduleStateDict(module: StateValue): Record<string, StateValue> 
     );
   }
   const out: Record<string, StateValue> = Object.create(Object.prototype);
-  const collector = new Collector();
+  const collector = new Collector(maxWork);
   collector.collect(module, "");
   for (const [key, t] of collector.out) {
     // defineProperty: a parameter named `__proto__` must stay a key, not become the prototype

@@ -5,10 +5,11 @@
  * `--max-old-space-size` caps, so a watchdog also ends the child when its resident memory passes
  * {@link RSS_CAP}, and the peak is checked once more at the end.
  *
- * Usage: hostile-worker.ts <checkpoint|safetensors|module|materialise> <file>
+ * Usage: hostile-worker.ts <checkpoint|safetensors|module|materialise|tfjs-optimizer> <file>
  */
 import { loadCheckpoint, loadSafetensors, moduleStateDict, Tensor } from "../../src/checkpoint/index.js";
 import { isArtifactError } from "../../src/errors.js";
+import { restoreTfjsOptimizer, type TfjsModelLike } from "../../src/model-logger/tfjs.js";
 
 /** Resident memory the child may reach (V8 and tsx take about 100 MB of it). */
 const RSS_CAP = 512 << 20;
@@ -39,6 +40,29 @@ async function run(kind: string, file: string): Promise<unknown> {
     let total = 0;
     for (const v of Object.values(tree)) if (v instanceof Tensor) total += v.bytes().byteLength;
     return total;
+  }
+  if (kind === "tfjs-optimizer") {
+    // The load's own cap is raised: what is checked is the restore, with a model of one [2] weight.
+    const state = await loadCheckpoint(file, { maxMaterializeRatio: 1e12 });
+    const weight = {
+      name: "dense/kernel",
+      shape: [2],
+      read: () => ({ shape: [2], dtype: "float32", data: async () => new Float32Array(2) }),
+    };
+    const model: TfjsModelLike = {
+      layers: [{ name: "dense", weights: [weight] }],
+      weights: [weight],
+      setWeights() {},
+    };
+    const optimizer = {
+      getClassName: () => "Adam",
+      getConfig: () => ({}),
+      getWeights: async () => [],
+      setWeights: async () => {},
+    };
+    const tf = { tensor: (values: unknown) => values };
+    await restoreTfjsOptimizer(optimizer, state, { tf, model });
+    return "restored";
   }
   throw new Error(`unknown kind ${kind}`);
 }

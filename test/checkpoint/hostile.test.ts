@@ -15,10 +15,12 @@ import {
 import {
   copyingCallsCheckpoint,
   deflatedCheckpoint,
+  expandedCheckpoint,
   loadHostile,
   moduleOf,
   safetensorsWith,
   sharedModulesCheckpoint,
+  tfjsOptimizerCheckpoint,
 } from "./hostile.js";
 
 const MiB = 1 << 20;
@@ -141,5 +143,40 @@ describe("hostile pickles", () => {
     const bytes = await copyingCallsCheckpoint(2000, 3000);
     await expect(loadCheckpoint(bytes)).rejects.toMatchObject({ code: "CHECKPOINT_INVALID" });
     expect(await loadCheckpoint(bytes, { maxPickleWorkRatio: 1000 })).toHaveLength(3000);
+  });
+});
+
+describe("hostile views (stride 0)", () => {
+  it("refuses an expanded tensor that would materialise to 4 GiB (maxMaterializeRatio)", async () => {
+    const bytes = await expandedCheckpoint(2 ** 30);
+    expect(bytes.byteLength).toBeLessThan(1000);
+    const result = await loadHostile("materialise", bytes);
+    expect(result).toMatchObject({
+      outcome: "CHECKPOINT_INVALID",
+      message: expect.stringContaining("maxMaterializeRatio"),
+    });
+  });
+
+  it("reads expanded tensors within the cap, or when the option raises it", async () => {
+    const small = (await loadCheckpoint(await expandedCheckpoint(1000))) as Record<string, Tensor>;
+    expect(small.t?.stride).toEqual([0]);
+    expect(small.t?.toArray()).toEqual(new Array(1000).fill(1.5));
+    const big = await expandedCheckpoint(1 << 20); // 4 MiB once materialised, from under 1 KB
+    await expect(loadCheckpoint(big)).rejects.toMatchObject({ code: "CHECKPOINT_INVALID" });
+    const tree = (await loadCheckpoint(big, { maxMaterializeRatio: 10_000 })) as Record<string, Tensor>;
+    expect(tree.t?.data).toHaveLength(1 << 20);
+    await expect(loadCheckpoint(big, { maxMaterializeRatio: Number.NaN })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+  });
+
+  it("restoreTfjsOptimizer refuses slots whose shapes differ from the model's before allocating", async () => {
+    const result = await loadHostile("tfjs-optimizer", await tfjsOptimizerCheckpoint(2 ** 30));
+    expect(result).toMatchObject({
+      outcome: "INVALID_ARGUMENT",
+      message: expect.stringContaining("dense/kernel/v"),
+    });
+    const fits = await loadHostile("tfjs-optimizer", await tfjsOptimizerCheckpoint(2));
+    expect(fits).toMatchObject({ outcome: "ok" });
   });
 });

@@ -36,9 +36,9 @@ export interface HostileOutcome {
  * is killed at the limit.
  */
 export async function loadHostile(
-  kind: "checkpoint" | "safetensors" | "module" | "materialise",
+  kind: "checkpoint" | "safetensors" | "module" | "materialise" | "tfjs-optimizer",
   bytes: Uint8Array,
-  timeoutMs = 20_000,
+  timeoutMs = 40_000,
 ): Promise<HostileOutcome> {
   const dir = await mkdtemp(join(tmpdir(), "hostile-"));
   try {
@@ -206,4 +206,28 @@ export function copyingCallsCheckpoint(n: number, calls: number): Promise<Uint8A
     p.out.u8(OP.APPEND);
   }
   return checkpointWith(p.finish());
+}
+
+/** `{t}`: a float32 tensor of `numel` elements expanded (stride 0) from a one-element storage. */
+export function expandedCheckpoint(numel: number): Promise<Uint8Array> {
+  const storage = new Storage("float32", new Uint8Array(Float32Array.of(1.5).buffer));
+  return encodeCheckpoint({ t: viewUnchecked(storage, 0, [numel], [0]) });
+}
+
+/**
+ * A tfjs optimizer state (as tfjsOptimizerState saves it) for a one-weight model of shape [2]: `iter`,
+ * then an Adam `m` and `v` slot, the `v` slot expanded (stride 0) to `numel` elements.
+ */
+export function tfjsOptimizerCheckpoint(numel: number): Promise<Uint8Array> {
+  const one = (v: number) => new Tensor({ dtype: "float32", shape: [], data: Float32Array.of(v) });
+  const storage = new Storage("float32", new Uint8Array(Float32Array.of(0.25).buffer));
+  return encodeCheckpoint({
+    class: "Adam",
+    config: {},
+    weights: {
+      iter: one(3),
+      "dense/kernel/m": new Tensor({ dtype: "float32", shape: [2], data: Float32Array.of(1, 2) }),
+      "dense/kernel/v": viewUnchecked(storage, 0, [numel], [0]),
+    },
+  });
 }

@@ -67,7 +67,12 @@ describe("TensorFlow.js adapter", () => {
     const b = (fresh.predict(xs) as tf.Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
 
-    await restoreTfjsOptimizer(fresh.optimizer as never, state.optimizer_state_dicts?.[0]);
+    // A model of other shapes is refused before anything is allocated (issue 18.5)
+    const other = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 8 })] });
+    await expect(
+      restoreTfjsOptimizer(fresh.optimizer as never, state.optimizer_state_dicts?.[0], { model: other }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await restoreTfjsOptimizer(fresh.optimizer as never, state.optimizer_state_dicts?.[0], { model: fresh });
     await model.fit(xs, ys, { epochs: 1, shuffle: false, verbose: 0 });
     await fresh.fit(xs, ys, { epochs: 1, shuffle: false, verbose: 0 });
     const after = await weightsOf(model);
