@@ -25,7 +25,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ui-local-"));
   manager = new FileSystemArtifactManager({ url: dir });
   await fillStore(manager);
-  ui = await startUiServer({ manager, storeLabel: dir });
+  ui = await startUiServer({ manager, storeLabel: "./artifacts" });
   browser = await launchChromium();
 });
 
