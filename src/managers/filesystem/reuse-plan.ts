@@ -12,6 +12,7 @@ import type { FileEntry, VersionRecord } from "../../core/types.js";
 import { isArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { mapLocalFileError } from "../../storage/fs-errors.js";
+import { knownHash, rememberHash } from "./hash-memo.js";
 import { readLocalFile } from "./hashed-copy.js";
 import { hashStream } from "./hashed-stream.js";
 import { versionPrefix } from "./layout.js";
@@ -123,12 +124,21 @@ async function hashFiles(
   const hashes = await mapConcurrent(
     files,
     async (file) => {
+      const known = await knownHash(file.source);
+      // The memo's entry matches the file's inode, size, mtime and ctime now: its collected size and
+      // mtime must still be those of the log (else the file changed since it was collected).
+      if (known !== undefined) {
+        await checkFileUnchanged(file, file.size, backend);
+        return [file.path, known] as const;
+      }
+      const started = Date.now();
       const hashed = await hashStream(readLocalFile(file.source), signal ? { signal } : {}).catch(
         (error: unknown) => {
           throw mapLocalFileError(error, "reading", file.source);
         },
       );
       await checkFileUnchanged(file, hashed.size, backend);
+      await rememberHash(file.source, hashed.sha256, started);
       return [file.path, hashed.sha256] as const;
     },
     { concurrency: HASH_CONCURRENCY, signal },

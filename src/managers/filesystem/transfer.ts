@@ -16,6 +16,7 @@ import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 import { checkWriteFolder, resolvesInside } from "../../storage/local-contain.js";
 import { makeFolders } from "../../storage/make-folders.js";
+import { rememberHash } from "./hash-memo.js";
 import {
   copyFileHashed,
   copyStoreFileHashed,
@@ -105,6 +106,7 @@ export async function uploadFiles(
           return { path: file.path, size: copied.size, sha256: copied.sha256 };
         }
       }
+      const started = Date.now();
       const upload = () =>
         uploadOne(driver, file, prefix, makeFolder, signal, fileProgress(onProgress, file.path, file.size));
       const reserve = uploadReservation(driver, file.size);
@@ -113,6 +115,8 @@ export async function uploadFiles(
         options.uploadBudget && reserve > 0
           ? await options.uploadBudget.use(reserve, upload, signal)
           : await upload();
+      // Checked unchanged after its read (uploadOne): the next log in this process need not read it again.
+      await rememberHash(file.source, result.sha256, started);
       onProgress?.({ type: "file-done", path: file.path, size: result.size });
       return { path: file.path, size: result.size, sha256: result.sha256 };
     },
