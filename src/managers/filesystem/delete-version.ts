@@ -13,12 +13,12 @@
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
 import type { DeletedVersion } from "../../core/lifecycle.js";
-import type { VersionSelector } from "../../core/types.js";
+import type { FileEntry, VersionSelector } from "../../core/types.js";
 import { ArtifactError, isArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { listAliasMap, readAlias } from "./aliases.js";
 import { aliasKey, metaPrefix, recordKey, versionPrefix } from "./layout.js";
-import { readVersionRecord } from "./read-version.js";
+import { listVersionFiles, readVersionRecord } from "./read-version.js";
 import { type ResolvedVersion, resolveVersion } from "./resolve.js";
 import { hasRecord } from "./scan.js";
 import { writeTombstone } from "./tombstone.js";
@@ -53,7 +53,7 @@ export async function deleteVersion(input: DeleteVersionInput): Promise<DeletedV
         },
       },
     );
-  const record = await readVersionRecord(driver, collection, name, resolved, signal);
+  const record = await readDeletedRecord(driver, collection, name, resolved, signal);
   await hideVersion(driver, collection, name, resolved, signal);
   // N is dead for every reader now; what follows gc would also finish after a crash.
   const aliases = await removeAliasesAt(driver, collection, name, resolved.version, signal);
@@ -67,6 +67,26 @@ export async function deleteVersion(input: DeleteVersionInput): Promise<DeletedV
     bytes: record.files.reduce((sum, file) => sum + file.size, 0),
     ...(record.createdAt === undefined ? {} : { createdAt: record.createdAt }),
   };
+}
+
+/**
+ * What the delete reports about the version: its record, or — when the record is unreadable (not
+ * JSON, a legacy version with unsafe keys) — the files listed under `v<N>/`: a corrupt version must
+ * stay deletable.
+ */
+async function readDeletedRecord(
+  driver: StorageDriver,
+  collection: string,
+  name: string,
+  resolved: ResolvedVersion,
+  signal?: AbortSignal,
+): Promise<{ files: FileEntry[]; createdAt?: string }> {
+  try {
+    return await readVersionRecord(driver, collection, name, resolved, signal);
+  } catch (error) {
+    if (!isArtifactError(error, "UNEXPECTED")) throw error;
+    return { files: await listVersionFiles(driver, collection, name, resolved.n, signal) };
+  }
 }
 
 /** Aliases (sorted) that point at `version`. */

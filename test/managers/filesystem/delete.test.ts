@@ -85,6 +85,17 @@ describe("delete on a local store, with Python scaffold reading it", { timeout: 
     });
   }
 
+  it("a version whose record is corrupt can still be deleted (its sizes come from the listing)", async () => {
+    await manager.logFiles("model", source);
+    await manager.logFiles("model", source);
+    await writeFile(artifact("meta", "versions", "v0.json"), "{ not json");
+    await expectCode(manager.getVersion("model", { version: "v0" }), "UNEXPECTED");
+    const deleted = await manager.deleteVersion("model", { version: "v0" });
+    expect(deleted).toMatchObject({ version: "v0", files: 3, bytes: 3000 });
+    expect(await manager.listVersions("model")).toEqual(["v1"]);
+    expect(existsSync(artifact("v0"))).toBe(false);
+  });
+
   it("a file written into a version by a scaffold writer goes with the version", async () => {
     await manager.logFiles("model", source);
     await writeFile(artifact("v0", "extra.txt"), "python wrote this into our version");
