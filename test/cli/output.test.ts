@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { diffCommand } from "../../src/cli/commands/diff.js";
+import { showCommand } from "../../src/cli/commands/show.js";
 import { escapeControls, formatBytes, formatDate, formatDuration } from "../../src/cli/output/format.js";
 import { createProgressReporter } from "../../src/cli/output/progress.js";
 import { formatTable } from "../../src/cli/output/table.js";
@@ -136,5 +138,29 @@ describe("escapeControls", () => {
   it("shows control characters from a store as \\xNN, keeps newlines, tabs and other text", () => {
     expect(escapeControls("a\u001b[2Jb\u0007c\u009bd")).toBe("a\\x1b[2Jb\\x07c\\x9bd");
     expect(escapeControls("line 1\n\tline 2 — ünïcode ✓")).toBe("line 1\n\tline 2 — ünïcode ✓");
+  });
+});
+
+describe("big versions (issue 18.17)", () => {
+  it("show and diff render 200,000 files without overflowing the stack", () => {
+    const files = Array.from({ length: 200_000 }, (_, i) => ({
+      path: `shard/${String(i).padStart(6, "0")}.bin`,
+      size: i,
+      sha256: "ab".repeat(32),
+    }));
+    const record = { format: 1, name: "big", collection: "default", version: "v0", files } as const;
+    const shown = showCommand.render(record);
+    const lines = shown.split("\n");
+    expect(lines).toContainEqual(expect.stringMatching(/^shard\/199999.bin +200 kB  abababababababab$/));
+    expect(lines.length).toBeGreaterThan(200_000);
+    const diffed = diffCommand.render({
+      from: { name: "big", collection: "default", version: "v0" },
+      to: { name: "big", collection: "default", version: "v1" },
+      added: files.map(({ path, size }) => ({ path, size })),
+      removed: [],
+      changed: [],
+      unchanged: 0,
+    });
+    expect(diffed.split("\n")).toHaveLength(200_002);
   });
 });

@@ -63,7 +63,9 @@ function render(r: DiffResult): string {
       `${formatBytes(f.fromSize)} -> ${formatBytes(f.toSize)}`,
     ]),
   ];
-  const width = Math.max(0, ...rows.map(([, path]) => path.length));
+  // A loop, not Math.max(...rows): a spread of 200,000 arguments overflows the stack.
+  let width = 0;
+  for (const [, path] of rows) width = Math.max(width, path.length);
   const lines = rows.map(([mark, path, size]) => `${mark} ${path.padEnd(width)}  ${size}`);
   const summary = `${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ${plural(r.unchanged, "file")} unchanged`;
   return [`${id(r.from)} -> ${id(r.to)}`, ...lines, summary].join("\n");

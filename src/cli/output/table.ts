@@ -20,9 +20,11 @@ export function formatTable<Row>(
 ): string {
   if (rows.length === 0) return empty;
   const cells = rows.map((row) => columns.map((column) => clip(column.value(row), column.maxWidth)));
-  const widths = columns.map((column, i) =>
-    Math.max(column.header.length, ...cells.map((line) => (line[i] ?? "").length)),
-  );
+  // A loop, not Math.max(...cells): a spread of 200,000 arguments overflows the stack (issue 18.17).
+  const widths = columns.map((column) => column.header.length);
+  for (const line of cells) {
+    for (let i = 0; i < line.length; i++) widths[i] = Math.max(widths[i] ?? 0, (line[i] as string).length);
+  }
   const renderLine = (line: readonly string[]) =>
     line
       .map((cell, i) => {
@@ -35,7 +37,7 @@ export function formatTable<Row>(
 }
 
 function clip(text: string, maxWidth: number | undefined): string {
-  const oneLine = text.replace(/\s*\n\s*/g, " ");
+  const oneLine = text.includes("\n") ? text.replace(/\s*\n\s*/g, " ") : text;
   if (maxWidth === undefined || oneLine.length <= maxWidth) return oneLine;
   return `${oneLine.slice(0, Math.max(0, maxWidth - 1))}…`;
 }
