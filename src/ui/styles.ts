@@ -20,6 +20,7 @@ nav.crumbs li + li::before { content: "/"; color: var(--muted); margin-right: .2
 main { padding: 0 1rem 2rem; max-width: 1200px; }
 h1 { font-size: 1.4rem; margin: .6rem 0; overflow-wrap: anywhere; }
 h1.mono { font-size: 1.25rem; }
+h2.mono { font-size: 1.05rem; }
 tbody th { background: none; font-weight: 500; white-space: normal; }
 h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
 .muted { color: var(--muted); }
