@@ -9,10 +9,13 @@ import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLocalDriver } from "../../../src/drivers/local.js";
+import { isArtifactError } from "../../../src/errors.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
 import { pythonLog, pythonVersions } from "../../fixtures/gc/gc-scenarios.js";
 import { runScript } from "../../fixtures/run-script.js";
-import { expectCode } from "../lifecycle-suite.js";
+import { Gate, gatedDriver } from "../gated-driver.js";
+import { expectCode, rejection } from "../lifecycle-suite.js";
 import { listTree, randomFiles, tempFolder } from "./helpers.js";
 
 const WORKER = fileURLToPath(new URL("./delete-worker.ts", import.meta.url));
@@ -84,6 +87,25 @@ describe("delete on a local store, with Python scaffold reading it", { timeout: 
       expect((await manager.logFiles("model", source)).version).toBe("v2");
     });
   }
+
+  it("a download on the kernel copy path (localPath) that read the record before the delete: NOT_FOUND, target empty", async () => {
+    await manager.logFiles("model", source);
+    const gate = new Gate();
+    const record = "default/model/meta/versions/v0.json";
+    const driver = gatedDriver(createLocalDriver({ root }), {
+      afterOpen: (key) => (key === record ? gate.wait() : undefined),
+    });
+    expect(driver.localPath).toBeDefined();
+    const reader = new FileSystemArtifactManager({ driver });
+    const to = join(dir.path, "out");
+    const download = reader.downloadArtifact("model", { version: "v0", to });
+    await gate.reached;
+    await manager.deleteVersion("model", { version: "v0" });
+    gate.open();
+    const error = await rejection(download);
+    expect(isArtifactError(error, "NOT_FOUND"), String(error)).toBe(true);
+    expect(await listTree(to).catch(() => [])).toEqual([]);
+  });
 
   it("a version whose record is corrupt can still be deleted (its sizes come from the listing)", async () => {
     await manager.logFiles("model", source);
