@@ -28,6 +28,7 @@ export type {
   OperationOptions,
   ProgressEvent,
   ProgressListener,
+  Provenance,
   TmpArtifact,
   VerifyOptions,
   VerifyResult,
