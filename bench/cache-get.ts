@@ -2,7 +2,8 @@
  * One `get` for bench/cache.ts, in its own process:
  *   node --import tsx bench/cache-get.ts URL TO USE_CACHE   (STORAGE_OPTIONS = JSON, ARTIFACTS_CACHE_DIR)
  * downloads the latest `bench-cache` into TO (through the default cache unless USE_CACHE is "false") and
- * prints `{ seconds, maxRssMiB }`: the download call's wall time and the process's peak RSS.
+ * prints `{ seconds, cpuSeconds, maxRssMiB }`: the download call's wall time and CPU time (user + system,
+ * this process only: not the server's) and the process's peak RSS.
  */
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
 
@@ -11,10 +12,13 @@ const [url, to, useCache] = process.argv.slice(2) as [string, string, string];
 const storageOptions = JSON.parse(process.env.STORAGE_OPTIONS ?? "{}") as Record<string, unknown>;
 const manager = new FileSystemArtifactManager({ url, storageOptions });
 await manager.getDriver();
+const cpu = process.cpuUsage();
 const start = performance.now();
 await manager.downloadArtifact("bench-cache", { to, cache: useCache !== "false" });
 const seconds = (performance.now() - start) / 1000;
+const used = process.cpuUsage(cpu);
+const cpuSeconds = (used.user + used.system) / 1e6;
 await manager.close();
 process.stdout.write(
-  `${JSON.stringify({ seconds, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ seconds, cpuSeconds, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

@@ -29,6 +29,8 @@ const GET = join(import.meta.dirname, "cache-get.ts");
 
 interface Timed {
   seconds: number;
+  /** CPU seconds of the get's own process (user + system); cp: not measured. */
+  cpuSeconds?: number;
   maxRssMiB: number;
 }
 
@@ -90,8 +92,12 @@ try {
       const timed = await step();
       rows[name]?.push(timed);
       process.stderr.write(
-        `round ${round + 1} ${name}: ${timed.seconds.toFixed(2)} s, ${timed.maxRssMiB} MiB\n`,
+        `round ${round + 1} ${name}: ${timed.seconds.toFixed(2)} s, cpu ${timed.cpuSeconds?.toFixed(2) ?? "-"} s, ${timed.maxRssMiB} MiB\n`,
       );
+      // Only the first get's folder is needed later (cp's source): at most 3 copies on disk at once.
+      if (name.startsWith("second") || name.startsWith("get,")) {
+        await rm(dir(name.startsWith("second") ? "b" : "c"), { recursive: true, force: true });
+      }
     }
     for (const name of ["a", "b", "c", "d"]) await rm(dir(name), { recursive: true, force: true });
     await rm(cache, { recursive: true, force: true });
@@ -99,13 +105,19 @@ try {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const first = median((rows["first get (fills the cache)"] ?? []).map((t) => t.seconds));
   console.log(`${FILES} × ${size} B = ${MIB} MiB on ${target.name}, ${REPEAT} rounds\n`);
-  console.log("| step | median s | rounds s | × faster than the first get | peak RSS MiB |");
-  console.log("|---|---:|---|---:|---:|");
+  console.log(`TMPDIR ${tmpdir()}\n`);
+  console.log(
+    "| step | median s | rounds s | × faster than the first get | CPU s (our process), median | peak RSS MiB, median (rounds) |",
+  );
+  console.log("|---|---:|---|---:|---:|---:|");
   for (const [name, timed] of Object.entries(rows)) {
     const seconds = timed.map((t) => t.seconds);
     const rss = timed.map((t) => t.maxRssMiB).filter((v) => !Number.isNaN(v));
+    const cpu = timed.map((t) => t.cpuSeconds).filter((v) => v !== undefined);
+    const cpuText = cpu.length ? median(cpu).toFixed(2) : "–";
+    const rssText = rss.length ? `${median(rss)} (${rss.join(", ")})` : "–";
     console.log(
-      `| ${name} | ${median(seconds).toFixed(2)} | ${seconds.map((s) => s.toFixed(2)).join(", ")} | ${(first / median(seconds)).toFixed(1)} | ${rss.length ? Math.max(...rss) : "–"} |`,
+      `| ${name} | ${median(seconds).toFixed(2)} | ${seconds.map((s) => s.toFixed(2)).join(", ")} | ${(first / median(seconds)).toFixed(1)} | ${cpuText} | ${rssText} |`,
     );
   }
 } finally {
