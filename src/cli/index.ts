@@ -7,6 +7,7 @@ import type { AnyCommand, CommandInput } from "./command.js";
 import { aliasCommand } from "./commands/alias.js";
 import { cacheCommand } from "./commands/cache.js";
 import { catCommand } from "./commands/cat.js";
+import { createCompletionCommand } from "./commands/completion.js";
 import { diffCommand } from "./commands/diff.js";
 import { gcCommand } from "./commands/gc.js";
 import { getCommand } from "./commands/get.js";
@@ -26,6 +27,8 @@ import { createProgressReporter, type ProgressMode, type ProgressReporter } from
 import { createRetryPrinter } from "./output/retry-line.js";
 import { type GlobalValues, parseCommandLine } from "./parse.js";
 
+const completionCommand = createCompletionCommand(() => COMMANDS);
+
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
   logCommand,
@@ -43,6 +46,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   gcCommand,
   cacheCommand,
   uiCommand,
+  completionCommand,
 ];
 
 /** Where the CLI reads its environment and writes its output. */
