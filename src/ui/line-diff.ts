@@ -81,7 +81,6 @@ export function hunks(lines: DiffLine[], context = 3): (DiffLine | null)[] {
     if (keep[i]) out.push(line);
     else if (out.at(-1) !== null) out.push(null);
   });
-  if (out.at(-1) === null) out.pop();
   return out;
 }
 

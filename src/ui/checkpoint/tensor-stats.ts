@@ -135,3 +135,24 @@ export async function tensorDifference(
   }
   return result;
 }
+
+/** Elements whose bytes differ, for dtypes without numeric statistics (complex, packed 4-bit). */
+export async function differingElements(a: TensorSlot, b: TensorSlot, signal?: AbortSignal): Promise<number> {
+  const size = a.numel === 0 ? 1 : a.nbytes / a.numel;
+  const left = a.chunks(DEFAULT_CHUNK_BYTES)[Symbol.asyncIterator]();
+  const right = b.chunks(DEFAULT_CHUNK_BYTES)[Symbol.asyncIterator]();
+  let differing = 0;
+  for (;;) {
+    throwIfAborted(signal);
+    const [x, y] = await Promise.all([left.next(), right.next()]);
+    if (x.done || y.done) return differing;
+    for (let at = 0; at < x.value.byteLength; at += size) {
+      for (let k = 0; k < size; k++) {
+        if (x.value[at + k] !== y.value[at + k]) {
+          differing += 1;
+          break;
+        }
+      }
+    }
+  }
+}

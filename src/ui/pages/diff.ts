@@ -6,7 +6,7 @@ import { diffRecords } from "../../core/diff.js";
 import type { VersionRecord } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { isCheckpointPath, openCheckpoint, type TensorSlot } from "../checkpoint/open-checkpoint.js";
-import { hasStats, tensorDifference } from "../checkpoint/tensor-stats.js";
+import { differingElements, hasStats, tensorDifference } from "../checkpoint/tensor-stats.js";
 import type { PageContext, PageResult } from "../context.js";
 import { formatNumber, formatSize, shortDigest } from "../format.js";
 import { type Html, html } from "../html.js";
@@ -152,7 +152,11 @@ async function compareTensors(
       a.dtype !== b.dtype ? (a.shape.join() !== b.shape.join() ? "dtype and shape" : "dtype") : "shape";
     return html`<tr><th scope="row" class="mono">${key}</th><td>${what} changed</td><td class="mono">${shape(a)} → ${shape(b)}</td><td></td><td></td></tr>`;
   }
-  if (!hasStats(a.dtype)) return undefined;
+  if (!hasStats(a.dtype)) {
+    const differing = await differingElements(a, b, signal);
+    if (differing === 0) return undefined;
+    return html`<tr><th scope="row" class="mono">${key}</th><td>values changed</td><td class="mono">${shape(a)}</td><td class="num">n/a for ${a.dtype}</td><td class="num">${differing} of ${a.numel}</td></tr>`;
+  }
   const d = await tensorDifference(a, b, signal);
   if (d.differing === 0) return undefined;
   return html`<tr><th scope="row" class="mono">${key}</th><td>values changed</td><td class="mono">${shape(a)}</td><td class="num">${formatNumber(d.maxAbs)}${d.nanMismatch > 0 ? ` (${d.nanMismatch} NaN mismatches)` : ""}</td><td class="num">${d.differing} of ${a.numel}</td></tr>`;
