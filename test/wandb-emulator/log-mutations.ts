@@ -47,7 +47,7 @@ export function createArtifact({ input }: Input<CreateArtifactInput>, ctx: Emula
   if (!name) throw new EmulatorError(400, "artifactCollectionName is required");
   if (input.metadata != null) parseJson(input.metadata, "metadata");
   const sequence = ensureSequence(ctx, project, input.artifactTypeName, name, input.digestAlgorithm);
-  const latest = sequence.versions.at(-1);
+  const latest = ctx.state.latestVersion(sequence);
   if (input.enableDigestDeduplication && latest?.digest === input.digest)
     return { artifact: artifactView(ctx, latest) };
   const artifact: EmuArtifact = {

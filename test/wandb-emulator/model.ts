@@ -107,6 +107,8 @@ export class EmulatorState {
   readonly blobs = new Map<string, EmuBlob>();
   readonly artifacts = new Map<string, EmuArtifact>();
   readonly multiparts = new Map<string, EmuMultipart>();
+  /** IDs of the versions deleteArtifact deleted, in order (tests look at them). */
+  readonly deletes: string[] = [];
   /** Blob key of a non-md5 file digest (`createArtifactFiles`' `digest`), by `blobKey(project, digest)`. */
   readonly digestKeys = new Map<string, string>();
   #ids = 0;
@@ -173,6 +175,11 @@ export class EmulatorState {
     if (/^v\d+$/.test(alias) || alias === "" || /[/:]/.test(alias) || alias.length > 128) {
       throw new EmulatorError(400, `invalid alias '${alias}'`);
     }
+  }
+
+  /** The highest version of a sequence that is not deleted (what `latest` means to a new log). */
+  latestVersion(sequence: EmuSequence): EmuArtifact | undefined {
+    return sequence.versions.findLast((a) => a.state === "COMMITTED");
   }
 
   aliasesOf(artifact: EmuArtifact): string[] {

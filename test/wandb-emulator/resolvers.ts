@@ -2,6 +2,7 @@
 import { addAliases, deleteAliases } from "./alias-mutations.js";
 import { commitArtifact, updateArtifact, useArtifact } from "./commit-mutations.js";
 import { checkEntity, type EmulatorContext, findProject } from "./context.js";
+import { deleteArtifact } from "./delete-mutations.js";
 import { completeMultipartUploadArtifact, createArtifactFiles } from "./file-mutations.js";
 import {
   createArtifact,
@@ -74,6 +75,7 @@ export function createRootValue() {
     updateArtifact,
     addAliases,
     deleteAliases,
+    deleteArtifact,
     createRunFiles,
     linkArtifact: unsupported("linkArtifact"),
     createArtifactType: unsupported("createArtifactType"),

@@ -103,7 +103,7 @@ export function sequenceView(ctx: EmulatorContext, sequence: EmuSequence) {
     defaultArtifactType: () => typeView(ctx, sequence.type),
     tags: { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null } },
     latestArtifact: () => {
-      const latest = sequence.versions.at(-1);
+      const latest = ctx.state.latestVersion(sequence);
       return latest ? artifactView(ctx, latest) : null;
     },
     aliases: (args: PageArgs) =>

@@ -64,7 +64,7 @@ export async function listAliases(
 }
 
 /** Sends `document` (ADD_ALIASES or DELETE_ALIASES) for one alias of the collection `target.name`. */
-async function editAlias(
+export async function editAlias(
   session: WandbSession,
   document: string,
   target: AliasTarget,

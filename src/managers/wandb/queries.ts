@@ -208,6 +208,14 @@ export const DELETE_ALIASES = `mutation DeleteAliases($artifactID: ID!, $aliases
   deleteAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success }
 }`;
 
+/**
+ * Deletes a version, as the SDK 0.30's `Artifact.delete(delete_aliases)` (`DeleteArtifact`): with
+ * `deleteAliases: false` the server refuses a version that holds aliases (`latest` included).
+ */
+export const DELETE_ARTIFACT = `mutation DeleteArtifact($input: DeleteArtifactInput!) {
+  result: deleteArtifact(input: $input) { artifact { id } }
+}`;
+
 /** Every document above, by name (validated in a test). */
 export const WANDB_DOCUMENTS: Readonly<Record<string, string>> = {
   VIEWER,
@@ -230,4 +238,5 @@ export const WANDB_DOCUMENTS: Readonly<Record<string, string>> = {
   MEMBERSHIP_FILE_URLS,
   ADD_ALIASES,
   DELETE_ALIASES,
+  DELETE_ARTIFACT,
 };

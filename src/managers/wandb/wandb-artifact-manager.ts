@@ -5,7 +5,11 @@
  */
 
 import { compareCodePoints } from "../../core/compare.js";
-import type { DeletedVersion, DeleteVersionOptions } from "../../core/lifecycle.js";
+import {
+  type DeletedVersion,
+  type DeleteVersionOptions,
+  validateDeleteVersionOptions,
+} from "../../core/lifecycle.js";
 import { validateArtifactName } from "../../core/names.js";
 import { validateOperationOptions } from "../../core/operation-options.js";
 import type {
@@ -18,10 +22,10 @@ import type {
   VersionOptions,
   VersionRecord,
 } from "../../core/types.js";
-import { ArtifactError } from "../../errors.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "../artifact-manager.js";
 import { listAliases, removeAlias, setAlias } from "./aliases.js";
 import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
+import { deleteWandbVersion } from "./delete.js";
 import { downloadVersion } from "./download.js";
 import { hasCommittedVersion, listCollections, listCommittedVersions, listTypes } from "./listing.js";
 import { logFilesToWandb, type WandbLogFilesOptions } from "./log-files.js";
@@ -192,9 +196,17 @@ export class WandbArtifactManager extends ArtifactManager {
     return listAliases(this.#session, { ...options, type: this.#type(options), name });
   }
 
-  /** Not implemented yet on W&B (issue 20): `UNSUPPORTED`. */
-  async deleteVersion(name: string, _options: DeleteVersionOptions): Promise<DeletedVersion> {
+  /**
+   * Deletes a version as the W&B SDK's `artifact.delete(delete_aliases=force)` does (`deleteArtifact`):
+   * W&B soft-deletes it (gone from listings and reads at once, its number never reused, its files
+   * collected by W&B later). User aliases on it: `CONFLICT` unless `force`, which removes them;
+   * `latest` moves to the highest remaining version. `deleteArtifact` and `prune` build on it.
+   */
+  async deleteVersion(name: string, options: DeleteVersionOptions): Promise<DeletedVersion> {
     validateArtifactName(name);
-    throw new ArtifactError("UNSUPPORTED", "deleting on W&B is not implemented yet");
+    validateDeleteVersionOptions(options);
+    const type = this.#type(options);
+    const { version, signal } = options;
+    return deleteWandbVersion(this.#session, { type, name, version, force: options.force === true, signal });
   }
 }
