@@ -162,6 +162,7 @@ export async function* listGcs(
           updated?: string;
           generation?: string | number;
           md5Hash?: string;
+          etag?: string;
         };
       }[],
       Record<string, unknown> | null,
@@ -172,7 +173,7 @@ export async function* listGcs(
       key: p.slice(root.length),
     }));
     for (const f of files) {
-      const { size, updated, generation, md5Hash } = f.metadata;
+      const { size, updated, generation, md5Hash, etag } = f.metadata;
       entries.push({
         type: "object",
         key: f.name.slice(root.length),
@@ -180,6 +181,7 @@ export async function* listGcs(
         ...(updated ? { lastModified: new Date(updated) } : {}),
         ...(generation !== undefined ? { etag: String(generation) } : {}),
         ...(md5Hash ? { md5: md5Hash } : {}),
+        ...(typeof etag === "string" ? { serviceEtag: etag } : {}),
       });
     }
     entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));

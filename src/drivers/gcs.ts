@@ -101,6 +101,7 @@ export class GcsDriver implements StorageDriver {
         ...(meta.updated ? { lastModified: new Date(meta.updated) } : {}),
         ...(meta.generation !== undefined ? { etag: String(meta.generation) } : {}),
         ...(meta.md5Hash ? { md5: meta.md5Hash } : {}),
+        ...(typeof meta.etag === "string" ? { serviceEtag: meta.etag } : {}),
       };
     } catch (error) {
       if (gcsStatus(error) !== 404) return this.fail(error, { operation: "stat", key }, options.signal);

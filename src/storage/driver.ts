@@ -40,6 +40,11 @@ export interface ObjectInfo {
   etag?: string;
   /** Base64 md5 of the content, where the service keeps one for every object (GCS; not composites). */
   md5?: string;
+  /**
+   * The service's own ETag of the object where `etag` holds something else: on GCS `etag` is the
+   * generation and this is the object's etag (what W&B records for a `gs://` reference).
+   */
+  serviceEtag?: string;
   /** The object's version ID, on a driver with `capabilities.versionedReads` and a versioned bucket. */
   version?: string;
 }

@@ -5,7 +5,7 @@
  * - `s3://BUCKET/KEY`, `gs://BUCKET/KEY`, Azure `https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`: the
  *   object KEY (one entry named after its last segment), else every object under `KEY/` (named by their
  *   path below it). Digest: the S3 or Azure ETag (unquoted; `extra.etag` keeps the quotes), or the GCS
- *   md5 (`extra.versionID`: the generation). Buckets are read with this library's drivers, configured as
+ *   etag (`extra.versionID`: the generation, a number). Buckets are read with this library's drivers, configured as
  *   for downloads (`referenceStorageOptions`, else the environment).
  * - `file:///PATH`: the file, or every file under the folder; digest: base64 md5.
  * - `http(s)://URL`: one entry; digest: the ETag its server sends without its quotes (redirects
@@ -218,7 +218,10 @@ async function entriesOf(
   }
 }
 
-/** An object's entry as the SDK's handler records it: S3/Azure by ETag, GCS by md5 and generation. */
+/**
+ * An object's entry as the SDK's handler records it: S3/Azure by ETag; GCS by its etag with the
+ * generation as a number in `extra.versionID` (SDK >= 0.17; older ones recorded the md5).
+ */
 function objectEntry(
   backend: "s3" | "gcs" | "azure",
   ref: string,
@@ -226,18 +229,18 @@ function objectEntry(
   info: ObjectInfo,
 ): ReferenceEntry {
   if (backend === "gcs") {
-    if (info.md5 === undefined) {
-      throw new ArtifactError(
-        "UNSUPPORTED",
-        `${ref} has no md5 (a composite object); log it with \`checksum: false\``,
-      );
+    if (info.serviceEtag === undefined) {
+      throw new ArtifactError("UNEXPECTED", `GCS answered no etag for ${ref}`, {
+        context: { backend: "wandb", operation: "logReferences", key: ref },
+      });
     }
+    const generation = Number(info.etag);
     return {
       path,
       ref,
-      digest: info.md5,
+      digest: info.serviceEtag,
       size: info.size,
-      ...(info.etag ? { extra: { versionID: info.etag } } : {}),
+      ...(Number.isSafeInteger(generation) ? { extra: { versionID: generation } } : {}),
     };
   }
   const etag = info.etag ?? "";

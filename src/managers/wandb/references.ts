@@ -103,19 +103,28 @@ export class ReferenceReader {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(version === undefined ? {} : { version }),
       };
-      if (checksummed && location.backend !== "gcs") {
-        // S3 and Azure references carry the object's ETag: a changed object has another one.
+      // An old SDK (< 0.17) recorded a GCS object's md5: such an entry is also checked against the bytes.
+      let gcsMd5 = false;
+      if (checksummed) {
+        // S3 and Azure references carry the object's ETag, GCS ones its etag (the driver's
+        // serviceEtag; its etag is the generation): a changed object has another one.
         const info = await driver.stat(location.key, read);
         if (info === null) throw missing(entry, options.what);
-        const etag = unquote(info.etag ?? "");
-        if (etag !== entry.digest) throw mismatch(entry, options.what, `ETag ${etag}`, version !== undefined);
+        const etag = location.backend === "gcs" ? (info.serviceEtag ?? "") : unquote(info.etag ?? "");
+        gcsMd5 =
+          location.backend === "gcs" &&
+          etag !== entry.digest &&
+          isBase64Md5(entry.digest) &&
+          info.md5 === entry.digest;
+        if (etag !== entry.digest && !gcsMd5) {
+          throw mismatch(entry, options.what, `ETag ${etag}`, version !== undefined);
+        }
       }
       const source = await driver.read(location.key, read).catch((error: unknown) => {
         throw isArtifactError(error, "NOT_FOUND") ? missing(entry, options.what) : error;
       });
       got = await saveStream(source, dest, save);
-      // GCS references carry the md5 of the bytes (base64).
-      if (checksummed && location.backend === "gcs" && got.md5 !== entry.digest) {
+      if (checksummed && gcsMd5 && got.md5 !== entry.digest) {
         throw mismatch(entry, options.what, `md5 ${got.md5}`);
       }
     }
@@ -318,6 +327,11 @@ function mismatch(
     `${what} is a reference to ${entry.ref}, which changed since it was logged: the manifest says ${entry.digest}, found ${found}.${pinned}`,
     { context: { backend: "wandb", operation: "download", key: entry.ref } },
   );
+}
+
+/** Whether a digest is a base64 md5 (24 characters, 16 bytes): GCS etags are shorter. */
+function isBase64Md5(digest: string): boolean {
+  return /^[A-Za-z0-9+/]{22}==$/.test(digest);
 }
 
 function missing(entry: ManifestEntry & { ref: string }, what = "a file"): ArtifactError {

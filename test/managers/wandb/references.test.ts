@@ -77,8 +77,9 @@ const unquote = (etag: string | undefined) => (etag ?? "").replace(/^"(.*)"$/, "
 
 /**
  * Puts `bytes` at `key` in every bucket and a local file, and returns manifest entries referencing
- * them the way the W&B SDK's handlers record them (S3 and Azure: the ETag; GCS: base64 md5 and the
- * generation; file://: base64 md5).
+ * them the way the W&B SDK's handlers record them (S3 and Azure: the ETag; GCS: the object's etag and
+ * its generation as a number, SDK >= 0.17, and under `gcs-md5/` as older SDKs did: base64 md5;
+ * file://: base64 md5).
  */
 async function referenced(key: string, bytes: Buffer): Promise<Record<string, ManifestEntry>> {
   const entries: Record<string, ManifestEntry> = {};
@@ -87,9 +88,12 @@ async function referenced(key: string, bytes: Buffer): Promise<Record<string, Ma
     const info = await bucket.driver.stat(key);
     const ref = bucket.refOf(key);
     const size = bytes.length;
-    if (kind === "gcs")
-      entries[`gcs/${key}`] = { ref, digest: md5(bytes, "base64"), size, extra: { versionID: info?.etag } };
-    else entries[`${kind}/${key}`] = { ref, digest: unquote(info?.etag), size, extra: { etag: info?.etag } };
+    if (kind === "gcs") {
+      const versionID = Number(info?.etag); // the driver's etag is the generation
+      entries[`gcs/${key}`] = { ref, digest: info?.serviceEtag ?? "", size, extra: { versionID } };
+      entries[`gcs-md5/${key}`] = { ref, digest: md5(bytes, "base64"), size, extra: { versionID } };
+    } else
+      entries[`${kind}/${key}`] = { ref, digest: unquote(info?.etag), size, extra: { etag: info?.etag } };
   }
   const local = join(fx.dir, "local", key);
   await mkdir(join(local, ".."), { recursive: true });
@@ -149,13 +153,14 @@ describe("W&B reference entries", () => {
     expect((await readdir(to)).sort()).toEqual([
       "azure",
       "gcs",
+      "gcs-md5",
       "keep.txt",
       "local",
       "s3",
       "stored.txt",
       "unchecked",
     ]);
-    for (const dir of ["s3", "gcs", "azure", "local", "unchecked"]) {
+    for (const dir of ["s3", "gcs", "gcs-md5", "azure", "local", "unchecked"]) {
       expect((await readFile(join(to, dir, "data", "a.bin"))).equals(bytes), dir).toBe(true);
     }
     expect(await readFile(join(to, "stored.txt"), "utf8")).toBe("stored by W&B");
@@ -324,7 +329,7 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
           "web.bin",
         ].sort(),
       );
-      // The SDK's digests: S3 and Azure the unquoted ETag, GCS and local files the base64 md5, URLs the ETag.
+      // The SDK's digests: S3 and Azure the unquoted ETag, GCS its etag, local files the base64 md5, URLs the ETag.
       const s3Etag = (await buckets.s3?.driver.stat("set/one.bin"))?.etag;
       expect(contents["s3/one.bin"]).toEqual({
         ref: buckets.s3?.refOf("set/one.bin"),
@@ -332,10 +337,13 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
         size: one.length,
         extra: { etag: s3Etag },
       });
-      expect(contents["gcs/sub/two.bin"]).toMatchObject({ digest: md5(two, "base64"), size: two.length });
-      expect(contents["gcs/sub/two.bin"]?.extra?.versionID).toBe(
-        (await buckets.gcs?.driver.stat("set/sub/two.bin"))?.etag,
-      );
+      const gcsTwo = await buckets.gcs?.driver.stat("set/sub/two.bin");
+      expect(contents["gcs/sub/two.bin"]).toEqual({
+        ref: buckets.gcs?.refOf("set/sub/two.bin"),
+        digest: gcsTwo?.serviceEtag, // the object's etag, as the SDK >= 0.17 records it
+        size: two.length,
+        extra: { versionID: Number(gcsTwo?.etag) }, // the generation, a number
+      });
       expect(contents["azure-one.bin"]?.digest).toBe(
         unquote((await buckets.azure?.driver.stat("single.bin"))?.etag),
       );
@@ -374,7 +382,8 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
     const logged = await m.logFiles("mixed", dir, { references: [{ uri: ref, name: "data/data.bin" }] });
     expect(logged.version).toBe("v0");
     const contents = JSON.parse(committed("mixed").manifest.bytes.toString("utf8")).contents;
-    expect(contents["data/data.bin"]).toMatchObject({ ref, digest: md5(data, "base64") });
+    const etag = (await buckets.gcs?.driver.stat("mixed/data.bin"))?.serviceEtag;
+    expect(contents["data/data.bin"]).toMatchObject({ ref, digest: etag });
     expect(contents["model.pt"].ref).toBeUndefined();
     const to = await folder();
     await m.downloadArtifact("mixed", { to });
