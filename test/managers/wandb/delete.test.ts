@@ -3,11 +3,12 @@
  * our deletes as the real SDK sees them, the SDK's deletes as we see them, aliases refused unless
  * forced, `latest` moved, numbers never reused, and deleteArtifact / prune built on top.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WandbArtifactManager } from "../../../src/managers/wandb/wandb-artifact-manager.js";
 import { type EmulatorFixture, startFixture } from "./fixtures.js";
+import { startHostileProxy } from "./hostile-proxy.js";
 import { runSdk } from "./wandb-sdk.js";
 
 let fx: EmulatorFixture;
@@ -102,6 +103,43 @@ describe("W&B deleteVersion / deleteArtifact / prune (issue 20)", () => {
     });
     expect(answer.status).toBe(409);
     expect(await m.listVersions("one", ds)).toEqual(["v0"]);
+  });
+});
+
+describe("a download running while its version is deleted (issue 20)", () => {
+  it("completes with verified files (W&B soft-deletes; its files go later); a later one is NOT_FOUND", async () => {
+    const m = fx.manager({ project: "del-during" });
+    await logVersions(m, "busy", 2);
+    const proxy = await startHostileProxy(fx.emulator.url);
+    try {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let blobAsked = () => {};
+      const asked = new Promise<void>((resolve) => {
+        blobAsked = resolve;
+      });
+      proxy.rules.push(async (req) => {
+        if (req.operation !== "storage:blob") return false;
+        blobAsked();
+        await held; // the file's bytes are asked for before the delete and served after it
+        return false;
+      });
+      const reader = fx.manager({ project: "del-during", baseUrl: proxy.url });
+      const to = join(fx.dir, "busy-out");
+      const download = reader.downloadArtifact("busy", { ...ds, version: 1, to });
+      await asked;
+      expect((await m.deleteVersion("busy", { ...ds, version: 1 })).version).toBe("v1");
+      release();
+      await download;
+      expect(await readFile(join(to, "data.txt"), "utf8")).toBe("busy version 1\n");
+      await expect(
+        reader.downloadArtifact("busy", { ...ds, version: 1, to: join(fx.dir, "busy-late") }),
+      ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
