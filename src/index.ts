@@ -90,17 +90,17 @@ export {
   FileSystemArtifactManager,
   type FileSystemArtifactManagerOptions,
 } from "./managers/file-system-artifact-manager.js";
-export {
-  type OpenArtifactFileOptions,
-  type OpenedArtifactFile,
-  openArtifactFile,
-} from "./managers/open-artifact-file.js";
 export type {
   CollectGarbageOptions,
   CollectGarbageResult,
   GarbageItem,
 } from "./managers/filesystem/gc.js";
 export { DEFAULT_GC_GRACE_MS } from "./managers/filesystem/gc.js";
+export {
+  type OpenArtifactFileOptions,
+  type OpenedArtifactFile,
+  openArtifactFile,
+} from "./managers/open-artifact-file.js";
 export { backendOfUrl, createDriver } from "./storage/create-driver.js";
 
 // --- cloud drivers (owner: cloud) ---
@@ -200,6 +200,17 @@ export {
   Tuple,
   tuple,
 } from "./checkpoint/index.js";
+/** Typed reads of a loaded checkpoint (issue 19): `getTensor(state, "model.fc.weight")`. */
+export {
+  getBoolean,
+  getNumber,
+  getStateDict,
+  getStateValue,
+  getString,
+  getTensor,
+  isStateDict,
+  tensorEntries,
+} from "./checkpoint/state-accessors.js";
 export {
   type RestoreTfjsOptions,
   restoreTfjsModel,

@@ -21,6 +21,16 @@ export {
   saveSafetensors,
 } from "./safetensors.js";
 export { encodeCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from "./save-checkpoint.js";
+export {
+  getBoolean,
+  getNumber,
+  getStateDict,
+  getStateValue,
+  getString,
+  getTensor,
+  isStateDict,
+  tensorEntries,
+} from "./state-accessors.js";
 export { isTensor, Storage, Tensor, type TensorOptions } from "./tensor.js";
 export {
   MetaTensor,
