@@ -2,7 +2,7 @@
 import { ArtifactError } from "../errors.js";
 import { invalidCheckpoint } from "./invalid.js";
 import { Tensor } from "./tensor.js";
-import { orderedDict, PickledObject, type StateValue } from "./values.js";
+import { needsMapKey, orderedDict, PickledObject, type StateDict, type StateValue } from "./values.js";
 
 function entriesOf(value: StateValue | undefined): [StateValue, StateValue][] {
   if (value instanceof Map) return [...value.entries()];
@@ -87,15 +87,13 @@ class Collector {
 /**
  * The state dict of a pickled `nn.Module` (as loaded by {@link loadCheckpoint}): the same keys in the
  * same order as PyTorch's `module.state_dict()` — parameters, persistent buffers, then submodules with
- * `name.` prefixes. Returns an ordered dict of the module's tensors (shared, not copied). A plain state
+ * `name.` prefixes. Returns an ordered dict of the module's tensors (shared, not copied): a plain object,
+ * or a `Map` when a key would be reordered or mishandled as a property (`"0"`, `"__proto__"`). A plain state
  * dict (not a module) is returned unchanged. Anything else → `INVALID_ARGUMENT`. A module that contains
  * itself, or a tree of shared submodules taking more than `maxWork` steps to walk,
  * → `CHECKPOINT_INVALID`.
  */
-export function moduleStateDict(
-  module: StateValue,
-  options: ModuleStateDictOptions = {},
-): Record<string, StateValue> {
+export function moduleStateDict(module: StateValue, options: ModuleStateDictOptions = {}): StateDict {
   const maxWork = options.maxWork ?? MAX_STATE_DICT_WORK;
   if (typeof maxWork !== "number" || !(maxWork >= 0)) {
     throw new ArtifactError(
@@ -104,6 +102,7 @@ export function moduleStateDict(
     );
   }
   if (!(module instanceof PickledObject)) {
+    if (module instanceof Map && [...module.values()].every((v) => v instanceof Tensor)) return module;
     if (module !== null && typeof module === "object" && !Array.isArray(module) && !(module instanceof Map)) {
       if (Object.values(module).every((v) => v instanceof Tensor)) return module as Record<string, Tensor>;
     }
@@ -112,12 +111,13 @@ export function moduleStateDict(
       "moduleStateDict expects a pickled nn.Module or a state dict",
     );
   }
-  const out: Record<string, StateValue> = Object.create(Object.prototype);
   const collector = new Collector(maxWork);
   collector.collect(module, "");
-  for (const [key, t] of collector.out) {
-    // defineProperty: a parameter named `__proto__` must stay a key, not become the prototype
-    Object.defineProperty(out, key, { value: t, enumerable: true, writable: true, configurable: true });
-  }
+  // A key JavaScript would reorder ("0", "10": a ParameterList's) or mishandle ("__proto__") → a Map,
+  // as the loader does for dicts, so the order stays PyTorch's.
+  if (collector.out.some(([key]) => needsMapKey(key)))
+    return orderedDict(new Map<StateValue, StateValue>(collector.out));
+  const out: Record<string, StateValue> = {};
+  for (const [key, t] of collector.out) out[key] = t;
   return orderedDict(out);
 }

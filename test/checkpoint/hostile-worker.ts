@@ -31,8 +31,15 @@ async function run(kind: string, file: string): Promise<unknown> {
     const out = moduleStateDict(tree.model as never);
     const proto = Object.getPrototypeOf(out);
     return {
-      keys: Object.keys(out),
-      proto: proto === Object.prototype ? "object" : proto === null ? "null" : "replaced",
+      keys: out instanceof Map ? [...out.keys()] : Object.keys(out),
+      proto:
+        proto === Object.prototype
+          ? "object"
+          : proto === Map.prototype
+            ? "map"
+            : proto === null
+              ? "null"
+              : "replaced",
     };
   }
   if (kind === "materialise") {

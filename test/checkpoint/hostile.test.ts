@@ -97,7 +97,7 @@ describe("hostile modules (moduleStateDict)", () => {
     const weight = new Tensor({ dtype: "float32", shape: [1], data: new Float32Array(1) });
     const evil = new Map<string, StateValue>([["__proto__", weight]]);
     const result = await loadHostile("module", await encodeCheckpoint({ model: moduleOf(evil) }));
-    expect(result).toMatchObject({ outcome: "ok", value: { keys: ["__proto__"], proto: "object" } });
+    expect(result).toMatchObject({ outcome: "ok", value: { keys: ["__proto__"], proto: "map" } });
   });
 });
 

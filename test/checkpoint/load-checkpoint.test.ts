@@ -40,7 +40,7 @@ describe("loadCheckpoint on torch.save fixtures", () => {
     >;
     const model = value.model as PickledObject;
     expect(model.className).toBe("torch.nn.modules.conv.Conv2d");
-    const sd = moduleStateDict(model);
+    const sd = moduleStateDict(model) as Record<string, Tensor>;
     expect(Object.keys(sd)).toEqual(["weight", "bias"]);
     const f = (await loadCheckpoint(`${FIXTURES_DIR}f_model_logger_state_dict.pt`)) as Record<
       string,

@@ -38,7 +38,7 @@ describe("moduleStateDict", () => {
     expect(result.stderr).toBe("");
     const expected = JSON.parse(result.stdout) as [string, number][];
     const tree = (await loadCheckpoint(file)) as Record<string, unknown>;
-    const sd = moduleStateDict(tree.model as never);
+    const sd = moduleStateDict(tree.model as never) as Record<string, Tensor>;
     expect(Object.keys(sd)).toEqual(expected.map(([k]) => k));
     for (const [key, sum] of expected) {
       const values = (sd[key] as Tensor).toArray().map(Number);
