@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local.js";
 import { isArtifactError } from "../../../src/errors.js";
 import { FileSystemArtifactManager } from "../../../src/managers/file-system-artifact-manager.js";
+import { createFileBarrier } from "../../fixtures/file-barrier.js";
 import { pythonLog, pythonVersions } from "../../fixtures/gc/gc-scenarios.js";
 import { runScript } from "../../fixtures/run-script.js";
 import { Gate, gatedDriver } from "../gated-driver.js";
@@ -19,6 +20,7 @@ import { expectCode, rejection } from "../lifecycle-suite.js";
 import { listTree, randomFiles, tempFolder } from "./helpers.js";
 
 const WORKER = fileURLToPath(new URL("./delete-worker.ts", import.meta.url));
+const PRUNE_WORKER = fileURLToPath(new URL("./prune-worker.ts", import.meta.url));
 
 describe("delete on a local store, with Python scaffold reading it", { timeout: 60_000 }, () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -106,6 +108,29 @@ describe("delete on a local store, with Python scaffold reading it", { timeout: 
     expect(isArtifactError(error, "NOT_FOUND"), String(error)).toBe(true);
     expect(await listTree(to).catch(() => [])).toEqual([]);
   });
+
+  for (const direct of [false, true]) {
+    it(`three processes pruning one artifact at once${direct ? " (object-store path)" : ""}: each version deleted once`, async () => {
+      for (let i = 0; i < 12; i++) await manager.logFiles("model", source);
+      const barrier = await createFileBarrier(dir.path, 3);
+      const outputs = await Promise.all(
+        ["a", "b", "c"].map((worker) =>
+          runScript(
+            PRUNE_WORKER,
+            [root, "model", "2", worker, ...(direct ? ["direct"] : [])],
+            barrier,
+            120_000,
+          ),
+        ),
+      );
+      const removed = outputs
+        .flatMap((out) => JSON.parse(out) as string[])
+        .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+      expect(removed).toEqual(Array.from({ length: 10 }, (_, n) => `v${n}`));
+      expect(await manager.listVersions("model")).toEqual(["v10", "v11"]);
+      expect(await pythonVersions(root, "default", "model")).toEqual(["v10", "v11"]);
+    });
+  }
 
   it("a version whose record is corrupt can still be deleted (its sizes come from the listing)", async () => {
     await manager.logFiles("model", source);
