@@ -7,8 +7,6 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { type ByteSource, fileSource } from "../checkpoint/zip/source.js";
-import { compareCodePoints } from "../core/compare.js";
-import { mapConcurrent } from "../core/map-concurrent.js";
 import { ARTIFACT_NAME_PATTERN, parseVersion, validateCollection } from "../core/names.js";
 import type { FileEntry, VersionRecord } from "../core/types.js";
 import { ArtifactError } from "../errors.js";
@@ -17,6 +15,7 @@ import { FileSystemArtifactManager } from "../managers/file-system-artifact-mana
 import { versionPrefix } from "../managers/filesystem/layout.js";
 import { readAll } from "../storage/body.js";
 import type { StorageDriver } from "../storage/driver.js";
+import { mapLimit } from "./map-limit.js";
 
 /** One page of a listing. */
 export interface Page<T> {
@@ -82,7 +81,8 @@ export class StoreAccess {
       const name = entry.key.slice(prefix.length, -1);
       if (ARTIFACT_NAME_PATTERN.test(name) && name.length <= 128) names.push(name);
     }
-    return names.sort(compareCodePoints);
+    // Artifact names are ASCII, so UTF-16 order is code point order.
+    return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** Summaries of one page of a collection's artifacts (only that page's artifacts are read). */
@@ -93,10 +93,7 @@ export class StoreAccess {
     signal?: AbortSignal,
   ): Promise<Page<ArtifactSummary>> {
     const names = pageOf(await this.artifactNames(collection, signal), page, size);
-    const items = await mapConcurrent(names.items, (name) => this.summary(collection, name, signal), {
-      concurrency: 8,
-      ...(signal ? { signal } : {}),
-    });
+    const items = await mapLimit(names.items, 8, (name) => this.summary(collection, name, signal), signal);
     return { ...names, items };
   }
 
