@@ -62,7 +62,8 @@ export async function writeCheckpoint(
  * Writes `tree` to `path` in torch.save's zip format: protocol-2 pickle, 64-byte aligned stored
  * records, zip64 when needed. Tensors' bytes go straight from their storages to the file. The file is
  * written under a temporary name and renamed into place, so a failed save leaves no partial file.
- * Values `torch.load(weights_only=True)` rejects (sets, bytes, pickled objects) are still written.
+ * Values torch 2.13's default `torch.load` (weights_only) rejects (frozensets, NumPy arrays and scalars,
+ * pickled objects, tensor subclasses; torch 1.13's also sets and bytes) are still written.
  */
 export async function saveCheckpoint(
   path: string,

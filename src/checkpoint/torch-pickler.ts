@@ -205,7 +205,7 @@ function checkView(t: Tensor, path: string): void {
     throw new ArtifactError("INVALID_ARGUMENT", `tensor at ${path} does not fit in its storage`);
 }
 
-/** Pickles `tree` (protocol 2, `weights_only`-loadable unless it holds sets, bytes or objects). */
+/** Pickles `tree` (protocol 2; torch 2.x's default loader reads it unless it holds frozensets, NumPy values or objects). */
 export function pickleCheckpoint(tree: StateTree): PickledCheckpoint {
   const p = new TorchPickler();
   p.save(tree, "checkpoint");

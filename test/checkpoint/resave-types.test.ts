@@ -90,7 +90,7 @@ it("keeps torch.Size, torch.device and frozenset through a load and a re-save", 
   expect(original.size).toEqual(["Size", [2, 3]]);
   expect(original.cuda0).toEqual(["device", "cuda:0"]);
   expect(resaved).toEqual(original);
-  // frozenset and set are not: torch refuses both files by default, and reads the same types without it
+  // frozenset is not (set is): torch refuses both files by default, and reads the same types without it
   expect([bRefused, b2Refused]).toEqual([{ refused: "UnpicklingError" }, { refused: "UnpicklingError" }]);
   expect(sets.fs).toEqual(["frozenset", ["1", "a"]]);
   expect(sets2).toEqual(sets);
