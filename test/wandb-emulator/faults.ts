@@ -38,6 +38,11 @@ export class Faults {
   readonly #rules: Array<FaultRule & { left: number }> = [];
   /** Every request the emulator served or failed, in order. */
   readonly requests: RequestRecord[] = [];
+  /**
+   * Storage GETs answer this many redirects (302, then 307, …, each to the same object under another
+   * path) before they serve, as storage behind a CDN may. @default 0
+   */
+  downloadRedirects = 0;
   /** Declared bytes (`Content-Length`) of storage uploads being received or answered right now. */
   uploadBytesInFlight = 0;
   /** The most `uploadBytesInFlight` has been since the last reset. */

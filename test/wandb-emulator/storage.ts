@@ -15,6 +15,20 @@ export async function handleStorage(
   deps: { state: EmulatorState; signer: UrlSigner; faults: Faults },
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
+  const hop = Number(/^\/storage\/hop-(\d+)\//.exec(url.pathname)?.[1] ?? 0);
+  if (hop > 0) url.pathname = url.pathname.replace(/^\/storage\/hop-\d+\//, "/storage/");
+  if (req.method === "GET" && hop < deps.faults.downloadRedirects) {
+    const next = url.pathname.replace(/^\/storage\//, `/storage/hop-${hop + 1}/`);
+    const location =
+      hop % 2 === 0 ? `${next}${url.search}` : `http://${req.headers.host}${next}${url.search}`;
+    deps.faults.record({
+      kind: "download",
+      operation: "redirect",
+      status: hop % 2 === 0 ? 302 : 307,
+      faulted: false,
+    });
+    return void res.writeHead(hop % 2 === 0 ? 302 : 307, { location }).end();
+  }
   const kind = req.method === "PUT" ? "upload" : "download";
   const checked = deps.signer.check(req.method ?? "GET", url);
   // recorded as the operation: "file" / "manifest" / "part" uploads, "blob" / "manifest" downloads

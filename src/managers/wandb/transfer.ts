@@ -192,6 +192,9 @@ export async function getText(url: string, limits: GetTextOptions): Promise<stri
 type Writer = (req: import("node:http").ClientRequest) => Promise<void>;
 type Reader = (res: IncomingMessage) => Promise<void>;
 
+/** Redirects a storage GET follows, as the SDK's HTTP clients do (Go's and requests' limits are 10 and 30). */
+export const MAX_STORAGE_REDIRECTS = 10;
+
 function send(
   url: string,
   method: string,
@@ -199,6 +202,7 @@ function send(
   signal: AbortSignal | undefined,
   write?: Writer,
   read?: Reader,
+  hops = 0,
 ): Promise<IncomingMessage["headers"]> {
   const target = new URL(url);
   const request = target.protocol === "https:" ? httpsRequest : httpRequest;
@@ -206,6 +210,16 @@ function send(
     const fail = (error: unknown) => reject(transferError(error, method, target, signal));
     const req = request(target, { method, headers, ...signalOf(signal) }, (res) => {
       const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (method === "GET" && REDIRECTS.has(status) && location !== undefined) {
+        // storage may answer a GET with a redirect (a CDN, another region): followed, and the new
+        // answer gets every check the first one would have had
+        res.resume();
+        const next = redirectTarget(location, target, hops);
+        return next instanceof ArtifactError
+          ? reject(next)
+          : send(next, method, headers, signal, write, read, hops + 1).then(resolve, reject);
+      }
       if (status < 200 || status >= 300) {
         res.resume();
         const retryAfterMs = parseRetryAfter(res.headers["retry-after"] as string | undefined);
@@ -223,6 +237,42 @@ function send(
     if (write) write(req).catch(fail);
     else req.end();
   });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The URL a redirect leads to, or the error that stops it (too many hops, not http(s)). */
+function redirectTarget(location: string, from: URL, hops: number): string | ArtifactError {
+  const context = { backend: "wandb", operation: "download", key: from.pathname };
+  if (hops >= MAX_STORAGE_REDIRECTS) {
+    return new ArtifactError(
+      "UNAVAILABLE",
+      `W&B storage GET ${from.pathname} redirected more than ${MAX_STORAGE_REDIRECTS} times`,
+      { context },
+    );
+  }
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    return new ArtifactError(
+      "UNEXPECTED",
+      `W&B storage redirected to a bad URL ${JSON.stringify(location)}`,
+      {
+        context,
+      },
+    );
+  }
+  if (next.protocol !== "http:" && next.protocol !== "https:") {
+    return new ArtifactError(
+      "UNEXPECTED",
+      `W&B storage redirected to ${next.protocol} (only http and https)`,
+      {
+        context,
+      },
+    );
+  }
+  return next.href;
 }
 
 async function discard(chunks: AsyncIterable<Buffer>): Promise<void> {

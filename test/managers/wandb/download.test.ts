@@ -87,3 +87,43 @@ describe("W&B download of a file that storage sends too much of", () => {
     expect(await mm.verify("long")).toMatchObject({ ok: false, changed: ["small.txt"] });
   });
 });
+
+describe("W&B storage redirects (issue 22 gap 9)", () => {
+  it("a download follows storage redirects (302, 307, relative and absolute) and checks what it gets", async () => {
+    await m.logFiles("moved", await folder({ "r.txt": "redirected bytes", "s/t.txt": "t" }));
+    fx.emulator.faults.reset();
+    fx.emulator.faults.downloadRedirects = 3;
+    try {
+      const to = join(fx.dir, "moved-out");
+      await m.downloadArtifact("moved", { to, cache: false });
+      expect(await readFile(join(to, "r.txt"), "utf8")).toBe("redirected bytes");
+      expect(await readFile(join(to, "s", "t.txt"), "utf8")).toBe("t");
+      const redirects = fx.emulator.faults.requests.filter((r) => r.operation === "redirect");
+      expect(redirects.length).toBeGreaterThanOrEqual(3 * 3); // the manifest and both files, 3 hops each
+      expect(await m.verify("moved")).toMatchObject({ ok: true });
+      // the bytes at the end of the redirects are checked as any: a changed blob is CHECKSUM_MISMATCH
+      for (const blob of fx.emulator.state.blobs.values()) {
+        if (blob.bytes.toString() === "redirected bytes") blob.bytes = Buffer.from("REDIRECTED BYTES");
+      }
+      await expect(
+        m.downloadArtifact("moved", { to: join(fx.dir, "moved-bad"), cache: false }),
+      ).rejects.toMatchObject({ code: "CHECKSUM_MISMATCH" });
+    } finally {
+      fx.emulator.faults.downloadRedirects = 0;
+    }
+  });
+
+  it("more than 10 redirects stop the download with a typed error; nothing is moved", async () => {
+    await m.logFiles("looping", await folder({ "l.txt": "loop" }));
+    fx.emulator.faults.downloadRedirects = 11;
+    try {
+      const to = await folder({ "keep.txt": "keep" });
+      const error = await m.downloadArtifact("looping", { to, cache: false }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "UNAVAILABLE", retryable: false });
+      expect((error as Error).message).toContain("redirected more than 10 times");
+      expect(await readdir(to)).toEqual(["keep.txt"]);
+    } finally {
+      fx.emulator.faults.downloadRedirects = 0;
+    }
+  });
+});
