@@ -5,6 +5,8 @@
  * written). Prints each round's seconds and the re-log / first-log ratio (target: ≤ 10 %).
  *   npx tsx bench/dedup.ts [--only s3,azure,gcs] [--mib 1024] [--repeat 3] [--no-copy]
  * `--no-copy` hides the driver's `copy`: the re-log then uploads everything (the old behaviour).
+ * `--no-memo` forgets the in-process sha256 memo before each re-log: every file is read and hashed
+ * again, as in a new process (each `artifacts log` of the CLI).
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProgressEvent } from "../src/core/types.js";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
+import { forgetHashes } from "../src/managers/filesystem/hash-memo.js";
 import { deletePrefix } from "../src/managers/filesystem/transfer.js";
 import { createDriver } from "../src/storage/create-driver.js";
 import type { StorageDriver } from "../src/storage/driver.js";
@@ -26,6 +29,7 @@ const ONLY = arg("only", "s3,azure").split(",");
 const MIB = Number(arg("mib", "1024"));
 const REPEAT = Number(arg("repeat", "3"));
 const NO_COPY = process.argv.includes("--no-copy");
+const NO_MEMO = process.argv.includes("--no-memo");
 const FILES = 64;
 const SMALL = 4096;
 
@@ -64,7 +68,9 @@ async function benchTarget(target: BenchTarget, folder: string): Promise<string[
     const onProgress = (e: ProgressEvent) => {
       if (e.type === "file-done" && e.copied) copied++;
     };
+    if (NO_MEMO) forgetHashes();
     const relog = await timed(() => manager.logFiles(name, folder, { onProgress }));
+    if (NO_MEMO) forgetHashes();
     const same = await timed(() => manager.logFiles(name, folder, { ifUnchanged: "reuse" }));
     const ok = (await manager.verify(name, { version: relog.value.version })).ok;
     rows.push(
@@ -95,7 +101,8 @@ try {
       await target.stop();
     }
   }
-  console.log(`\n${MIB} MiB, ${FILES} files${NO_COPY ? ", driver copy hidden (--no-copy)" : ""}\n`);
+  const flags = `${NO_COPY ? ", driver copy hidden (--no-copy)" : ""}${NO_MEMO ? ", no sha256 memo (--no-memo)" : ""}`;
+  console.log(`\n${MIB} MiB, ${FILES} files${flags}\n`);
   console.log(
     "| store | round | first log s | re-log s (1 file changed) | files copied | re-log / first | unchanged re-log s | verify |",
   );
