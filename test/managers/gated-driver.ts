@@ -3,6 +3,7 @@
  * around writes, deletes and prefix renames) until the test opens a gate, so that another manager can
  * delete, prune or log in between. Used by the delete-race tests on every backend.
  */
+import { Readable } from "node:stream";
 import type { StorageDriver } from "../../src/storage/driver.js";
 
 type Hook = (key: string) => Promise<void> | void;
@@ -17,6 +18,8 @@ export interface DriverGates {
   afterWrite?: Hook;
   beforeDelete?: Hook;
   afterRename?: (from: string, to: string) => Promise<void> | void;
+  /** Called after a read's first chunk arrived; the rest of the stream waits for the returned promise. */
+  afterFirstChunk?: (key: string) => Promise<void> | void;
   /** Hide `localPath`, so a local store's downloads go through `read` (where the gates see them). */
   hideLocalPath?: boolean;
 }
@@ -35,7 +38,18 @@ export function gatedDriver(base: StorageDriver, gates: DriverGates): StorageDri
       await gates.beforeRead?.(key);
       const stream = await base.read(key, options);
       await gates.afterOpen?.(key);
-      return stream;
+      const pause = gates.afterFirstChunk;
+      if (pause === undefined) return stream;
+      return Readable.from(
+        (async function* () {
+          let first = true;
+          for await (const chunk of stream) {
+            yield chunk as Buffer;
+            if (first) await pause(key);
+            first = false;
+          }
+        })(),
+      );
     },
     write: async (key, body, options) => {
       await gates.beforeWrite?.(key);
