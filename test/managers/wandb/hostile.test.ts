@@ -47,7 +47,7 @@ interface Outcome {
 function runHostile(
   call: "download" | "listVersions",
   options: WandbArtifactManagerOptions = {},
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<Outcome> {
   const job = {
     call,
@@ -77,7 +77,7 @@ function runHostile(
   });
 }
 
-describe("a hostile W&B server cannot exhaust the client (issue 18)", () => {
+describe("a hostile W&B server cannot exhaust the client (issue 18)", { timeout: 90_000 }, () => {
   it("an endless manifest stops at maxManifestBytes, not retried (18.6)", async () => {
     proxy.rules.push(endless("storage:manifest", '{"version":1,"contents":{"'));
     const result = await runHostile("download", { maxManifestBytes: 16 * MiB });
