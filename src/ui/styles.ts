@@ -29,6 +29,7 @@ h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
+td.date { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:last-child td { border-bottom: 0; }
 .tag { display: inline-block; padding: 0 .45rem; margin: 0 .2rem .1rem 0; border-radius: 999px; background: var(--panel);

@@ -35,7 +35,7 @@ export async function artifactPage(ctx: PageContext, collection: string, name: s
     const size = r.files.reduce((sum, f) => sum + f.size, 0);
     return html`<tr>
 <th scope="row"><a href="${href.version(collection, name, r.version)}">${r.version}</a></th>
-<td>${formatDate(r.createdAt)}</td>
+<td class="date">${formatDate(r.createdAt)}</td>
 <td class="num">${formatSize(size)}</td>
 <td class="num">${r.files.length}</td>
 <td>${aliasTags(aliases, r.version, r.version === latest)}</td>

@@ -15,7 +15,7 @@ function artifactTable(collection: string, page: Page<ArtifactSummary>): Html {
 <td><a href="${href.artifact(collection, a.name)}">${a.name}</a></td>
 <td class="num">${a.versions}</td>
 <td>${latest ? html`<a href="${href.version(collection, a.name, latest.version)}">${latest.version}</a>` : html`<span class="muted">none</span>`}</td>
-<td class="wide-only">${formatDate(latest?.createdAt)}</td>
+<td class="wide-only date">${formatDate(latest?.createdAt)}</td>
 <td class="num">${size === undefined ? "" : formatSize(size)}</td>
 <td>${latest ? aliasTags(a.aliases, latest.version) : ""}${Object.entries(a.aliases)
       .filter(([, v]) => v !== latest?.version)
