@@ -11,7 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mapConcurrent } from "../src/core/map-concurrent.js";
+import { mapConcurrent } from "../src/util/map-concurrent.js";
 import { readLocalFile } from "../src/managers/filesystem/hashed-copy.js";
 import { hashingStream, writeStreamHashed } from "../src/managers/filesystem/hashed-stream.js";
 import { createDriver } from "../src/storage/create-driver.js";

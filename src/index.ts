@@ -2,6 +2,7 @@
 
 // --- core (names, types, errors, base manager) ---
 
+export { durationMs } from "./core/duration.js";
 export type {
   DeleteArtifactOptions,
   DeleteArtifactResult,
@@ -67,25 +68,17 @@ export {
 
 // --- filesystem manager and drivers (owner: core) ---
 
+export { type CreateArtifactIdOptions, createArtifactId } from "./core/artifact-id.js";
+export { diffRecords, type FileChange, type RecordDiff } from "./core/diff.js";
+export { buildRecord, computeArtifactDigest, parseRecord, RECORD_FORMAT } from "./core/record.js";
+export { createLocalDriver, type LocalDriverOptions } from "./drivers/local.js";
+export { createMemoryDriver, deleteMemoryStore, type MemoryDriverOptions } from "./drivers/memory.js";
 export {
   type ArtifactIdCheckOptions,
   assertArtifactIdExists,
   assertArtifactIdUnused,
-  type CreateArtifactIdOptions,
-  createArtifactId,
   createUniqueArtifactId,
-} from "./core/artifact-id.js";
-export { compareCodePoints } from "./core/compare.js";
-export { diffRecords, type FileChange, type RecordDiff } from "./core/diff.js";
-export {
-  DEFAULT_LISTING_CONCURRENCY,
-  DEFAULT_TRANSFER_CONCURRENCY,
-  type MapConcurrentOptions,
-  mapConcurrent,
-} from "./core/map-concurrent.js";
-export { buildRecord, computeArtifactDigest, parseRecord, RECORD_FORMAT } from "./core/record.js";
-export { createLocalDriver, type LocalDriverOptions } from "./drivers/local.js";
-export { createMemoryDriver, deleteMemoryStore, type MemoryDriverOptions } from "./drivers/memory.js";
+} from "./managers/artifact-id-checks.js";
 export {
   FileSystemArtifactManager,
   type FileSystemArtifactManagerOptions,
@@ -102,6 +95,13 @@ export {
   openArtifactFile,
 } from "./managers/open-artifact-file.js";
 export { backendOfUrl, createDriver } from "./storage/create-driver.js";
+export { compareCodePoints } from "./util/compare.js";
+export {
+  DEFAULT_LISTING_CONCURRENCY,
+  DEFAULT_TRANSFER_CONCURRENCY,
+  type MapConcurrentOptions,
+  mapConcurrent,
+} from "./util/map-concurrent.js";
 
 // --- cloud drivers (owner: cloud) ---
 

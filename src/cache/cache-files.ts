@@ -4,7 +4,7 @@
  */
 import { lstat, readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { processExists, STALE_STAGING_AGE_MS, stagingHostId } from "../managers/download-staging.js";
+import { processExists, STALE_STAGING_AGE_MS, stagingHostId } from "../storage/download-staging.js";
 import type { CacheKey } from "./cache-key.js";
 
 /** One file in the cache: its path, size and when it was last used (its mtime, in ms). */

@@ -1,10 +1,10 @@
 /**
  * Artifact ids, ported from scaffold's helpers: a new unique id is a prefix, random words and a UTC
- * timestamp (`train-brave-otter-20261126-193000`); checks that a target id is unused or an input id exists.
+ * timestamp (`train-brave-otter-20261126-193000`). The checks that take a manager (an id is unused, an
+ * input id exists) are in managers/artifact-id-checks.ts.
  */
 import { randomInt } from "node:crypto";
 import { ArtifactError } from "../errors.js";
-import type { ArtifactManager } from "../managers/artifact-manager.js";
 import { validateArtifactName } from "./names.js";
 
 const ADJECTIVES = [
@@ -108,70 +108,4 @@ export function createArtifactId(options: CreateArtifactIdOptions = {}): string 
   const id = [options.prefix, ...parts, stamp].filter((part) => part !== undefined && part !== "").join("-");
   validateArtifactName(id);
   return id;
-}
-
-/** Options of the id checks. */
-export interface ArtifactIdCheckOptions {
-  /** Look only in this collection. @default every collection (as scaffold's `exists`) */
-  collection?: string;
-}
-
-/** Throws `ALREADY_EXISTS` when `id` is taken (a target id for new output must be unused). */
-export async function assertArtifactIdUnused(
-  manager: ArtifactManager,
-  id: string,
-  options: ArtifactIdCheckOptions = {},
-): Promise<void> {
-  validateArtifactName(id);
-  const taken =
-    options.collection === undefined
-      ? await manager.exists(id)
-      : await manager.existsInCollection(id, options.collection);
-  if (taken) {
-    throw new ArtifactError(
-      "ALREADY_EXISTS",
-      `artifact id '${id}' is already used${options.collection ? ` in collection '${options.collection}'` : ""}; pick a new id (createArtifactId makes one)`,
-    );
-  }
-}
-
-/** Throws `NOT_FOUND` unless `id` exists (an input id must name a logged artifact). */
-export async function assertArtifactIdExists(
-  manager: ArtifactManager,
-  id: string,
-  options: ArtifactIdCheckOptions = {},
-): Promise<void> {
-  validateArtifactName(id);
-  const found =
-    options.collection === undefined
-      ? await manager.exists(id)
-      : await manager.existsInCollection(id, options.collection);
-  if (!found) {
-    throw new ArtifactError(
-      "NOT_FOUND",
-      `artifact id '${id}' does not exist${options.collection ? ` in collection '${options.collection}'` : ""}; check the id or log it first`,
-    );
-  }
-}
-
-/** A new id that is not used yet in the manager's store (retries on the rare collision). */
-export async function createUniqueArtifactId(
-  manager: ArtifactManager,
-  options: CreateArtifactIdOptions & ArtifactIdCheckOptions = {},
-): Promise<string> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const id = createArtifactId(options);
-    const taken =
-      options.collection === undefined
-        ? await manager.exists(id)
-        : await manager.existsInCollection(id, options.collection);
-    if (!taken) return id;
-  }
-  throw new ArtifactError(
-    "CONFLICT",
-    "could not find an unused artifact id after 20 tries; pass a more specific `prefix`",
-    {
-      retryable: true,
-    },
-  );
 }

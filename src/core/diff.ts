@@ -1,5 +1,5 @@
 /** Comparing two versions' records file by file (what the CLI's `diff` prints). Pure, no I/O. */
-import { compareCodePoints } from "./compare.js";
+import { compareCodePoints } from "../util/compare.js";
 import type { FileEntry, VersionRecord } from "./types.js";
 
 /** One file that differs between two versions. */

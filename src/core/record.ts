@@ -1,7 +1,7 @@
 /** Commit records (store format v1): building, digesting, parsing. Pure, no I/O. */
 import { createHash } from "node:crypto";
 import { ArtifactError } from "../errors.js";
-import { compareCodePoints } from "./compare.js";
+import { compareCodePoints } from "../util/compare.js";
 import { validateArtifactPath } from "./names.js";
 import type { FileEntry, Producer, Provenance, VersionRecord } from "./types.js";
 

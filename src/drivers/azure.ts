@@ -6,7 +6,7 @@
  */
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
-import { PageCursors } from "../core/page-cursor.js";
+import { PageCursors } from "../util/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
   CopyOptions,

@@ -1,7 +1,7 @@
 /** GCS reads (ranged, validated), writes (one multipart request or a chunked resumable upload), listings. */
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { PageCursors } from "../core/page-cursor.js";
+import { PageCursors } from "../util/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
   ListEntry,

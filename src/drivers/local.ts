@@ -21,7 +21,7 @@ import {
 } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { mapConcurrent } from "../core/map-concurrent.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { abortable } from "../storage/body.js";
 import type {

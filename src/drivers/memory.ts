@@ -3,7 +3,7 @@
  * their objects (`memory://NAME`), so two managers on one URL see the same artifacts.
  */
 import { Readable } from "node:stream";
-import { compareCodePoints } from "../core/compare.js";
+import { compareCodePoints } from "../util/compare.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { collectBody } from "../storage/body.js";
 import type {

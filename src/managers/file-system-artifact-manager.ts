@@ -14,7 +14,7 @@ import {
   DEFAULT_SMALL_FILE_CONCURRENCY,
   DEFAULT_TRANSFER_CONCURRENCY,
   mapConcurrent,
-} from "../core/map-concurrent.js";
+} from "../util/map-concurrent.js";
 import {
   COLLECTION_PATTERN,
   validateAlias,

@@ -18,8 +18,8 @@ import { lstat, mkdir, readdir, rm, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { ArtifactError } from "../errors.js";
-import { errnoOf } from "../storage/fs-errors.js";
 import { checkDownloadTarget, notAFolder } from "./download-target.js";
+import { errnoOf } from "./fs-errors.js";
 
 /**
  * A staging folder whose writer cannot be proven dead (another host or container, a reused pid, a name

@@ -2,7 +2,7 @@
 import type { Stats } from "node:fs";
 import { lstat, stat } from "node:fs/promises";
 import { ArtifactError } from "../errors.js";
-import { errnoOf } from "../storage/fs-errors.js";
+import { errnoOf } from "./fs-errors.js";
 
 /**
  * Stats the download target `to` (following links): `null` when it does not exist yet, its stats when

@@ -2,8 +2,8 @@
 import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { compareCodePoints } from "../core/compare.js";
-import { mapConcurrent } from "../core/map-concurrent.js";
+import { compareCodePoints } from "../util/compare.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import { throwIfAborted } from "../errors.js";
 import type { ListEntry } from "./driver.js";
 import { errnoOf } from "./fs-errors.js";

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mapConcurrent } from "../../src/core/map-concurrent.js";
+import { mapConcurrent } from "../../src/util/map-concurrent.js";
 import { isArtifactError } from "../../src/errors.js";
 import { readAll } from "../../src/storage/body.js";
 import type { DriverCapabilities, ListEntry, StorageDriver } from "../../src/storage/driver.js";

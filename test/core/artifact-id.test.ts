@@ -2,14 +2,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createArtifactId } from "../../src/core/artifact-id.js";
+import { validateArtifactName } from "../../src/core/names.js";
+import { isArtifactError } from "../../src/errors.js";
 import {
   assertArtifactIdExists,
   assertArtifactIdUnused,
-  createArtifactId,
   createUniqueArtifactId,
-} from "../../src/core/artifact-id.js";
-import { validateArtifactName } from "../../src/core/names.js";
-import { isArtifactError } from "../../src/errors.js";
+} from "../../src/managers/artifact-id-checks.js";
 import { FileSystemArtifactManager } from "../../src/managers/file-system-artifact-manager.js";
 
 describe("artifact ids", () => {

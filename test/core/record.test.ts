@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareCodePoints } from "../../src/core/compare.js";
+import { compareCodePoints } from "../../src/util/compare.js";
 import { buildRecord, computeArtifactDigest, parseRecord, sortFileEntries } from "../../src/core/record.js";
 import { isArtifactError } from "../../src/errors.js";
 

@@ -71,6 +71,6 @@ async function withCleanup(url: string, storageOptions: Record<string, unknown>)
 export async function deleteAll(driver: StorageDriver): Promise<void> {
   const keys: string[] = [];
   for await (const entry of driver.list("")) if (entry.type === "object") keys.push(entry.key);
-  const { mapConcurrent } = await import("../../src/core/map-concurrent.js");
+  const { mapConcurrent } = await import("../../src/util/map-concurrent.js");
   await mapConcurrent(keys, (key) => driver.delete(key), { concurrency: 16 });
 }

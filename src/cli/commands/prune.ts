@@ -1,7 +1,12 @@
 /** `artifacts prune NAME|--all`: retention: delete the versions no rule keeps. */
 
-import { durationMs } from "../../core/duration.js";
-import { ArtifactError, type PruneOptions, type PruneResult, validateArtifactName } from "../../index.js";
+import {
+  ArtifactError,
+  durationMs,
+  type PruneOptions,
+  type PruneResult,
+  validateArtifactName,
+} from "../../index.js";
 import {
   type CommandContext,
   type CommandInput,

@@ -17,7 +17,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { formatVersion, parseVersion } from "../../core/names.js";
 import { readAll } from "../../storage/body.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";

@@ -1,5 +1,5 @@
 /** One-level folder listing (collections under the root, artifacts under a collection). */
-import { compareCodePoints } from "../../core/compare.js";
+import { compareCodePoints } from "../../util/compare.js";
 import type { StorageDriver } from "../../storage/driver.js";
 
 /** Names of the folders directly under `prefix` ("" or "collection/"), sorted. */

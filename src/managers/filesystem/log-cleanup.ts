@@ -5,7 +5,7 @@
  * or hand the number back to such a writer. All of it without the caller's signal (Ctrl-C must not stop
  * it half-way) but under one deadline per cleanup.
  */
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
 import type { VersionRecord } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";

@@ -1,5 +1,5 @@
 /** The file loop of uploads, downloads and verifies: small files of an object store go more at once. */
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { TINY_FILE_BYTES } from "./hashed-copy.js";
 

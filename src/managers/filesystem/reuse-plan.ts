@@ -5,7 +5,7 @@
  * store (`StorageDriver.copy`). Local files are hashed first only where a match is possible: a file
  * whose size no file of the latest version has is never read twice.
  */
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { formatVersion } from "../../core/names.js";
 import { computeArtifactDigest, sortFileEntries } from "../../core/record.js";
 import type { FileEntry, VersionRecord } from "../../core/types.js";

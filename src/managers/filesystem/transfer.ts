@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { cacheKeyOf } from "../../cache/cache-key.js";
 import { type DownloadCache, fetchThroughCache } from "../../cache/download-cache.js";
 import type { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { FileEntry, ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { createXXHash128 } from "hash-wasm";
-import { compareCodePoints } from "../../core/compare.js";
+import { compareCodePoints } from "../../util/compare.js";
 import { ArtifactError } from "../../errors.js";
 import type { ManifestEntry } from "./manifest.js";
 

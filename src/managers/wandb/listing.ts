@@ -4,8 +4,8 @@
  * committed versions of a collection with their aliases.
  */
 
-import { compareCodePoints } from "../../core/compare.js";
-import { PageCursors } from "../../core/page-cursor.js";
+import { compareCodePoints } from "../../util/compare.js";
+import { PageCursors } from "../../util/page-cursor.js";
 import { ArtifactError } from "../../errors.js";
 import { COLLECTION_VERSIONS, PROJECT_ARTIFACT_TYPES, TYPE_COLLECTIONS } from "./queries.js";
 import { type AliasAnswer, aliasesIn } from "./resolve.js";

@@ -1,6 +1,6 @@
 /** `logFiles` on W&B: collect and hash the local files (streamed), then log them as one version. */
 
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFilesOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";

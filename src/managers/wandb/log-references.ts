@@ -20,6 +20,7 @@ import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFolderOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { createDriver } from "../../storage/create-driver.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
 import { collectLocalFiles, md5File } from "./local-files.js";
 import { checkMetadata, type LoggedVersion, logVersion } from "./log-version.js";

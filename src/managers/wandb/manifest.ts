@@ -4,7 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { compareCodePoints } from "../../core/compare.js";
+import { compareCodePoints } from "../../util/compare.js";
 import { ArtifactError } from "../../errors.js";
 
 /** One `contents` entry. Unknown keys are kept when parsing and ignored. */

@@ -4,7 +4,7 @@
  */
 
 import { formatVersion, parseVersion, validateAlias } from "../../core/names.js";
-import { PageCursors } from "../../core/page-cursor.js";
+import { PageCursors } from "../../util/page-cursor.js";
 import type { VersionSelector } from "../../core/types.js";
 import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";

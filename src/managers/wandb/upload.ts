@@ -5,7 +5,7 @@
  */
 
 import { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { checkLocalFileUnchanged, type LocalFile } from "./local-files.js";

@@ -5,8 +5,8 @@
  * they point and checked as a download checks them (references.ts). Mismatches are data, not errors.
  */
 
-import { compareCodePoints } from "../../core/compare.js";
-import { mapConcurrent } from "../../core/map-concurrent.js";
+import { compareCodePoints } from "../../util/compare.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
 import { ArtifactError, isArtifactError } from "../../errors.js";
 import { digestFor, entryAlgorithm } from "./digests.js";

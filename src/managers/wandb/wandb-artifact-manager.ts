@@ -4,7 +4,7 @@
  * types; artifact names are W&B artifact collections; versions are the server's `vN`.
  */
 
-import { compareCodePoints } from "../../core/compare.js";
+import { compareCodePoints } from "../../util/compare.js";
 import {
   type DeletedVersion,
   type DeleteVersionOptions,

@@ -1,6 +1,6 @@
 /** The digest examples worked out in PROTOCOL.md section 3.3-3.5, and code point ordering. */
 import { describe, expect, it } from "vitest";
-import { compareCodePoints } from "../../../src/core/compare.js";
+import { compareCodePoints } from "../../../src/util/compare.js";
 import {
   artifactDigest,
   buildManifest,
