@@ -12,7 +12,6 @@ import { dirname, join, resolve } from "node:path";
 import { cacheKeyOf } from "../../cache/cache-key.js";
 import { type DownloadCache, fetchThroughCache } from "../../cache/download-cache.js";
 import { pickDownloadFiles } from "../../core/download-paths.js";
-import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { ProgressListener, VersionSelector } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";

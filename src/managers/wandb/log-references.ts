@@ -14,7 +14,6 @@
  */
 import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
-import { mapConcurrent } from "../../core/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFolderOptions } from "../../core/types.js";

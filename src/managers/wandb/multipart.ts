@@ -7,7 +7,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../core/map-concurrent.js";
 import { mapConcurrent } from "../../util/map-concurrent.js";
 import { ArtifactError } from "../../errors.js";
 import { type ContentDigests, ContentHasher } from "./digests.js";
