@@ -1,7 +1,9 @@
 /**
  * Checkpoint benchmark: writes and reads a ~1 GiB torch checkpoint (and the same tensors as
- * safetensors), next to a plain copy of a file of the same size. Each phase runs in its own process so
- * its peak RSS is its own. Run: `npx tsx bench/checkpoint.ts [--gib 1]`. Results: bench/README.md.
+ * safetensors), next to a plain copy of a file of the same size and to torch 2.13's own `torch.save` /
+ * `torch.load` of the same state dict (CPU, the project's `.venv`: scripts/setup-python.sh). Each phase
+ * runs in its own process so its peak RSS is its own. Run: `npx tsx bench/checkpoint.ts [--gib 1]`.
+ * Results: bench/README.md.
  */
 import { execFileSync } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -12,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { loadCheckpoint, loadSafetensors, saveCheckpoint, saveSafetensors, Tensor } from "../src/index.js";
 
 const DATA = fileURLToPath(new URL("./.data/checkpoint/", import.meta.url));
+const TORCH_PYTHON = fileURLToPath(new URL("../.venv/bin/python", import.meta.url));
 const TENSOR_MIB = 64;
 /** Runs of each phase; the table shows the median. */
 const ROUNDS = 3;
@@ -51,7 +54,34 @@ const FILES: Record<string, { input: string; output?: string }> = {
   "read-whole-file": { input: "state.pt" },
   "read-pt": { input: "state.pt" },
   "read-safetensors": { input: "state.safetensors" },
+  "torch-save": { input: "torch.pt", output: "torch.pt" },
+  "torch-load": { input: "torch.pt" },
 };
+
+/**
+ * The peer: torch 2.13 saving the same state dict (`{"model": {layerN.weight: 64 MiB float32}}`) with
+ * `torch.save`, fsync included, or loading it with `torch.load` (defaults: weights_only, no mmap).
+ * Timed inside Python, after `import torch` and after building the tensors.
+ */
+const TORCH_PHASE = `
+import sys, os, time, json, resource, torch
+phase, path, gib, mib = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+if phase == "torch-save":
+    tree = {}
+    for i in range(round(gib * 1024 / mib)):
+        t = torch.zeros((mib << 20) // 4, dtype=torch.float32)
+        t[::1024] = torch.arange(0, t.numel(), 1024, dtype=torch.float32) + i
+        tree[f"layer{i}.weight"] = t.view(-1, 1024)
+    t0 = time.perf_counter()
+    torch.save({"model": tree}, path)
+    fd = os.open(path, os.O_RDWR); os.fsync(fd); os.close(fd)
+else:
+    t0 = time.perf_counter()
+    state = torch.load(path)
+seconds = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"name": phase, "bytes": os.stat(path).st_size, "seconds": seconds, "peakRss": peak}))
+`;
 
 async function run(name: string, input: string, output: string, tree: Record<string, Tensor>): Promise<void> {
   if (name === "write-raw") await writeRaw(output, Object.values(tree));
@@ -81,6 +111,13 @@ async function phase(name: string, gib: number): Promise<void> {
   console.log(JSON.stringify({ name, bytes, seconds, peakRss }));
 }
 
+function torchPhase(name: string, gib: number): Buffer {
+  const files = FILES[name] as { input: string; output?: string };
+  const path = join(DATA, files.output ?? files.input);
+  if (files.output !== undefined) execFileSync("rm", ["-f", path]);
+  return execFileSync(TORCH_PYTHON, ["-c", TORCH_PHASE, name, path, String(gib), String(TENSOR_MIB)]);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const gib = Number(args[args.indexOf("--gib") + 1] ?? 1) || 1;
@@ -88,6 +125,8 @@ async function main(): Promise<void> {
   if (only >= 0) return phase(args[only + 1] as string, gib);
   await mkdir(DATA, { recursive: true });
   const phases = [
+    "torch-save",
+    "torch-load",
     "write-raw",
     "write-pt",
     "write-safetensors",
@@ -102,15 +141,9 @@ async function main(): Promise<void> {
     for (const p of phases) {
       execFileSync("sync"); // start each phase without the previous phase's dirty pages
       const script = fileURLToPath(import.meta.url);
-      const out = execFileSync(process.execPath, [
-        "--import",
-        "tsx",
-        script,
-        "--phase",
-        p,
-        "--gib",
-        String(gib),
-      ]);
+      const out = p.startsWith("torch-")
+        ? torchPhase(p, gib)
+        : execFileSync(process.execPath, ["--import", "tsx", script, "--phase", p, "--gib", String(gib)]);
       runs.set(p, [...(runs.get(p) ?? []), JSON.parse(out.toString().trim().split("\n").pop() as string)]);
     }
   }
