@@ -43,6 +43,8 @@ export class Faults {
    * path) before they serve, as storage behind a CDN may. @default 0
    */
   downloadRedirects = 0;
+  /** Multipart part uploads are answered 200 without an `ETag` header (a broken proxy). @default false */
+  dropPartEtags = false;
   /** Declared bytes (`Content-Length`) of storage uploads being received or answered right now. */
   uploadBytesInFlight = 0;
   /** The most `uploadBytesInFlight` has been since the last reset. */

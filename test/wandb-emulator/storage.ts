@@ -50,7 +50,7 @@ export async function handleStorage(
       if (body === undefined)
         return deps.faults.record({ kind, ...(operation ? { operation } : {}), status: 0, faulted: true });
       if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      return storeUpload(checked.upload, body, req, deps.state, reply);
+      return storeUpload(checked.upload, body, req, deps.state, reply, deps.faults.dropPartEtags);
     } finally {
       ended();
     }
@@ -91,6 +91,7 @@ function storeUpload(
   req: IncomingMessage,
   state: EmulatorState,
   reply: (status: number, body?: string, headers?: Record<string, string>) => void,
+  dropPartEtags = false,
 ) {
   const md5 = createHash("md5").update(body).digest();
   const contentMd5 = req.headers["content-md5"];
@@ -121,5 +122,5 @@ function storeUpload(
     return reply(400, "BadDigest: part md5 differs from uploadPartsInput");
   part.bytes = body;
   part.etag = `"${md5.toString("hex")}"`;
-  reply(200, "", { etag: part.etag });
+  reply(200, "", dropPartEtags ? {} : { etag: part.etag });
 }

@@ -4,7 +4,7 @@
  * them, so that the SDK (and `downloadArtifact`, references.ts) can fetch and check them:
  * - `s3://BUCKET/KEY`, `gs://BUCKET/KEY`, Azure `https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`: the
  *   object KEY (one entry named after its last segment), else every object under `KEY/` (named by their
- *   path below it). Digest: the S3 or Azure ETag (unquoted; `extra.etag` keeps the quotes), or the GCS
+ *   path below it). Digest: the S3 or Azure ETag (unquoted, in `extra.etag` too), or the GCS
  *   etag (`extra.versionID`: the generation, a number). Buckets are read with this library's drivers, configured as
  *   for downloads (`referenceStorageOptions`, else the environment).
  * - `file:///PATH`: the file, or every file under the folder; digest: base64 md5.
@@ -19,8 +19,8 @@ import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFolderOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { createDriver } from "../../storage/create-driver.js";
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { collectLocalFiles, md5File } from "./local-files.js";
 import { checkMetadata, type LoggedVersion, logVersion } from "./log-version.js";
 import type { ManifestEntry } from "./manifest.js";
@@ -245,7 +245,8 @@ function objectEntry(
   }
   const etag = info.etag ?? "";
   const version = info.version === undefined ? {} : { versionID: info.version };
-  return { path, ref, digest: unquote(etag), size: info.size, extra: { etag, ...version } };
+  // the SDK's S3 and Azure handlers keep the ETag without quotes in `extra.etag` too (`e_tag[1:-1]`)
+  return { path, ref, digest: unquote(etag), size: info.size, extra: { etag: unquote(etag), ...version } };
 }
 
 /** The last non-empty segment of a key or URL path (`data/a.bin` → `a.bin`). */

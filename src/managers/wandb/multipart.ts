@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { type ContentDigests, ContentHasher } from "./digests.js";
 import type { LocalFile } from "./local-files.js";
 import { COMPLETE_MULTIPART_UPLOAD } from "./queries.js";
@@ -127,7 +127,16 @@ export async function uploadMultipart(
         ...session.settings.retry,
         signal,
       });
-      return { partNumber: part.partNumber, hexMD5: String(response.etag ?? "") };
+      const etag = response.etag;
+      if (typeof etag !== "string" || etag === "") {
+        // completing with an empty ETag fails at the end, after every part was sent: fail the part now
+        throw new ArtifactError(
+          "UNEXPECTED",
+          `storage accepted part ${part.partNumber} of '${file.path}' but answered no ETag; the multipart upload cannot be completed`,
+          { context: { backend: "wandb", operation: "upload", key: file.path } },
+        );
+      }
+      return { partNumber: part.partNumber, hexMD5: etag };
     },
     { concurrency: Math.min(4, session.settings.concurrency), signal },
   );

@@ -106,4 +106,20 @@ describe("W&B multipart upload", () => {
     expect(requests.filter((r) => r.operation === "part" && r.status === 200)).toHaveLength(0);
     expect(requests.filter((r) => r.operation === "CompleteMultipartUploadArtifact")).toHaveLength(0);
   });
+
+  it("a part answered without an ETag fails the upload with UNEXPECTED naming it; no version is made", async () => {
+    const m = fx.manager({ project: "no-etag", multipartThreshold: 1024, multipartPartSize: 1024 });
+    const dir = join(fx.dir, "no-etag");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "big.bin"), randomBytes(3000));
+    fx.emulator.faults.dropPartEtags = true;
+    try {
+      const error = await m.logFiles("parts", dir).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "UNEXPECTED" });
+      expect((error as Error).message).toContain("answered no ETag");
+      expect(await m.exists("parts")).toBe(false);
+    } finally {
+      fx.emulator.faults.dropPartEtags = false;
+    }
+  });
 });

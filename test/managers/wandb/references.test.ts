@@ -93,7 +93,12 @@ async function referenced(key: string, bytes: Buffer): Promise<Record<string, Ma
       entries[`gcs/${key}`] = { ref, digest: info?.serviceEtag ?? "", size, extra: { versionID } };
       entries[`gcs-md5/${key}`] = { ref, digest: md5(bytes, "base64"), size, extra: { versionID } };
     } else
-      entries[`${kind}/${key}`] = { ref, digest: unquote(info?.etag), size, extra: { etag: info?.etag } };
+      entries[`${kind}/${key}`] = {
+        ref,
+        digest: unquote(info?.etag),
+        size,
+        extra: { etag: unquote(info?.etag) },
+      };
   }
   const local = join(fx.dir, "local", key);
   await mkdir(join(local, ".."), { recursive: true });
@@ -335,7 +340,7 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
         ref: buckets.s3?.refOf("set/one.bin"),
         digest: unquote(s3Etag),
         size: one.length,
-        extra: { etag: s3Etag },
+        extra: { etag: unquote(s3Etag) }, // unquoted in extra too, as the SDK keeps it
       });
       const gcsTwo = await buckets.gcs?.driver.stat("set/sub/two.bin");
       expect(contents["gcs/sub/two.bin"]).toEqual({
