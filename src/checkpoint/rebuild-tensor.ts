@@ -85,19 +85,27 @@ function viewBits(metadata: unknown, dtype: DType): { conj: boolean; neg: boolea
 
 /** Replaces a view's bytes by a resolved copy: sign bits flipped (neg: every part; conj: imaginary parts). */
 export function resolveView({ tensor, conj, neg }: PendingView): void {
-  const size = DTYPES[tensor.dtype].size;
-  const lanes = DTYPES[tensor.dtype].lanes;
-  const part = size / lanes;
   const bytes = tensor.bytes().slice(); // a copy: the storage may be shared with the base tensor
-  for (let at = 0; at < bytes.length; at += size) {
-    // Little-endian IEEE floats: the sign is the top bit of each part's last byte.
-    if (neg) for (let lane = 0; lane < lanes; lane++) flipSign(bytes, at + (lane + 1) * part - 1);
-    if (conj) flipSign(bytes, at + size - 1);
-  }
+  applyViewBits(bytes, tensor.dtype, { conj, neg });
   const resolved = tensor as { -readonly [K in keyof Tensor]: Tensor[K] };
   resolved.storage = new Storage(tensor.dtype, bytes, tensor.storage.location);
   resolved.storageOffset = 0;
   resolved.stride = contiguousStrides(tensor.shape);
+}
+
+/**
+ * Applies conj/neg view bits in place to row-major element bytes (whole elements: a chunk of a tensor
+ * read piece by piece works too): sign bits flipped (neg: every part; conj: imaginary parts).
+ */
+export function applyViewBits(bytes: Uint8Array, dtype: DType, bits: { conj: boolean; neg: boolean }): void {
+  const size = DTYPES[dtype].size;
+  const lanes = DTYPES[dtype].lanes;
+  const part = size / lanes;
+  for (let at = 0; at < bytes.length; at += size) {
+    // Little-endian IEEE floats: the sign is the top bit of each part's last byte.
+    if (bits.neg) for (let lane = 0; lane < lanes; lane++) flipSign(bytes, at + (lane + 1) * part - 1);
+    if (bits.conj) flipSign(bytes, at + size - 1);
+  }
 }
 
 function flipSign(bytes: Uint8Array, index: number): void {

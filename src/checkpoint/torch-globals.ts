@@ -199,6 +199,8 @@ export interface TorchHooksOptions {
 export interface TorchHooks extends UnpicklerHooks {
   /** Applies the conj and neg bits of views (each such tensor gets a resolved copy of its own). */
   resolveViews(): void;
+  /** The views whose conj/neg bits are not applied yet (for readers that read tensor bytes later). */
+  pendingViews(): readonly PendingView[];
 }
 
 /** The unpickler hooks for torch checkpoints: storages, the REDUCE allow-list, inert objects. */
@@ -223,6 +225,7 @@ export function createTorchHooks(options: TorchHooksOptions): TorchHooks {
     resolveViews() {
       for (const view of pending.splice(0)) resolveView(view);
     },
+    pendingViews: () => [...pending],
     persistentLoad(pid) {
       // Legacy files save each nn.Module class as ('module', <class>, source file, source): keep the class.
       if (pid instanceof Tuple && pid[0] === "module" && pid[1] instanceof GlobalRef) return pid[1];

@@ -18,6 +18,7 @@ import { redactUrl } from "../../src/ui/format.js";
 import { diffLines, hunks } from "../../src/ui/line-diff.js";
 import { parseRoute } from "../../src/ui/paths.js";
 import { parseCsv } from "../../src/ui/preview.js";
+import { torch2 } from "../checkpoint/torch2.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/torch/", import.meta.url));
 
@@ -50,6 +51,40 @@ describe("lazy checkpoint reader", () => {
       }
     });
   }
+
+  it("applies conj and neg views (torch 2.13) as loadCheckpoint does, never the raw storage", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ui-views-"));
+    const file = join(dir, "views.pt");
+    try {
+      await torch2(
+        `import sys, torch
+x = torch.tensor([1+2j, -3-4j, 0.5-0j], dtype=torch.complex64)
+y = torch.tensor([[1.5, -2.0], [0.25, 8.0]], dtype=torch.float16)
+torch.save({"conj": x.conj(), "neg_t": torch._neg_view(y).t(), "plain": x}, sys.argv[1])`,
+        [file],
+      );
+      const loaded = new Map<string, Tensor>();
+      walkTree(await loadCheckpoint(file), "", (key, value) => {
+        if (value instanceof Tensor) loaded.set(key, value);
+      });
+      const src = await fileSource(file);
+      try {
+        const opened = await openCheckpoint(src, "views.pt");
+        for (const [key, tensor] of loaded) {
+          const slot = opened.tensors.get(key) as TensorSlot;
+          expect(Buffer.from(await concat(slot, 4)).equals(Buffer.from(tensor.bytes())), key).toBe(true);
+        }
+        // The conj view's imaginary parts come out negated: -2 for 1+2j.
+        const conjBytes = new Uint8Array(await concat(opened.tensors.get("conj") as TensorSlot, 8)); // own buffer
+        const conj = new Float32Array(conjBytes.buffer);
+        expect([...conj.subarray(0, 2)]).toEqual([1, -2]);
+      } finally {
+        await src.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("computes statistics and differences chunk by chunk (safetensors)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ui-ckpt-"));

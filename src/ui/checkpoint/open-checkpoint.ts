@@ -7,8 +7,9 @@ import { DTYPES, type DType, dtypeOfSafetensors } from "../../checkpoint/dtype.j
 import { invalidCheckpoint } from "../../checkpoint/invalid.js";
 import { readLegacy } from "../../checkpoint/legacy.js";
 import { unpickle } from "../../checkpoint/pickle/reader.js";
+import { applyViewBits } from "../../checkpoint/rebuild-tensor.js";
 import { numelOf, Storage, Tensor } from "../../checkpoint/tensor.js";
-import { createTorchHooks, type StorageRef } from "../../checkpoint/torch-globals.js";
+import { createTorchHooks, type StorageRef, type TorchHooks } from "../../checkpoint/torch-globals.js";
 import type { StateTree } from "../../checkpoint/values.js";
 import { entryDataOffset, readEntry, readZipEntries, type ZipEntry } from "../../checkpoint/zip/reader.js";
 import type { ByteSource } from "../../checkpoint/zip/source.js";
@@ -103,7 +104,7 @@ async function openTorchZip(src: ByteSource): Promise<OpenedCheckpoint> {
   return {
     format: "torch-zip",
     tree: value as StateTree,
-    tensors: collectSlots(value as StateTree, src, byStorage, locate),
+    tensors: collectSlots(value as StateTree, src, byStorage, locate, viewBits(hooks)),
   };
 }
 
@@ -112,7 +113,18 @@ async function openTorchLegacy(src: ByteSource): Promise<OpenedCheckpoint> {
   const byStorage = new Map<Storage, StorageRef>();
   const hooks = createTorchHooks({ storage: registry(refs, byStorage), allowObjects: true });
   const { value, locate } = await readLegacy(src, hooks, refs);
-  return { format: "torch-legacy", tree: value, tensors: collectSlots(value, src, byStorage, locate) };
+  return {
+    format: "torch-legacy",
+    tree: value,
+    tensors: collectSlots(value, src, byStorage, locate, viewBits(hooks)),
+  };
+}
+
+type ViewBits = { conj: boolean; neg: boolean };
+
+/** The conj/neg bits of views (`x.conj()`, negative views), applied to their bytes as they are read. */
+function viewBits(hooks: TorchHooks): Map<Tensor, ViewBits> {
+  return new Map(hooks.pendingViews().map(({ tensor, conj, neg }) => [tensor, { conj, neg }]));
 }
 
 /** Walks the tree for tensors, naming each by its path. */
@@ -121,13 +133,16 @@ function collectSlots(
   src: ByteSource,
   byStorage: Map<Storage, StorageRef>,
   locate: Locate,
+  bits: Map<Tensor, ViewBits>,
 ): Map<string, TensorSlot> {
   const slots = new Map<string, TensorSlot>();
   walkTree(tree, "", (key, value) => {
     if (!(value instanceof Tensor)) return;
     const ref = byStorage.get(value.storage);
     if (ref === undefined) return;
-    slots.set(key, torchSlot(key, value, ref, src, locate));
+    const slot = torchSlot(key, value, ref, src, locate);
+    const view = bits.get(value);
+    slots.set(key, view === undefined ? slot : withViewBits(slot, view));
   });
   return slots;
 }
@@ -198,6 +213,20 @@ function torchSlot(
       const all = view.bytes();
       for (let at = 0; at < all.byteLength; at += alignedChunk(chunkBytes, size)) {
         yield all.subarray(at, Math.min(all.byteLength, at + alignedChunk(chunkBytes, size)));
+      }
+    },
+  };
+}
+
+/** The slot's chunks with the view's conj/neg bits applied (on copies: the bytes may be shared). */
+function withViewBits(slot: TensorSlot, bits: ViewBits): TensorSlot {
+  return {
+    ...slot,
+    async *chunks(chunkBytes) {
+      for await (const chunk of slot.chunks(chunkBytes)) {
+        const copy = chunk.slice();
+        applyViewBits(copy, slot.dtype, bits);
+        yield copy;
       }
     },
   };
