@@ -5,6 +5,7 @@
  */
 import { ArtifactError } from "../../errors.js";
 import { DEFAULT_WANDB_MAX_GRAPHQL_RESPONSE_BYTES, tooBigError } from "./limits.js";
+import { wandbFetch } from "./proxy.js";
 import { errorForStatus, parseRetryAfter, type WandbRetryOptions, withRetry } from "./retry.js";
 
 /** Options of {@link GraphqlClient}. */
@@ -64,7 +65,7 @@ export class GraphqlClient {
     let response: Response;
     let payload: GraphqlResponse<T> | undefined;
     try {
-      response = await fetch(`${this.#options.baseUrl}/graphql`, {
+      response = await wandbFetch(`${this.#options.baseUrl}/graphql`, {
         method: "POST",
         headers: {
           authorization: this.#authorization,

@@ -13,6 +13,7 @@ import { ArtifactError, isArtifactError } from "../../errors.js";
 import { mapLocalFileError } from "../../storage/fs-errors.js";
 import { type ContentDigests, ContentHasher } from "./digests.js";
 import { tooBigError } from "./limits.js";
+import { agentFor } from "./proxy.js";
 import { errorForStatus, parseRetryAfter } from "./retry.js";
 
 /** A streamed upload of a file, a byte range of it, or a small in-memory body (the manifest). */
@@ -208,31 +209,36 @@ function send(
   const request = target.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const fail = (error: unknown) => reject(transferError(error, method, target, signal));
-    const req = request(target, { method, headers, ...signalOf(signal) }, (res) => {
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
-      if (method === "GET" && REDIRECTS.has(status) && location !== undefined) {
-        // storage may answer a GET with a redirect (a CDN, another region): followed, and the new
-        // answer gets every check the first one would have had
-        res.resume();
-        const next = redirectTarget(location, target, hops);
-        return next instanceof ArtifactError
-          ? reject(next)
-          : send(next, method, headers, signal, write, read, hops + 1).then(resolve, reject);
-      }
-      if (status < 200 || status >= 300) {
-        res.resume();
-        const retryAfterMs = parseRetryAfter(res.headers["retry-after"] as string | undefined);
-        return reject(
-          errorForStatus(status, `W&B storage ${method} ${target.pathname} failed with HTTP ${status}`, {
-            operation: method === "PUT" ? "upload" : "download",
-            key: target.pathname,
-            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-          }),
-        );
-      }
-      (read ? read(res) : drain(res)).then(() => resolve(res.headers), fail);
-    });
+    const agent = agentFor(target); // HTTPS_PROXY / HTTP_PROXY (proxy.ts)
+    const req = request(
+      target,
+      { method, headers, ...(agent ? { agent } : {}), ...signalOf(signal) },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (method === "GET" && REDIRECTS.has(status) && location !== undefined) {
+          // storage may answer a GET with a redirect (a CDN, another region): followed, and the new
+          // answer gets every check the first one would have had
+          res.resume();
+          const next = redirectTarget(location, target, hops);
+          return next instanceof ArtifactError
+            ? reject(next)
+            : send(next, method, headers, signal, write, read, hops + 1).then(resolve, reject);
+        }
+        if (status < 200 || status >= 300) {
+          res.resume();
+          const retryAfterMs = parseRetryAfter(res.headers["retry-after"] as string | undefined);
+          return reject(
+            errorForStatus(status, `W&B storage ${method} ${target.pathname} failed with HTTP ${status}`, {
+              operation: method === "PUT" ? "upload" : "download",
+              key: target.pathname,
+              ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+            }),
+          );
+        }
+        (read ? read(res) : drain(res)).then(() => resolve(res.headers), fail);
+      },
+    );
     req.on("error", fail);
     if (write) write(req).catch(fail);
     else req.end();
