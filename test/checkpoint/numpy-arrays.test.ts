@@ -59,7 +59,7 @@ print(json.dumps({"arrays": describe(arrays), "rng": [state["rng"][0], *state["r
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "numpy-arrays-"));
-});
+}, 180_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function describe(a: NdArray): [string, readonly number[], unknown[]] {
@@ -111,7 +111,7 @@ print(json.dumps({"arrays": describe(arrays), "rng": [state["rng"][0], *state["r
   expect(back.rng).toEqual(expected.rng);
   const next = await torch2("import numpy as np; np.random.seed(7); print(np.random.random())");
   expect(back.next).toBe(Number(next));
-});
+}, 180_000);
 
 it("torch 2.13's default torch.load refuses NumPy arrays (its own files and our re-saves alike)", async () => {
   const file = join(dir, "rng.pt");
@@ -132,7 +132,7 @@ for f in sys.argv[1:]:
     [file, resaved],
   );
   expect(out.trim().split("\n")).toEqual(["refused", "refused"]);
-});
+}, 180_000);
 
 it("builds an NdArray that numpy reads", async () => {
   const file = join(dir, "built.pt");
@@ -153,7 +153,7 @@ print(s["a"].dtype, s["a"].shape, s["a"].tolist(), s["zero"].dtype, s["zero"].sh
   expect(() => new NdArray({ dtype: "bfloat16", shape: [1], data: new Uint16Array(1) })).toThrow(
     /NumPy has no dtype/,
   );
-});
+}, 180_000);
 
 it("refuses object, string and structured NumPy arrays with UNSUPPORTED naming the dtype", async () => {
   const files = ["object", "unicode", "structured"].map((n) => join(dir, `${n}.pt`));
@@ -175,4 +175,4 @@ torch.save({"a": np.zeros(2, dtype=[("x", "<f4"), ("y", "<i4")])}, sys.argv[3])
   expect(messages[0]).toMatch(/object array \(dtype 'O'\)/);
   expect(messages[1]).toMatch(/dtype 'U2'/);
   expect(messages[2]).toMatch(/structured/);
-});
+}, 180_000);

@@ -46,7 +46,7 @@ print(json.dumps({
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "python-objects-"));
-});
+}, 180_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 it("reads defaultdict, Counter, paths, datetimes, timedeltas, complex and bytearray as plain data", async () => {
@@ -85,4 +85,4 @@ print(s["out_dir"], s["started_pst"], s["elapsed"], s["counts"]["a"], s["weights
     [resaved],
   );
   expect(back.trim()).toBe(`${want.paths[0]} ${want.times[2]} ${want.deltas[0]} 5 [1.5, 2.5]`);
-});
+}, 180_000);

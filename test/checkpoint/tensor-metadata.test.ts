@@ -33,7 +33,7 @@ print(json.dumps({k: {"shape": list(v.shape), "values": plain(v), "flags": [v.is
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tensor-metadata-"));
-});
+}, 180_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function plainValues(tensor: Tensor): unknown[] {
@@ -77,7 +77,7 @@ print(json.dumps({k: [[v.real, v.imag] for v in t.flatten().tolist()] if t.is_co
   const back = JSON.parse(await torch2(check, [resaved])) as Record<string, unknown[]>;
   expect(back.conj).toEqual(expected.conj?.values);
   expect(back.neg).toEqual(["-1.5", "2.0", "-0.0", "-inf"]);
-});
+}, 180_000);
 
 it("refuses tensor metadata it does not understand with UNSUPPORTED (never ignores it)", async () => {
   const file = join(dir, "unknown.pt");
@@ -93,4 +93,4 @@ torch.save({"w": torch.ones(2)}, sys.argv[1])
   const error = await loadCheckpoint(file).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: "UNSUPPORTED" });
   expect(String((error as Error).message)).toMatch(/"future_bit"/);
-});
+}, 180_000);
