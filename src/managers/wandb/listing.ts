@@ -4,9 +4,9 @@
  * committed versions of a collection with their aliases.
  */
 
+import { ArtifactError } from "../../errors.js";
 import { compareCodePoints } from "../../util/compare.js";
 import { PageCursors } from "../../util/page-cursor.js";
-import { ArtifactError } from "../../errors.js";
 import { COLLECTION_VERSIONS, PROJECT_ARTIFACT_TYPES, TYPE_COLLECTIONS } from "./queries.js";
 import { type AliasAnswer, aliasesIn } from "./resolve.js";
 import type { WandbSession } from "./session.js";
@@ -48,7 +48,9 @@ export async function listTypes(session: WandbSession, signal?: AbortSignal): Pr
     const data = await session.client.request<Answer>(PROJECT_ARTIFACT_TYPES, variables, { signal });
     return data.project?.artifactTypes ?? null;
   });
-  for await (const edge of edges) if (edge.node) names.push(edge.node.name);
+  // `wandb-*` types are W&B's own (run history, tables, …): no collection of ours can have that name
+  for await (const edge of edges)
+    if (edge.node && !edge.node.name.startsWith("wandb-")) names.push(edge.node.name);
   return names.sort(compareCodePoints);
 }
 
