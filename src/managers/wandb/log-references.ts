@@ -202,6 +202,8 @@ async function entriesOf(
       const entries: ReferenceEntry[] = [];
       for await (const item of store.list(prefix, call)) {
         if (item.type !== "object" || item.key.endsWith("/")) continue;
+        // the SDK's S3 handler leaves out empty objects under a prefix (folder markers and the like)
+        if (location.backend === "s3" && item.size === 0) continue;
         if (entries.length >= max) throw tooMany();
         const below = item.key.slice(prefix.length);
         const path = named(spec.name === undefined ? below : `${spec.name}/${below}`);

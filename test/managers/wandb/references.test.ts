@@ -379,6 +379,15 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
     }
   });
 
+  it("an S3 prefix reference leaves out empty objects, as the SDK's S3 handler does", async () => {
+    const data = randomBytes(64);
+    await buckets.s3?.driver.write("zero/a.bin", data, { size: data.length });
+    await buckets.s3?.driver.write("zero/empty.bin", Buffer.alloc(0), { size: 0 });
+    await m.logReferences("zero-prefix", buckets.s3?.refOf("zero") ?? "");
+    const contents = JSON.parse(committed("zero-prefix").manifest.bytes.toString("utf8")).contents;
+    expect(Object.keys(contents)).toEqual(["a.bin"]);
+  });
+
   it("logFiles with `references` puts stored files and references in one version; a path clash is refused", async () => {
     const dir = await oneFile("model.pt", "weights");
     const data = randomBytes(4000);
