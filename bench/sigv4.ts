@@ -1,5 +1,5 @@
 /**
- * SigV4: our signer (src/drivers/s3-sigv4.ts) against aws4 (zero dependencies, caches the signing key),
+ * SigV4: SigV4Signer (src/drivers/s3-sigv4.ts, a wrapper of aws4 since 2026-12-07; it was our own signer) against bare aws4,
  * signing the same GETs of S3 objects, in one run. Checks first that both give the same Authorization.
  * Run: npx tsx bench/sigv4.ts [requests]   (numbers in bench/README.md)
  */
