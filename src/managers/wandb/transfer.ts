@@ -120,8 +120,13 @@ export async function saveStream(
   });
   const file = dest === undefined ? undefined : createWriteStream(dest);
   let fileError: unknown;
+  let sourceError: unknown;
   file?.once("error", (error) => {
     fileError = error;
+  });
+  // pipeline destroys the file with the source's error too (a cut connection): that one is no file error.
+  (source as NodeJS.EventEmitter).once("error", (error) => {
+    sourceError = error;
   });
   try {
     await pipeline(source, tap, file ?? discard, signalOf(options.signal));
@@ -130,7 +135,9 @@ export async function saveStream(
     if (file && !file.closed) await once(file, "close").catch(() => {});
     // the file being written failed (EISDIR, ENOSPC, EACCES…): not retried (issue 18.10)
     const local =
-      error === fileError ? localFileFailure(error, "writing the download", dest ?? "") : undefined;
+      error === fileError && error !== sourceError
+        ? localFileFailure(error, "writing the download", dest ?? "")
+        : undefined;
     throw local ?? error;
   }
   return { ...hash.digests(), size };
