@@ -4,7 +4,6 @@
  * types; artifact names are W&B artifact collections; versions are the server's `vN`.
  */
 
-import { compareCodePoints } from "../../util/compare.js";
 import {
   type DeletedVersion,
   type DeleteVersionOptions,
@@ -22,6 +21,8 @@ import type {
   VersionOptions,
   VersionRecord,
 } from "../../core/types.js";
+import { ArtifactError } from "../../errors.js";
+import { compareCodePoints } from "../../util/compare.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "../artifact-manager.js";
 import { listAliases, removeAlias, setAlias } from "./aliases.js";
 import { resolveWandbConfig, type WandbConfigOptions } from "./config.js";
@@ -67,6 +68,7 @@ export class WandbArtifactManager extends ArtifactManager {
   async logFiles(name: string, localPath: string, options: WandbLogFilesOptions = {}): Promise<Artifact> {
     validateArtifactName(name);
     validateOperationOptions(options);
+    refuseInputs(options.inputs);
     const type = this.#type(options);
     return await this.#logged(type, name, () =>
       logFilesToWandb(this.#session, { ...options, type, name, localPath }),
@@ -209,4 +211,18 @@ export class WandbArtifactManager extends ArtifactManager {
     const { version, signal } = options;
     return deleteWandbVersion(this.#session, { type, name, version, force: options.force === true, signal });
   }
+}
+
+/**
+ * Lineage on W&B is a run that uses its input artifacts (the SDK's `run.use_artifact`), which this
+ * backend does not record yet: refused rather than dropped. (`provenance` is W&B's run itself: the
+ * SDK's run records host, user, command and git state; ours records none, so it is left out.)
+ */
+function refuseInputs(inputs: readonly string[] | undefined): void {
+  if (inputs === undefined || inputs.length === 0) return;
+  throw new ArtifactError(
+    "UNSUPPORTED",
+    "recording inputs (lineage) is not supported on W&B yet: log the version without `inputs`, and record lineage with the W&B SDK's run.use_artifact(...)",
+    { context: { backend: "wandb", operation: "logFiles" } },
+  );
 }

@@ -123,6 +123,18 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     expect(record.files).toEqual([{ path: "f.txt", size: 1, md5: "ndTkYSaMgDT1yFZOFVxnpg==" }]);
   });
 
+  it("refuses inputs (lineage) as UNSUPPORTED before anything is sent, rather than dropping them", async () => {
+    const m = fx.manager({ project: "lineage" });
+    const dir = await folder({ "f.txt": "x" });
+    const before = requests().length;
+    await expect(m.logFiles("derived", dir, { inputs: ["dataset:v0"] })).rejects.toMatchObject({
+      code: "UNSUPPORTED",
+      message: expect.stringContaining("use_artifact"),
+    });
+    expect(requests().length).toBe(before);
+    await expect(m.logFiles("derived", dir, { inputs: [] })).resolves.toMatchObject({ version: "v0" });
+  });
+
   it("collections are artifact types; one name keeps one type", async () => {
     const m = fx.manager({ project: "types" });
     await m.logFiles("thing", await folder({ "t.txt": "t" }), { collection: "model" });
