@@ -11,11 +11,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mapConcurrent } from "../src/util/map-concurrent.js";
 import { readLocalFile } from "../src/managers/filesystem/hashed-copy.js";
 import { hashingStream, writeStreamHashed } from "../src/managers/filesystem/hashed-stream.js";
 import { createDriver } from "../src/storage/create-driver.js";
 import type { StorageDriver } from "../src/storage/driver.js";
+import { mapConcurrent } from "../src/util/map-concurrent.js";
 import { azuriteTarget, type BenchTarget, gcsFakeTarget, radosgwTarget } from "./cloud-servers.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { mapConcurrent } from "../src/util/map-concurrent.js";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
+import { mapConcurrent } from "../src/util/map-concurrent.js";
 
 const [operation, a, b, c] = process.argv.slice(2) as [string, string, string, string];
 

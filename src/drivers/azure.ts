@@ -6,7 +6,6 @@
  */
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
-import { PageCursors } from "../util/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
   CopyOptions,
@@ -22,6 +21,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../storage/driver.js";
+import { PageCursors } from "../util/page-cursor.js";
 import {
   type AzureDriverOptions,
   createAzureServiceClient,

@@ -1,7 +1,6 @@
 /** GCS reads (ranged, validated), writes (one multipart request or a chunked resumable upload), listings. */
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { PageCursors } from "../util/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type {
   ListEntry,
@@ -11,6 +10,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../storage/driver.js";
+import { PageCursors } from "../util/page-cursor.js";
 import { countBytes, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
 import type { GcsDriver } from "./gcs.js";
 import type { GcsErrorSubject } from "./gcs-errors.js";

@@ -21,7 +21,6 @@ import {
 } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { mapConcurrent } from "../util/map-concurrent.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { abortable } from "../storage/body.js";
 import type {
@@ -43,6 +42,7 @@ import { checkWriteFolder, openStoreFile, resolvesInside } from "../storage/loca
 import { withFileLock } from "../storage/local-lock.js";
 import { makeFoldersDurable, syncFile, syncFolder } from "../storage/local-sync.js";
 import { INTERNAL_PREFIX, statOrNull, walkFolder } from "../storage/local-walk.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 
 /** Size of the chunks read from and written to disk. */
 export const LOCAL_CHUNK_SIZE = 1024 * 1024;

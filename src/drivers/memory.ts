@@ -3,7 +3,6 @@
  * their objects (`memory://NAME`), so two managers on one URL see the same artifacts.
  */
 import { Readable } from "node:stream";
-import { compareCodePoints } from "../util/compare.js";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { collectBody } from "../storage/body.js";
 import type {
@@ -20,6 +19,7 @@ import type {
   WriteResult,
 } from "../storage/driver.js";
 import { folderOf, validateKey, validatePrefix } from "../storage/keys.js";
+import { compareCodePoints } from "../util/compare.js";
 
 interface MemoryObject {
   data: Buffer;

@@ -11,9 +11,10 @@
  * the same ETag, i.e. the same md5. A multipart copy's ETag is an md5 of part md5s, so there only the
  * size and the pinned source are checked. A mismatch deletes the new object and throws CHECKSUM_MISMATCH.
  */
-import { mapConcurrent } from "../util/map-concurrent.js";
+
 import { ArtifactError } from "../errors.js";
 import type { CopyOptions, CopyResult } from "../storage/driver.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import type { S3Driver } from "./s3.js";
 
 /** Part size of a multipart copy (S3 allows 5 MiB to 5 GiB; at most 10,000 parts). */

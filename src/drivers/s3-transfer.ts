@@ -1,8 +1,8 @@
 /** S3 writes (one PutObject or a streamed multipart upload) and lazily paged listings. */
 import { Readable } from "node:stream";
-import { PageCursors } from "../util/page-cursor.js";
 import { throwIfAborted } from "../errors.js";
 import type { ListEntry, ListOptions, WriteBody, WriteOptions, WriteResult } from "../storage/driver.js";
+import { PageCursors } from "../util/page-cursor.js";
 import { countBytes, SMALL_BODY_LIMIT, smallBody } from "./cloud-common.js";
 import { loadSdk } from "./load-sdk.js";
 import type { S3Driver } from "./s3.js";

@@ -11,11 +11,6 @@ import {
   validateDeleteVersionOptions,
 } from "../core/lifecycle.js";
 import {
-  DEFAULT_SMALL_FILE_CONCURRENCY,
-  DEFAULT_TRANSFER_CONCURRENCY,
-  mapConcurrent,
-} from "../util/map-concurrent.js";
-import {
   COLLECTION_PATTERN,
   validateAlias,
   validateArtifactName,
@@ -39,6 +34,11 @@ import { ArtifactError } from "../errors.js";
 import { backendOfUrl, createDriver } from "../storage/create-driver.js";
 import type { StorageDriver } from "../storage/driver.js";
 import { validateRetryListener } from "../storage/layers/retry-event.js";
+import {
+  DEFAULT_SMALL_FILE_CONCURRENCY,
+  DEFAULT_TRANSFER_CONCURRENCY,
+  mapConcurrent,
+} from "../util/map-concurrent.js";
 import { ArtifactManager, type ArtifactManagerOptions } from "./artifact-manager.js";
 import { deleteAlias, listAliasMap, writeAlias } from "./filesystem/aliases.js";
 import { ensureConditionalWrites } from "./filesystem/conditional-writes.js";

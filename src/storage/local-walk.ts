@@ -2,9 +2,9 @@
 import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { throwIfAborted } from "../errors.js";
 import { compareCodePoints } from "../util/compare.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
-import { throwIfAborted } from "../errors.js";
 import type { ListEntry } from "./driver.js";
 import { errnoOf } from "./fs-errors.js";
 import { resolvesInside } from "./local-contain.js";

@@ -6,10 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mapConcurrent } from "../../src/util/map-concurrent.js";
 import { isArtifactError } from "../../src/errors.js";
 import { readAll } from "../../src/storage/body.js";
 import type { DriverCapabilities, ListEntry, StorageDriver } from "../../src/storage/driver.js";
+import { mapConcurrent } from "../../src/util/map-concurrent.js";
 import { registerCopy } from "./driver-copy.js";
 
 /** What a conformance setup returns: a driver on a fresh, empty store or prefix, and its cleanup. */

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareCodePoints } from "../../src/util/compare.js";
 import { buildRecord, computeArtifactDigest, parseRecord, sortFileEntries } from "../../src/core/record.js";
 import { isArtifactError } from "../../src/errors.js";
+import { compareCodePoints } from "../../src/util/compare.js";
 
 describe("compareCodePoints", () => {
   it("orders like UTF-8 bytes (and Python's sorted), unlike UTF-16 for astral characters", () => {

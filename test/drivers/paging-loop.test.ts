@@ -73,15 +73,13 @@ describe("a listing cursor that repeats is an error (issue 18.8)", () => {
     const fake = await loopingServer(
       (req) => req.method === "GET" && /\/b\/b\/o(\?|$)/.test(req.url ?? ""),
       (res, n) =>
-        res
-          .writeHead(200, { "content-type": "application/json" })
-          .end(
-            JSON.stringify({
-              kind: "storage#objects",
-              items: [{ name: `k${n}`, size: "1" }],
-              nextPageToken: "loop",
-            }),
-          ),
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            kind: "storage#objects",
+            items: [{ name: `k${n}`, size: "1" }],
+            nextPageToken: "loop",
+          }),
+        ),
     );
     driver = await createDriver("gs://b", { apiEndpoint: fake.url, projectId: "p" });
     expect(await listAll(driver)).toBe("UNEXPECTED");

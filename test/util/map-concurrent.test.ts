@@ -1,7 +1,7 @@
 /** mapConcurrent: order, the bound, failure and abort behaviour, option validation. */
 import { describe, expect, it } from "vitest";
-import { mapConcurrent } from "../../src/util/map-concurrent.js";
 import { isArtifactError } from "../../src/errors.js";
+import { mapConcurrent } from "../../src/util/map-concurrent.js";
 
 /** A call that resolves when the test releases it, counting how many are in flight. */
 function gate() {

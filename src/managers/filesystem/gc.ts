@@ -17,10 +17,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmdir } from "node:fs/promises";
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import { formatVersion, parseVersion } from "../../core/names.js";
 import { readAll } from "../../storage/body.js";
 import type { ObjectInfo, StorageDriver } from "../../storage/driver.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { listAliasMap } from "./aliases.js";
 import { aliasKey, claimKey, metaPrefix, recordKey, stagingRoot, versionPrefix } from "./layout.js";
 import { type ArtifactState, scanArtifact } from "./scan.js";

@@ -1,6 +1,7 @@
 /** One-level folder listing (collections under the root, artifacts under a collection). */
-import { compareCodePoints } from "../../util/compare.js";
+
 import type { StorageDriver } from "../../storage/driver.js";
+import { compareCodePoints } from "../../util/compare.js";
 
 /** Names of the folders directly under `prefix` ("" or "collection/"), sorted. */
 export async function listFolders(

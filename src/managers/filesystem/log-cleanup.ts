@@ -5,12 +5,13 @@
  * or hand the number back to such a writer. All of it without the caller's signal (Ctrl-C must not stop
  * it half-way) but under one deadline per cleanup.
  */
-import { mapConcurrent } from "../../util/map-concurrent.js";
+
 import { formatVersion } from "../../core/names.js";
 import type { VersionRecord } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
 import { readAll } from "../../storage/body.js";
 import type { StorageDriver } from "../../storage/driver.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { claimKey, recordKey, versionPrefix } from "./layout.js";
 import type { LogVersionInput } from "./log-version.js";
 import { writeTombstone } from "./tombstone.js";

@@ -1,6 +1,7 @@
 /** The file loop of uploads, downloads and verifies: small files of an object store go more at once. */
-import { mapConcurrent } from "../../util/map-concurrent.js";
+
 import type { StorageDriver } from "../../storage/driver.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { TINY_FILE_BYTES } from "./hashed-copy.js";
 
 /** How many files one transfer runs at once. */

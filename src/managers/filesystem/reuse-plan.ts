@@ -5,13 +5,14 @@
  * store (`StorageDriver.copy`). Local files are hashed first only where a match is possible: a file
  * whose size no file of the latest version has is never read twice.
  */
-import { mapConcurrent } from "../../util/map-concurrent.js";
+
 import { formatVersion } from "../../core/names.js";
 import { computeArtifactDigest, sortFileEntries } from "../../core/record.js";
 import type { FileEntry, VersionRecord } from "../../core/types.js";
 import { isArtifactError } from "../../errors.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { mapLocalFileError } from "../../storage/fs-errors.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { knownHash, rememberHash } from "./hash-memo.js";
 import { readLocalFile } from "./hashed-copy.js";
 import { hashStream } from "./hashed-stream.js";

@@ -7,7 +7,6 @@ import type { Readable } from "node:stream";
 import { cacheKeyOf } from "../../cache/cache-key.js";
 import { type DownloadCache, fetchThroughCache } from "../../cache/download-cache.js";
 import type { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import { validateArtifactPath } from "../../core/names.js";
 import type { FileEntry, ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
@@ -16,6 +15,7 @@ import type { StorageDriver } from "../../storage/driver.js";
 import { errnoOf, mapLocalFileError } from "../../storage/fs-errors.js";
 import { checkWriteFolder, resolvesInside } from "../../storage/local-contain.js";
 import { makeFolders } from "../../storage/make-folders.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { rememberHash } from "./hash-memo.js";
 import {
   copyFileHashed,

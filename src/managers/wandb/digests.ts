@@ -7,8 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { createXXHash128 } from "hash-wasm";
-import { compareCodePoints } from "../../util/compare.js";
 import { ArtifactError } from "../../errors.js";
+import { compareCodePoints } from "../../util/compare.js";
 import type { ManifestEntry } from "./manifest.js";
 
 /** A manifest entry's algorithm (`extra.alg`). */

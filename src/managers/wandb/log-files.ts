@@ -1,9 +1,9 @@
 /** `logFiles` on W&B: collect and hash the local files (streamed), then log them as one version. */
 
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import { validateIfUnchanged } from "../../core/record.js";
 import type { LogFilesOptions } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { collectLocalFiles, digestFile, type LocalFile } from "./local-files.js";
 import { chooseDigestAlgorithm, type RequestedDigestAlgorithm } from "./log-algorithm.js";
 import { collectReferenceEntries, type ReferenceSpec } from "./log-references.js";

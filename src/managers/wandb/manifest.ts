@@ -4,8 +4,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { compareCodePoints } from "../../util/compare.js";
 import { ArtifactError } from "../../errors.js";
+import { compareCodePoints } from "../../util/compare.js";
 
 /** One `contents` entry. Unknown keys are kept when parsing and ignored. */
 export interface ManifestEntry {

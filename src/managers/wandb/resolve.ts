@@ -4,10 +4,10 @@
  */
 
 import { formatVersion, parseVersion, validateAlias } from "../../core/names.js";
-import { PageCursors } from "../../util/page-cursor.js";
 import type { VersionSelector } from "../../core/types.js";
 import { parseVersionSelector } from "../../core/version-selector.js";
 import { ArtifactError } from "../../errors.js";
+import { PageCursors } from "../../util/page-cursor.js";
 import { parseManifest, type WandbManifest } from "./manifest.js";
 import {
   ARTIFACT_FILE_URLS,

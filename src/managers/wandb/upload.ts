@@ -5,9 +5,9 @@
  */
 
 import { ByteBudget } from "../../core/byte-budget.js";
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { ProgressListener } from "../../core/types.js";
 import { ArtifactError } from "../../errors.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { checkLocalFileUnchanged, type LocalFile } from "./local-files.js";
 import { type UploadPart, uploadMultipart } from "./multipart.js";
 import { CREATE_ARTIFACT_FILES } from "./queries.js";

@@ -5,10 +5,10 @@
  * they point and checked as a download checks them (references.ts). Mismatches are data, not errors.
  */
 
-import { compareCodePoints } from "../../util/compare.js";
-import { mapConcurrent } from "../../util/map-concurrent.js";
 import type { ProgressListener, VerifyResult, VersionSelector } from "../../core/types.js";
 import { ArtifactError, isArtifactError } from "../../errors.js";
+import { compareCodePoints } from "../../util/compare.js";
+import { mapConcurrent } from "../../util/map-concurrent.js";
 import { digestFor, entryAlgorithm } from "./digests.js";
 import type { ManifestEntry } from "./manifest.js";
 import { locateFollowed, ReferenceReader } from "./references.js";

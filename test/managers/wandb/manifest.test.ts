@@ -1,6 +1,5 @@
 /** The digest examples worked out in PROTOCOL.md section 3.3-3.5, and code point ordering. */
 import { describe, expect, it } from "vitest";
-import { compareCodePoints } from "../../../src/util/compare.js";
 import {
   artifactDigest,
   buildManifest,
@@ -8,6 +7,7 @@ import {
   parseManifest,
   serializeManifest,
 } from "../../../src/managers/wandb/manifest.js";
+import { compareCodePoints } from "../../../src/util/compare.js";
 
 describe("W&B digests (PROTOCOL.md 3.5)", () => {
   it("empty artifact", () => {
