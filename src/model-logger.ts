@@ -3,6 +3,7 @@
  * PyTorch checkpoint, `state.pt`, in an artifact, and reads it back — the seed's `ModelLogger` in
  * TypeScript. Python's `torch.load` reads what it writes, and it reads what Python scaffold logged.
  */
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type LoadCheckpointOptions, loadCheckpoint } from "./checkpoint/load-checkpoint.js";
 import { moduleStateDict } from "./checkpoint/module-state-dict.js";
@@ -11,6 +12,7 @@ import { PickledObject, type StateValue } from "./checkpoint/values.js";
 import type { Artifact, OperationOptions, VersionSelector } from "./core/types.js";
 import { ArtifactError } from "./errors.js";
 import type { ArtifactManager } from "./managers/artifact-manager.js";
+import { FileSystemArtifactManager } from "./managers/file-system-artifact-manager.js";
 import { findStateFile, STATE_FILE } from "./model-logger/find-state-file.js";
 import { type SchedulerEntry, type Stateful, schedulerState, stateOf } from "./model-logger/stateful.js";
 
@@ -113,15 +115,23 @@ export class ModelLogger {
   }
 
   /**
-   * Saves the model's state (and optimizers', schedulers', extras) as `state.pt` at the root of the next
-   * version of `name` and returns that version.
+   * Saves the model's state (and optimizers', schedulers', extras) as `state.pt` in the next version of
+   * `name` and returns that version: at `<name>/state.pt` on file stores (Python scaffold's layout, which
+   * scaffold reads with every fsspec version), at the version root on W&B.
    */
   async logStateToArtifact(name: string, model: Stateful, options: LogStateOptions = {}): Promise<Artifact> {
     const tree = await this.buildState(model, options);
     const { signal, onProgress, description, collection, metadata } = options;
+    // File stores: `v<N>/<name>/state.pt`, where Python scaffold's own ModelLogger puts it on a local store
+    // (its DirectoryLogger logs a folder named after the artifact); a file at the version root is what
+    // scaffold with fsspec 2022.11 cannot download. W&B: at the root, as scaffold's W&B backend logs it.
+    const folder = this.manager instanceof FileSystemArtifactManager ? name : "";
     const artifact = await this.manager.logFolder(
       name,
-      (dir) => saveCheckpoint(join(dir, STATE_FILE), tree, signal === undefined ? {} : { signal }),
+      async (dir) => {
+        if (folder !== "") await mkdir(join(dir, folder));
+        await saveCheckpoint(join(dir, folder, STATE_FILE), tree, signal === undefined ? {} : { signal });
+      },
       {
         ...(signal === undefined ? {} : { signal }),
         ...(onProgress === undefined ? {} : { onProgress }),

@@ -50,7 +50,7 @@ print("ok", float(state["model"]["weight"].double().sum()))
 `;
 
 describe("ModelLogger", () => {
-  it("logs state.pt at the version root and retrieves the same tree", async () => {
+  it("logs <name>/state.pt (scaffold's layout on file stores) and retrieves the same tree", async () => {
     const { model, optimizer } = await torchStates();
     const logger = new ModelLogger(manager);
     const artifact = await logger.logStateToArtifact(
@@ -66,7 +66,9 @@ describe("ModelLogger", () => {
       },
     );
     expect(artifact).toEqual({ name: "my_model_state", collection: "default", version: "v0" });
-    expect((await stat(join(root, "store/default/my_model_state/v0/state.pt"))).isFile()).toBe(true);
+    expect((await stat(join(root, "store/default/my_model_state/v0/my_model_state/state.pt"))).isFile()).toBe(
+      true,
+    );
     const state = await logger.retrieveStateFromArtifact("my_model_state", { version: "v0", device: "cpu" });
     expect(Object.keys(state)).toEqual([
       "model",
@@ -91,7 +93,7 @@ describe("ModelLogger", () => {
     });
     const out = join(root, "download");
     await manager.downloadArtifact("interop", { to: out });
-    const result = await python(["-c", PY_CHECK, join(out, "state.pt")]);
+    const result = await python(["-c", PY_CHECK, join(out, "interop", "state.pt")]);
     expect(result.stderr).toBe("");
     const sum = (model.weight as Tensor)
       .toArray()
@@ -106,7 +108,13 @@ describe("ModelLogger", () => {
       extra: { epoch: 1, loss: 0.1 },
     });
     await writeFile(expected, toFixtureJsonText(tree));
-    const verify = await python([VERIFY_LOAD, join(out, "state.pt"), expected, "--emulated", "--zip-lint"]);
+    const verify = await python([
+      VERIFY_LOAD,
+      join(out, "interop", "state.pt"),
+      expected,
+      "--emulated",
+      "--zip-lint",
+    ]);
     expect(verify.stdout.trim()).toBe("ok");
   });
 
