@@ -30,10 +30,13 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfterMs: 300_000,
 };
 
-/** Whether an HTTP status is worth retrying (wandb-core `RetryMostFailures`). */
+/**
+ * Whether an HTTP status is worth retrying (wandb-core `RetryMostFailures`): 408 Request Timeout,
+ * 425 Too Early, 429, 5xx but 501; 409 only where the SDK retries it.
+ */
 export function isRetryableStatus(status: number, options: { retry409?: boolean } = {}): boolean {
   if (status === 409) return options.retry409 === true;
-  if (status === 429) return true;
+  if (status === 408 || status === 425 || status === 429) return true;
   if (status === 501) return false;
   if (status >= 500 || status === 0) return true;
   return false;
@@ -114,11 +117,13 @@ export function errorForStatus(
             ? "CONFLICT"
             : status === 429
               ? "RATE_LIMITED"
-              : status >= 500
-                ? "UNAVAILABLE"
-                : status === 400 || status === 413 || status === 422
-                  ? "INVALID_ARGUMENT"
-                  : "UNEXPECTED";
+              : status === 408
+                ? "TIMEOUT"
+                : status >= 500 || status === 425
+                  ? "UNAVAILABLE"
+                  : status === 400 || status === 413 || status === 422
+                    ? "INVALID_ARGUMENT"
+                    : "UNEXPECTED";
   return new ArtifactError(code, message, {
     retryable: isRetryableStatus(status, retry409 === undefined ? {} : { retry409 }),
     context: { backend: "wandb", status, ...rest },

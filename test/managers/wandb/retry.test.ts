@@ -9,11 +9,16 @@ import {
 } from "../../../src/managers/wandb/retry.js";
 
 describe("W&B retry policy", () => {
-  it("retries 429 and 5xx except 501, never other 4xx; 409 only when asked (upsertBucket)", () => {
-    for (const status of [429, 500, 502, 503, 504, 0]) expect(isRetryableStatus(status)).toBe(true);
+  it("retries 408, 425, 429 and 5xx except 501 (as wandb-core), never other 4xx; 409 only when asked (upsertBucket)", () => {
+    for (const status of [408, 425, 429, 500, 502, 503, 504, 0]) expect(isRetryableStatus(status)).toBe(true);
     for (const status of [400, 401, 403, 404, 409, 410, 413, 422, 501])
       expect(isRetryableStatus(status)).toBe(false);
     expect(isRetryableStatus(409, { retry409: true })).toBe(true);
+  });
+
+  it("maps 408 to TIMEOUT and 425 to UNAVAILABLE, both retryable", () => {
+    expect(errorForStatus(408, "m", {})).toMatchObject({ code: "TIMEOUT", retryable: true });
+    expect(errorForStatus(425, "m", {})).toMatchObject({ code: "UNAVAILABLE", retryable: true });
   });
 
   it("maps statuses to codes", () => {
