@@ -209,6 +209,7 @@ export {
   getString,
   getTensor,
   isStateDict,
+  type StateRoot,
   tensorEntries,
 } from "./checkpoint/state-accessors.js";
 export {

@@ -29,6 +29,7 @@ export {
   getString,
   getTensor,
   isStateDict,
+  type StateRoot,
   tensorEntries,
 } from "./state-accessors.js";
 export { isTensor, Storage, Tensor, type TensorOptions } from "./tensor.js";

@@ -8,6 +8,12 @@ import { ArtifactError } from "../errors.js";
 import { isTensor, type Tensor } from "./tensor.js";
 import { PyFloat, type StateDict, type StateValue } from "./values.js";
 
+/**
+ * What the accessors read: any state value, or a record of them such as ModelLogger's `ModelState`
+ * (`retrieveStateFromArtifact`'s result).
+ */
+export type StateRoot = StateValue | { readonly [key: string]: StateValue | undefined };
+
 /** Whether `value` is a dict of a state tree (a plain object or a Map, as torch's OrderedDict loads). */
 export function isStateDict(value: unknown): value is StateDict {
   if (value instanceof Map) return true;
@@ -17,20 +23,20 @@ export function isStateDict(value: unknown): value is StateDict {
 }
 
 /** The value at a dotted path (or a list of keys), or undefined when the path leads nowhere. */
-export function getStateValue(state: StateValue, path: string | readonly string[]): StateValue | undefined {
+export function getStateValue(state: StateRoot, path: string | readonly string[]): StateValue | undefined {
   const keys = typeof path === "string" ? (path === "" ? [] : path.split(".")) : path;
-  return walk(state, keys, 0);
+  return walk(state as StateValue, keys, 0);
 }
 
 /** The tensor at `path`; `NOT_FOUND` when the path leads nowhere, `INVALID_ARGUMENT` when it holds something else. */
-export function getTensor(state: StateValue, path: string): Tensor {
+export function getTensor(state: StateRoot, path: string): Tensor {
   const value = expectValue(state, path);
   if (!isTensor(value)) throw wrongType(path, value, "a tensor");
   return value;
 }
 
 /** The number at `path` (a Python int or float; a bigint that fits exactly). Errors as {@link getTensor}. */
-export function getNumber(state: StateValue, path: string): number {
+export function getNumber(state: StateRoot, path: string): number {
   const value = expectValue(state, path);
   if (typeof value === "number") return value;
   if (value instanceof PyFloat) return value.value;
@@ -39,28 +45,28 @@ export function getNumber(state: StateValue, path: string): number {
 }
 
 /** The string at `path`. Errors as {@link getTensor}. */
-export function getString(state: StateValue, path: string): string {
+export function getString(state: StateRoot, path: string): string {
   const value = expectValue(state, path);
   if (typeof value !== "string") throw wrongType(path, value, "a string");
   return value;
 }
 
 /** The boolean at `path`. Errors as {@link getTensor}. */
-export function getBoolean(state: StateValue, path: string): boolean {
+export function getBoolean(state: StateRoot, path: string): boolean {
   const value = expectValue(state, path);
   if (typeof value !== "boolean") throw wrongType(path, value, "a boolean");
   return value;
 }
 
 /** The dict at `path` (`""`: the top level). Errors as {@link getTensor}. */
-export function getStateDict(state: StateValue, path: string): StateDict {
+export function getStateDict(state: StateRoot, path: string): StateDict {
   const value = expectValue(state, path);
   if (!isStateDict(value)) throw wrongType(path, value, "a dict");
   return value;
 }
 
 /** Every tensor in the tree with its dotted path (`model.fc.weight`), depth first in key order. */
-export function* tensorEntries(state: StateValue, prefix = ""): Generator<[string, Tensor]> {
+export function* tensorEntries(state: StateRoot, prefix = ""): Generator<[string, Tensor]> {
   if (isTensor(state)) {
     yield [prefix, state];
     return;
@@ -99,7 +105,7 @@ function childOf(value: StateValue, key: string): StateValue | undefined {
   return undefined;
 }
 
-function expectValue(state: StateValue, path: string): StateValue {
+function expectValue(state: StateRoot, path: string): StateValue {
   const value = getStateValue(state, path);
   if (value !== undefined) return value;
   throw new ArtifactError(
@@ -110,7 +116,7 @@ function expectValue(state: StateValue, path: string): StateValue {
 }
 
 /** `" (the top level holds: model, optimizer, epoch)"`: the keys of the deepest dict the path reaches. */
-function keysNear(state: StateValue, path: string): string {
+function keysNear(state: StateRoot, path: string): string {
   const keys = path.split(".");
   for (let n = keys.length - 1; n >= 0; n--) {
     const at = n === 0 ? state : getStateValue(state, keys.slice(0, n));
