@@ -125,7 +125,7 @@ async function entriesOf(
   const location = locateReference(uri, `the reference ${JSON.stringify(uri)}`);
   const named = (path: string) => validateArtifactPath(path, "reference name");
   if ((spec.checksum ?? request.checksum) === false) {
-    return [{ path: named(spec.name ?? lastSegment(uri)), ref: uri, digest: uri }];
+    return [{ path: named(spec.name ?? uncheckedEntryName(location, uri)), ref: uri, digest: uri }];
   }
   const max = request.maxObjects ?? DEFAULT_MAX_OBJECTS;
   const tooMany = () =>
@@ -255,4 +255,18 @@ function objectEntry(
 function lastSegment(path: string): string {
   const segments = path.split("/").filter((s) => s !== "");
   return basename(segments.at(-1) ?? path);
+}
+
+/**
+ * The entry name of a `checksum: false` reference without a name, as the SDK's storage handlers give
+ * it: a bucket object's or blob's full key (`s3://b/data/x.csv` → `data/x.csv`; the bucket's name for a
+ * whole S3 bucket), else the URI's last segment.
+ */
+function uncheckedEntryName(location: ReturnType<typeof locateReference>, uri: string): string {
+  if (location.backend === "s3" || location.backend === "gcs") {
+    if (location.key !== "") return location.key;
+    return location.backend === "s3" ? location.store.replace(/^s3:\/\//i, "") : lastSegment(uri);
+  }
+  if (location.backend === "azure") return location.key;
+  return lastSegment(uri);
 }

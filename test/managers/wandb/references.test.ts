@@ -463,6 +463,21 @@ describe("W&B logReferences (the SDK's add_reference)", () => {
     expect(await readFile(join(to, "a.bin"), "utf8")).toBe("written after the log");
   });
 
+  it("checksum: false without a name names the entry by the object's full key, as the SDK's handlers do", async () => {
+    const refs = (["s3", "gcs"] as const).map((kind) => buckets[kind]?.refOf("unnamed/deep/b.bin") ?? "");
+    await m.logReferences("unchecked-full-keys", refs[0] as string, { checksum: false });
+    await m.logReferences("unchecked-full-keys-gs", refs[1] as string, { checksum: false });
+    for (const [name, ref] of [
+      ["unchecked-full-keys", refs[0]],
+      ["unchecked-full-keys-gs", refs[1]],
+    ] as const) {
+      const contents = JSON.parse(committed(name).manifest.bytes.toString("utf8")).contents;
+      const key = (ref as string).replace(/^[a-z0-9]+:\/\/[^/]+\//, "");
+      expect(key.endsWith("unnamed/deep/b.bin")).toBe(true);
+      expect(contents).toEqual({ [key]: { ref, digest: ref } });
+    }
+  });
+
   it("refuses a prefix with no objects (NOT_FOUND), two references on one path and too many objects (INVALID_ARGUMENT)", async () => {
     const s3 = buckets.s3;
     if (s3 === undefined) throw new Error("no s3 bucket");
