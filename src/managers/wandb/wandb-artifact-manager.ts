@@ -70,6 +70,7 @@ export class WandbArtifactManager extends ArtifactManager {
     validateOperationOptions(options);
     refuseInputs(options.inputs);
     const type = this.#type(options);
+    refuseReservedName(type, name);
     return await this.#logged(type, name, () =>
       logFilesToWandb(this.#session, { ...options, type, name, localPath }),
     );
@@ -91,6 +92,7 @@ export class WandbArtifactManager extends ArtifactManager {
     const list = (Array.isArray(references) ? references : [references]) as Array<string | ReferenceSpec>;
     const specs = list.map((r) => (typeof r === "string" ? { uri: r } : r));
     const type = this.#type(options);
+    refuseReservedName(type, name);
     const request = { ...options, type, name, references: specs };
     return await this.#logged(type, name, () => logReferencesToWandb(this.#session, request));
   }
@@ -224,5 +226,23 @@ function refuseInputs(inputs: readonly string[] | undefined): void {
     "UNSUPPORTED",
     "recording inputs (lineage) is not supported on W&B yet: log the version without `inputs`, and record lineage with the W&B SDK's run.use_artifact(...)",
     { context: { backend: "wandb", operation: "logFiles" } },
+  );
+}
+
+/** Names W&B keeps for itself, by artifact type (the SDK's `RESERVED_ARTIFACT_NAME_PREFIX_BY_TYPE`). */
+const RESERVED_NAME_PREFIXES: ReadonlyMap<string, string> = new Map([
+  ["job", ""],
+  ["run_table", "run-"],
+  ["code", "source-"],
+]);
+
+/** Refuses what the SDK's `validate_artifact_type` refuses: W&B's own jobs, run tables and code. */
+function refuseReservedName(type: string, name: string): void {
+  const prefix = RESERVED_NAME_PREFIXES.get(type);
+  if (prefix === undefined || !name.startsWith(prefix)) return;
+  const which = prefix === "" ? "every name" : `names starting with '${prefix}'`;
+  throw new ArtifactError(
+    "INVALID_NAME",
+    `W&B reserves ${which} in the artifact type (collection) '${type}' for its own artifacts: use another collection or name`,
   );
 }

@@ -135,6 +135,20 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     await expect(m.logFiles("derived", dir, { inputs: [] })).resolves.toMatchObject({ version: "v0" });
   });
 
+  it("refuses the type/name pairs W&B reserves (jobs, run tables, code), as the SDK does", async () => {
+    const dir = await folder({ "f.txt": "x" });
+    for (const [collection, name] of [
+      ["job", "anything"],
+      ["run_table", "run-abc-table"],
+      ["code", "source-proj"],
+    ] as const) {
+      const m = fx.manager({ project: "reserved", collection });
+      await expect(m.logFiles(name, dir)).rejects.toMatchObject({ code: "INVALID_NAME" });
+    }
+    const tables = fx.manager({ project: "reserved", collection: "run_table" });
+    await expect(tables.logFiles("my-table", dir)).resolves.toMatchObject({ version: "v0" });
+  });
+
   it("collections are artifact types; one name keeps one type", async () => {
     const m = fx.manager({ project: "types" });
     await m.logFiles("thing", await folder({ "t.txt": "t" }), { collection: "model" });
