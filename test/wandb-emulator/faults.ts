@@ -4,7 +4,7 @@
  */
 
 /** Which requests a fault applies to. */
-export type RequestKind = "graphql" | "upload" | "download";
+export type RequestKind = "graphql" | "upload" | "download" | "file_stream";
 
 /** One injected fault. */
 export interface FaultRule {
@@ -32,6 +32,9 @@ export interface RequestRecord {
   operation?: string;
   status: number;
   faulted: boolean;
+  /** file_stream: the run it streams to, and the exit code a `complete` chunk gives. */
+  run?: string;
+  exitcode?: number;
 }
 
 export class Faults {

@@ -72,7 +72,7 @@ export async function startWandbEmulator(options: WandbEmulatorOptions = {}): Pr
       : req.url?.startsWith("/graphql") && req.method === "POST"
         ? handleGraphql(req, res, { apiKey, context, root, faults, log })
         : FILE_STREAM.test(req.url ?? "") && req.method === "POST"
-          ? handleFileStream(req, res, apiKey)
+          ? handleFileStream(req, res, apiKey, faults)
           : Promise.resolve(void res.writeHead(404).end("not found; POST /graphql"));
     route.catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String(error));
@@ -170,14 +170,35 @@ async function run(
 /** `POST /files/{entity}/{project}/{run}/file_stream`: a run's history/console stream (wandb-core). */
 const FILE_STREAM = /^\/files\/[^/]+\/[^/]+\/[^/]+\/file_stream(\?|$)/;
 
-/** Takes the stream's JSON chunks (W&B Basic auth) and keeps nothing: artifacts do not use them. */
-async function handleFileStream(req: IncomingMessage, res: ServerResponse, apiKey: string): Promise<void> {
+/**
+ * Takes the stream's JSON chunks (W&B Basic auth) and keeps nothing but the record of the request:
+ * `complete` when the chunk finishes the run (`{"complete": true, "exitcode": N}`, as wandb-core sends
+ * at `run.finish()`), with the run's name as `run` and its exit code.
+ */
+async function handleFileStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  apiKey: string,
+  faults: Faults,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const json = { "content-type": "application/json" };
   if (!authorised(req.headers.authorization, apiKey)) return void res.writeHead(401, json).end("{}");
   try {
-    JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+      complete?: unknown;
+      exitcode?: unknown;
+    };
+    const run = /^\/files\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.url ?? "")?.[1];
+    faults.record({
+      kind: "file_stream",
+      operation: body.complete === true ? "complete" : "stream",
+      status: 200,
+      faulted: false,
+      ...(run === undefined ? {} : { run }),
+      ...(typeof body.exitcode === "number" ? { exitcode: body.exitcode } : {}),
+    });
   } catch {
     return void res.writeHead(400, json).end('{"error":"the body is not JSON"}');
   }

@@ -98,6 +98,25 @@ export class GraphqlClient {
     return this.#dataOf(payload, operation);
   }
 
+  /**
+   * POSTs a JSON body to `path` under the base URL (W&B's REST side, e.g. a run's file_stream), with the
+   * key and the proxy of GraphQL requests, once (no retry); returns the HTTP status.
+   */
+  async postJson(path: string, body: unknown, signal?: AbortSignal): Promise<number> {
+    const response = await wandbFetch(`${this.#options.baseUrl}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: this.#authorization,
+        "content-type": "application/json",
+        "user-agent": this.#options.userAgent ?? "artifact-manager",
+      },
+      body: JSON.stringify(body),
+      signal: signal ?? AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
+    });
+    await response.body?.cancel();
+    return response.status;
+  }
+
   /** The answer's bytes, refused (and read no further) past `maxResponseBytes`. */
   async #readBody(response: Response, operation: string): Promise<Buffer> {
     const limit = this.#options.maxResponseBytes ?? DEFAULT_WANDB_MAX_GRAPHQL_RESPONSE_BYTES;

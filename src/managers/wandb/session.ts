@@ -88,6 +88,27 @@ export class WandbSession {
     return this.#run;
   }
 
+  /**
+   * Finishes the run this session created for its logs, as `run.finish()` does (a file_stream chunk
+   * `{"complete": true, "exitcode": 0}`), so W&B shows it finished, not crashed once its heartbeat
+   * stops. A run named in the settings is the caller's and is left running. Best effort: a run that
+   * cannot be finished changes no artifact, so a failure is reported as false, never thrown.
+   */
+  async finishRun(signal?: AbortSignal): Promise<boolean> {
+    const pending = this.#run;
+    this.#run = undefined;
+    if (pending === undefined || this.settings.runName !== undefined) return true;
+    try {
+      const run = await pending;
+      const entity = await this.entity(signal);
+      const path = `/files/${encodeURIComponent(entity)}/${encodeURIComponent(this.project)}/${encodeURIComponent(run)}/file_stream`;
+      const status = await this.client.postJson(path, { complete: true, exitcode: 0 }, signal);
+      return status >= 200 && status < 300;
+    } catch {
+      return false;
+    }
+  }
+
   async #upsertRun(signal: AbortSignal | undefined): Promise<string> {
     const name = this.settings.runName ?? randomRunId();
     const variables = {

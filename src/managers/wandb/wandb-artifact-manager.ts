@@ -64,6 +64,16 @@ export class WandbArtifactManager extends ArtifactManager {
     return wandbTypeOf(this.collectionOf(options));
   }
 
+  /**
+   * Finishes the run this manager created to own its logged versions (as the SDK's `run.finish()`), so
+   * the W&B UI shows it finished rather than crashed. Waits for logs still queued. Best effort: an
+   * artifact never depends on it.
+   */
+  override async close(): Promise<void> {
+    await Promise.allSettled([...this.#queues.values()]);
+    await this.#session.finishRun();
+  }
+
   /** Logs a file or folder as the next version; versions of one name are logged one at a time. */
   async logFiles(name: string, localPath: string, options: WandbLogFilesOptions = {}): Promise<Artifact> {
     validateArtifactName(name);

@@ -149,6 +149,27 @@ describe("WandbArtifactManager over the W&B protocol", () => {
     await expect(tables.logFiles("my-table", dir)).resolves.toMatchObject({ version: "v0" });
   });
 
+  it("close() finishes the run it created for its logs (file_stream complete, exit code 0), as run.finish() does", async () => {
+    const finished = () => ops("file_stream", "complete");
+    const before = finished().length;
+    const idle = fx.manager({ project: "finish" });
+    await idle.close(); // no log, no run: nothing to finish
+    expect(finished().length).toBe(before);
+    const m = fx.manager({ project: "finish" });
+    await m.logFiles("finished-run", await folder({ "f.txt": "x" }));
+    const runs = ops("graphql", "UpsertBucket").length;
+    await m.close();
+    expect(finished().slice(before)).toEqual([expect.objectContaining({ exitcode: 0, status: 200 })]);
+    const run = finished().at(-1)?.run ?? "";
+    expect(run).toMatch(/^[a-z0-9]{8}$/);
+    expect(ops("graphql", "UpsertBucket").length).toBe(runs);
+    // A run named by the caller is theirs: left running.
+    const named = fx.manager({ project: "finish", runName: "users-run" });
+    await named.logFiles("named-run", await folder({ "f.txt": "y" }));
+    await named.close();
+    expect(finished().length).toBe(before + 1);
+  });
+
   it("collections are artifact types; one name keeps one type", async () => {
     const m = fx.manager({ project: "types" });
     await m.logFiles("thing", await folder({ "t.txt": "t" }), { collection: "model" });
