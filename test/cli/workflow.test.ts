@@ -64,6 +64,7 @@ describe("artifacts CLI on the default ./artifacts store", () => {
       files: 2,
       size: 3006,
       aliases: ["best"],
+      reused: false,
     });
     expect((await readdir(join(dir, "artifacts"))).includes("default")).toBe(true);
   });

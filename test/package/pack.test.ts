@@ -200,6 +200,18 @@ beforeAll(async () => {
   packedFiles = packed.files.map((file) => file.path);
   esm = join(work, "esm");
   cjs = join(work, "cjs");
+  // The runtime dependencies as tarballs (what a registry install would fetch), at the locked versions.
+  const dependencyTarballs: string[] = [];
+  for (const name of Object.keys(PKG.dependencies ?? {})) {
+    const [dep] = JSON.parse(
+      await npm(
+        ["pack", "--json", "--ignore-scripts", "--pack-destination", work, join(ROOT, "node_modules", name)],
+        ROOT,
+      ),
+    ) as Array<{ filename: string }>;
+    if (dep === undefined) throw new Error(`npm pack of the dependency ${name} printed nothing`);
+    dependencyTarballs.push(join(work, dep.filename));
+  }
   await Promise.all(
     [
       [esm, "module"],
@@ -211,11 +223,22 @@ beforeAll(async () => {
         JSON.stringify({ name: `pack-test-${type}`, version: "1.0.0", private: true, type }),
       );
       // --omit=optional: @node-rs/crc32 (a faster crc32c, with a fallback) would need its registry metadata,
-      // which `npm ci` does not cache; without it the install needs nothing but the tarball, so an empty
-      // cache of our own keeps the test the same on every machine.
+      // which `npm ci` does not cache; so would the runtime dependencies: they are packed from this
+      // checkout's node_modules and installed beside the tarball, so that the install needs nothing but
+      // local tarballs, and an empty cache of our own keeps the test the same on every machine.
       const cache = join(work, `npm-cache-${type}`);
       await npm(
-        ["install", "--offline", "--omit=optional", "--cache", cache, "--no-audit", "--no-fund", tarball],
+        [
+          "install",
+          "--offline",
+          "--omit=optional",
+          "--cache",
+          cache,
+          "--no-audit",
+          "--no-fund",
+          tarball,
+          ...dependencyTarballs,
+        ],
         dir as string,
       );
     }),
@@ -244,7 +267,8 @@ describe("npm pack", () => {
   });
 
   it("has no cloud SDK among its dependencies: they are optional peers, pinned as dev dependencies", () => {
-    expect(PKG.dependencies ?? {}).toEqual({});
+    // Two small dependencies without dependencies of their own: XXH128 digests (W&B) and SigV4 signing (S3).
+    expect(Object.keys(PKG.dependencies ?? {}).sort()).toEqual(["aws4", "hash-wasm"]);
     for (const sdk of SDKS) {
       expect(PKG.devDependencies[sdk], sdk).toBe(CLOUD_SDK_VERSIONS[sdk]);
       expect(PKG.peerDependencies[sdk], sdk).toBe(`^${CLOUD_SDK_VERSIONS[sdk]}`);
@@ -258,7 +282,10 @@ describe("npm pack", () => {
     const listed = JSON.parse(await npm(["ls", "--all", "--json"], esm)) as {
       dependencies: Record<string, { dependencies?: Record<string, unknown> }>;
     };
-    expect(Object.keys(listed.dependencies)).toEqual(["artifact-manager"]);
+    // The package and its runtime dependencies (installed beside it here, from their tarballs), nothing else.
+    expect(Object.keys(listed.dependencies).sort()).toEqual(
+      ["artifact-manager", ...Object.keys(PKG.dependencies ?? {})].sort(),
+    );
     const size = Number(execFileSync("du", ["-sk", modules], { encoding: "utf8" }).split("\t")[0]) * 1024;
     expect(size).toBeLessThan(15 * 2 ** 20);
   });
