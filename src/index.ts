@@ -2,7 +2,7 @@
 
 // --- core (names, types, errors, base manager) ---
 
-export { durationMs } from "./core/duration.js";
+export { type DurationUnit, durationMs, parseDurationText } from "./core/duration.js";
 export type {
   DeleteArtifactOptions,
   DeleteArtifactResult,

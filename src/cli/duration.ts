@@ -1,16 +1,29 @@
-/** `--timeout DURATION`: `30s`, `500ms`, `2m`, `1h` or a bare number of seconds. */
+/** Duration and count options of the CLI: `--timeout`, `--older-than`, `--retries`. */
+import { parseDurationText } from "../index.js";
 import { UsageError } from "./usage-error.js";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds of a positive duration; a {@link UsageError} naming `option` otherwise. */
+/** `--timeout DURATION`: `30s`, `500ms`, `2m`, `1h` or a bare number of seconds; positive. */
 export function parseDuration(text: string, option: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
-  const value = match === null ? Number.NaN : Number(match[1]);
-  const ms = Math.round(value * (UNIT_MS[(match?.[2] ?? "s").toLowerCase()] ?? Number.NaN));
-  if (!Number.isFinite(ms) || ms <= 0) {
+  const ms = parseDurationText(text, "s");
+  if (ms === undefined || ms <= 0) {
     throw new UsageError(
       `option '${option}' needs a positive duration such as 30s, 500ms, 2m or 1h (a bare number is seconds), got '${text}'`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * `--older-than DURATION` of `gc` and `prune`: a number with a unit (`0` alone may go without). A bare
+ * number is refused: it once meant milliseconds to gc and deleted uploads still running.
+ */
+export function parseOlderThan(text: string, command: string): number {
+  const ms = parseDurationText(text);
+  if (ms === undefined) {
+    const bare = /^\s*[0-9]+(?:\.[0-9]+)?\s*$/.test(text);
+    throw new UsageError(
+      `invalid --older-than '${text}': give a unit, e.g. 90s, 30m, 12h or 7d${bare ? ` ('${text.trim()}h' for ${text.trim()} hours)` : ""}`,
+      command,
     );
   }
   return ms;

@@ -2,6 +2,8 @@
  * The filters of `ls COLLECTION` and `versions NAME`: `--alias ALIAS`, `--since DATE|AGE` and
  * `--meta KEY=VALUE` (repeatable, all must hold), as W&B's and MLflow's search filters are used.
  */
+
+import { parseDurationText } from "../index.js";
 import type { OptionSpecs, OptionValues } from "./command.js";
 import { stringListOption, stringOption } from "./command.js";
 import { parseMetadata } from "./commands/log.js";
@@ -32,8 +34,6 @@ export const FILTER_HELP: [string, string][] = [
   ["", "VALUE is read as JSON when it is JSON: lr=0.001, done=true, tag=best)"],
 ];
 
-const AGE_UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** The filter of a command line; undefined when no filter option was given. */
 export function parseVersionFilter(
   values: OptionValues,
@@ -53,8 +53,8 @@ export function parseVersionFilter(
 }
 
 function parseSince(text: string, command: string, now: number): number {
-  const age = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
-  if (age !== null) return now - Number(age[1]) * (AGE_UNIT_MS[(age[2] ?? "d").toLowerCase()] ?? 0);
+  const age = parseDurationText(text);
+  if (age !== undefined) return now - age;
   const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(time)) {
     throw new UsageError(

@@ -6,21 +6,22 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIN_GRACE_WITHOUT_FORCE_MS, parseDuration } from "../../src/cli/commands/gc.js";
+import { MIN_GRACE_WITHOUT_FORCE_MS } from "../../src/cli/commands/gc.js";
+import { parseOlderThan } from "../../src/cli/duration.js";
 import { UsageError } from "../../src/cli/usage-error.js";
 import { ensureBuilt, runCli } from "./run-cli.js";
 
-describe("parseDuration", () => {
+describe("parseOlderThan", () => {
   it("needs a unit for every number but 0", () => {
-    expect(() => parseDuration("24")).toThrow(UsageError);
-    expect(() => parseDuration("24")).toThrow(/give a unit.*'24h' for 24 hours/);
-    expect(() => parseDuration("1.5")).toThrow(UsageError);
-    expect(() => parseDuration("ten")).toThrow(UsageError);
-    expect(parseDuration("0")).toBe(0);
-    expect(parseDuration("90s")).toBe(90_000);
-    expect(parseDuration("24h")).toBe(24 * 3_600_000);
-    expect(parseDuration("7d")).toBe(7 * 86_400_000);
-    expect(parseDuration("1h")).toBe(MIN_GRACE_WITHOUT_FORCE_MS);
+    expect(() => parseOlderThan("24", "gc")).toThrow(UsageError);
+    expect(() => parseOlderThan("24", "gc")).toThrow(/give a unit.*'24h' for 24 hours/);
+    expect(() => parseOlderThan("1.5", "gc")).toThrow(UsageError);
+    expect(() => parseOlderThan("ten", "gc")).toThrow(UsageError);
+    expect(parseOlderThan("0", "gc")).toBe(0);
+    expect(parseOlderThan("90s", "gc")).toBe(90_000);
+    expect(parseOlderThan("24h", "gc")).toBe(24 * 3_600_000);
+    expect(parseOlderThan("7d", "gc")).toBe(7 * 86_400_000);
+    expect(parseOlderThan("1h", "gc")).toBe(MIN_GRACE_WITHOUT_FORCE_MS);
   });
 });
 

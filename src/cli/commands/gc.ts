@@ -12,6 +12,7 @@ import {
   flagOption,
   stringOption,
 } from "../command.js";
+import { parseOlderThan } from "../duration.js";
 import { formatBytes, formatDuration, plural } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 import { UsageError } from "../usage-error.js";
@@ -21,25 +22,8 @@ export interface GcResult extends CollectGarbageResult {
   store: string;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Grace periods below this delete what a log still running elsewhere may be writing: `--force` only. */
 export const MIN_GRACE_WITHOUT_FORCE_MS = 3_600_000;
-
-/**
- * Parses `"0"`, `"90s"`, `"30m"`, `"12h"`, `"7d"` into milliseconds. A number without a unit (other
- * than 0) is a usage error: `24` meant 24 milliseconds once, and deleted live uploads.
- */
-export function parseDuration(text: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (match === null || (match[2] === undefined && Number(match[1]) !== 0)) {
-    throw new UsageError(
-      `invalid --older-than '${text}': give a unit, e.g. 90s, 30m, 12h or 7d${match === null ? "" : ` ('${text}h' for ${text} hours)`}`,
-      "gc",
-    );
-  }
-  return Math.round(Number(match[1]) * (UNITS[match[2] ?? "ms"] ?? 1));
-}
 
 /** Runs the store's garbage collection over every collection (or `--collection` when given). */
 export async function collectStoreGarbage(context: CommandContext, input: CommandInput): Promise<GcResult> {
@@ -55,7 +39,7 @@ export async function collectStoreGarbage(context: CommandContext, input: Comman
     dryRun: flagOption(input.values, "dry-run"),
     signal: context.signal,
   };
-  if (olderThan !== undefined) options.olderThanMs = parseDuration(olderThan);
+  if (olderThan !== undefined) options.olderThanMs = parseOlderThan(olderThan, "gc");
   const grace = options.olderThanMs;
   if (
     grace !== undefined &&

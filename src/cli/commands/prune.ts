@@ -1,12 +1,6 @@
 /** `artifacts prune NAME|--all`: retention: delete the versions no rule keeps. */
 
-import {
-  ArtifactError,
-  durationMs,
-  type PruneOptions,
-  type PruneResult,
-  validateArtifactName,
-} from "../../index.js";
+import { type PruneOptions, type PruneResult, validateArtifactName } from "../../index.js";
 import {
   type CommandContext,
   type CommandInput,
@@ -14,6 +8,7 @@ import {
   flagOption,
   stringOption,
 } from "../command.js";
+import { parseOlderThan } from "../duration.js";
 import { formatBytes, formatDate, plural } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 import { UsageError } from "../usage-error.js";
@@ -46,7 +41,7 @@ export async function pruneStore(context: CommandContext, input: CommandInput): 
   }
   if (flagOption(input.values, "keep-aliased")) options.keepAliased = true;
   const olderThan = stringOption(input.values, "older-than");
-  if (olderThan !== undefined) options.olderThan = parseAge(olderThan);
+  if (olderThan !== undefined) options.olderThan = parseOlderThan(olderThan, "prune");
   if (options.keepLast === undefined && options.olderThan === undefined && !options.keepAliased)
     throw new UsageError(
       "prune needs a rule, or it would delete every version: --keep-last N, --older-than DURATION or --keep-aliased",
@@ -54,15 +49,6 @@ export async function pruneStore(context: CommandContext, input: CommandInput): 
     );
   const result = await manager.prune(name ?? { all: true }, options);
   return { store, ...result };
-}
-
-function parseAge(text: string): number {
-  try {
-    return durationMs("olderThan", text);
-  } catch (error) {
-    if (!(error instanceof ArtifactError)) throw error;
-    throw new UsageError(`invalid --older-than '${text}': give a unit, e.g. 12h, 30d or 90m`, "prune");
-  }
 }
 
 function render(r: PruneCommandResult): string {
