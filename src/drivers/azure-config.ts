@@ -15,6 +15,7 @@ import {
   withoutKeys,
 } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
+import { usesDirectPaths } from "./direct-paths.js";
 import { loadSdk } from "./load-sdk.js";
 
 /** Options of the Azure driver (the `storageOptions` of an `az://` store). Unknown keys go to the client. */
@@ -35,7 +36,10 @@ export interface AzureDriverOptions {
   concurrency?: number;
   /**
    * Read blobs with the SDK's signed request sent on a zero-copy GET of our own (no proxy or
-   * `httpClient` configured); `false` reads through the SDK's HTTP client. @default true
+   * `httpClient` configured). Tested against azurite only, so on by default only on an endpoint that is
+   * not a public Azure cloud's (azurite, loopback, Azure Stack…); `true` turns it on for
+   * `*.blob.core.windows.net` and the other public clouds, `false` reads through the SDK's HTTP client.
+   * @default true on a custom endpoint, false on a public Azure cloud
    */
   directReads?: boolean;
   /**
@@ -125,8 +129,8 @@ export interface ResolvedAzureClient {
   /** Copies of blobs up to this size are synchronous (Copy Blob From URL), bigger ones asynchronous. */
   maxSyncCopyBytes: number;
   /**
-   * What reads go through, when not the SDK's HTTP client: the option `directReads` is not false, and
-   * no proxy or custom HTTP client is configured.
+   * What reads go through, when not the SDK's HTTP client: `directReads` (by default on a custom
+   * endpoint only, direct-paths.ts), and no proxy or custom HTTP client configured.
    */
   directReader: AzureDirectReader | null;
 }
@@ -145,8 +149,9 @@ export async function createAzureServiceClient(
   // uploadStream's BufferScheduler pools `concurrency` blocks and gathers the next one from the stream.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, blockSize * (concurrency + 1));
   const { service, auth } = await authenticatedService(sdk, location, options, pipeline);
+  const direct = usesDirectPaths("azure", service.url, options.directReads, "directReads");
   const directReader =
-    options.directReads !== false && AzureDirectReader.usable(pipeline)
+    direct && AzureDirectReader.usable(pipeline)
       ? new AzureDirectReader(sdk, service, location.bucket, pipeline)
       : null;
   const maxSyncCopyBytes = Math.min(

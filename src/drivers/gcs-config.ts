@@ -6,7 +6,9 @@
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
+import { isPublicEndpoint, usesDirectPaths } from "./direct-paths.js";
 import { fastCrc32cGenerator, loadBestCrc32c } from "./gcs-crc32c.js";
+import { proxyConfigured } from "./http-requester.js";
 import { loadSdk } from "./load-sdk.js";
 
 /** Options of the GCS driver (the `storageOptions` of a `gs://` store). Unknown keys go to `new Storage()`. */
@@ -25,9 +27,18 @@ export interface GcsDriverOptions {
    */
   downloadValidation?: boolean;
   /**
+   * Read objects with one HTTP GET of our own (src/drivers/gcs-media.ts) instead of the SDK's download
+   * stack. Tested against loopback servers only, so on by default only on a custom endpoint (an
+   * emulator); `true` turns it on for Google's endpoints too. `downloadValidation` or a proxy in the
+   * environment keep the SDK's reads. @default true on a custom endpoint, false on *.googleapis.com
+   */
+  directReads?: boolean;
+  /**
    * Send writes over HTTP ourselves: a streamed write's chunks (src/drivers/gcs-resumable.ts; the SDK
    * still opens the session) and a small write's one multipart request (src/drivers/gcs-multipart.ts).
-   * `false`, a proxy in the environment, or `retryOptions` of your own keep the SDK's uploads. @default true
+   * On by default only on a custom endpoint, as `directReads`; `true` turns it on for Google's endpoints.
+   * A proxy in the environment or `retryOptions` of your own keep the SDK's uploads.
+   * @default true on a custom endpoint, false on *.googleapis.com
    */
   directUploads?: boolean;
   /** Any other `StorageOptions` field (credentials, authClient, retryOptions, useAuthWithCustomEndpoint…). */
@@ -37,17 +48,35 @@ export interface GcsDriverOptions {
 /** Chunk size of resumable uploads (a multiple of 256 KiB, as GCS requires). */
 export const DEFAULT_GCS_CHUNK_SIZE = 16 * 1024 * 1024;
 
-const OWN_KEYS = ["chunkSize", "downloadValidation", "directUploads", ...LAYER_OPTION_KEYS];
+const OWN_KEYS = ["chunkSize", "downloadValidation", "directReads", "directUploads", ...LAYER_OPTION_KEYS];
 
 /** The client and transfer settings of one GCS driver. */
 export interface ResolvedGcsClient {
   storage: Storage;
   chunkSize: number;
   downloadValidation: boolean;
+  /** Reads skip the SDK's download stack (see {@link GcsDriverOptions}). */
+  directReads: boolean;
   /** Streamed writes send their chunks without the SDK's upload stream (see {@link GcsDriverOptions}). */
   directUploads: boolean;
   /** What one streamed write holds in memory: the chunk being sent plus the next one filling behind it. */
   writeBufferBytes: number;
+}
+
+/** Where a `Storage` client sends requests: the JSON API's base (media reads) and its API endpoint (uploads). */
+interface SdkEndpoints {
+  baseUrl: string;
+  apiEndpoint: string;
+}
+
+/**
+ * The endpoint the direct paths would talk to, for {@link usesDirectPaths}: the public one when either
+ * of the SDK's URLs is public (with STORAGE_EMULATOR_HOST set the SDK's `baseUrl` stays the emulator's
+ * even when `apiEndpoint` names another host).
+ */
+export function gcsEndpointOf(storage: SdkEndpoints): string {
+  const { baseUrl, apiEndpoint } = storage;
+  return isPublicEndpoint("gcs", baseUrl) ? baseUrl : apiEndpoint;
 }
 
 /** Builds the `Storage` client from `storageOptions` and the environment. */
@@ -67,11 +96,20 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   }
   const downloadValidation = options.downloadValidation === true;
   const roundedChunk = Math.ceil(chunkSize / 262_144) * 262_144;
+  const storage = new Storage(config);
+  const endpoint = gcsEndpointOf(storage as unknown as SdkEndpoints);
+  // The SDK's stack knows how to use a proxy in the environment.
+  const proxy = proxyConfigured();
   return {
-    storage: new Storage(config),
+    storage,
     chunkSize: roundedChunk,
     downloadValidation,
-    directUploads: options.directUploads !== false && options.retryOptions === undefined,
+    directReads:
+      usesDirectPaths("gcs", endpoint, options.directReads, "directReads") && !downloadValidation && !proxy,
+    directUploads:
+      usesDirectPaths("gcs", endpoint, options.directUploads, "directUploads") &&
+      options.retryOptions === undefined &&
+      !proxy,
     writeBufferBytes: Math.max(SMALL_BODY_LIMIT, 2 * roundedChunk),
   };
 }

@@ -29,7 +29,6 @@ import { GcsMediaReader } from "./gcs-media.js";
 import { GcsMultipartUploader } from "./gcs-multipart.js";
 import { GcsResumableUploader } from "./gcs-resumable.js";
 import { listGcs, openGcsRead, writeGcs } from "./gcs-transfer.js";
-import { proxyConfigured } from "./http-requester.js";
 
 export type { GcsDriverOptions } from "./gcs-config.js";
 
@@ -48,7 +47,7 @@ export class GcsDriver implements StorageDriver {
   readonly backend = "gcs";
   readonly capabilities: DriverCapabilities;
   readonly bucket: Bucket;
-  /** Direct media downloads; null where the SDK's download stack is needed (see gcs-media.ts). */
+  /** Direct media downloads; null where the SDK's download stack is kept (`directReads`). */
   readonly #media: GcsMediaReader | null;
   /** Streamed writes with chunks of our own; null where the SDK's upload stream is kept (`directUploads`). */
   readonly uploader: GcsResumableUploader | null;
@@ -71,11 +70,10 @@ export class GcsDriver implements StorageDriver {
       atomicRenamePrefix: false,
       writeBufferBytes: resolved.writeBufferBytes,
     };
-    this.#media =
-      resolved.downloadValidation || proxyConfigured() ? null : new GcsMediaReader(resolved.storage);
-    const direct = resolved.directUploads && !proxyConfigured();
-    this.uploader = direct ? new GcsResumableUploader(resolved.storage) : null;
-    this.multipartUploader = direct ? new GcsMultipartUploader(resolved.storage) : null;
+    // On a custom endpoint by default, else opt-in (direct-paths.ts); a proxy keeps the SDK's stack.
+    this.#media = resolved.directReads ? new GcsMediaReader(resolved.storage) : null;
+    this.uploader = resolved.directUploads ? new GcsResumableUploader(resolved.storage) : null;
+    this.multipartUploader = resolved.directUploads ? new GcsMultipartUploader(resolved.storage) : null;
   }
 
   /** The SDK file object of a driver key (optionally pinned to a generation precondition). */

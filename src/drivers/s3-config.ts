@@ -6,6 +6,7 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
+import { usesDirectPaths } from "./direct-paths.js";
 import { announcingRetryStrategy, S3_SDK_RETRIES } from "./s3-retry-strategy.js";
 
 /** Options of the S3 driver (the `storageOptions` of an `s3://` store). Unknown keys go to `S3Client`. */
@@ -39,6 +40,14 @@ export interface S3DriverOptions {
    * @default 5368709120 (5 GiB)
    */
   multipartCopyThreshold?: number;
+  /**
+   * Send GetObject and small PutObject requests ourselves (src/drivers/s3-direct-client.ts, signed by
+   * s3-sigv4.ts) instead of through the SDK's request stack. Tested against radosgw only, so on by
+   * default only on a custom endpoint (MinIO, Ceph RGW, R2…); `true` turns it on for AWS's own endpoints.
+   * Any other `S3ClientConfig` field in `storageOptions` keeps the SDK's path.
+   * @default true on a custom endpoint, false on AWS (*.amazonaws.com)
+   */
+  directRequests?: boolean;
   /** Any other `S3ClientConfig` field (maxAttempts, requestHandler…). */
   [clientOption: string]: unknown;
 }
@@ -62,6 +71,7 @@ const OWN_KEYS = [
   "partSize",
   "queueSize",
   "multipartCopyThreshold",
+  "directRequests",
   ...LAYER_OPTION_KEYS,
 ];
 
@@ -76,8 +86,8 @@ export interface ResolvedS3Config {
   /** Most bytes one write holds: a small body read whole, or `queueSize` parts in flight plus the one filling. */
   writeBufferBytes: number;
   /**
-   * Reads and small writes may skip the SDK (s3-direct-client.ts): a custom endpoint, and no client
-   * options of the SDK's in `storageOptions`.
+   * Reads and small writes may skip the SDK (s3-direct-client.ts): `directRequests` (by default on a
+   * custom endpoint only, direct-paths.ts), and no client options of the SDK's in `storageOptions`.
    */
   directRequests: boolean;
 }
@@ -151,7 +161,8 @@ export function resolveS3Config(options: S3DriverOptions = {}): ResolvedS3Config
   // `$`-keys are the SDK's own metadata: it tags a credentials object it was given with `$source`,
   // which comes along when the same object is spread into `storageOptions`.
   const sdkOptions = Object.keys(clientOptions).filter((name) => !name.startsWith("$"));
-  const directRequests = endpoint !== undefined && sdkOptions.length === 0;
+  const directRequests =
+    usesDirectPaths("s3", endpoint, options.directRequests, "directRequests") && sdkOptions.length === 0;
   const multipartCopyThreshold = Math.min(
     Math.max(intOption(options, "multipartCopyThreshold", S3_MAX_COPY_BYTES), 5 * 1024 * 1024),
     S3_MAX_COPY_BYTES,
