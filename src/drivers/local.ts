@@ -5,9 +5,8 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { constants, createReadStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import {
-  copyFile,
   type FileHandle,
   link,
   lstat,
@@ -40,9 +39,10 @@ import { errnoOf, mapFsError } from "../storage/fs-errors.js";
 import { folderOf, validateKey, validatePrefix } from "../storage/keys.js";
 import { checkWriteFolder, openStoreFile, resolvesInside } from "../storage/local-contain.js";
 import { withFileLock } from "../storage/local-lock.js";
-import { makeFoldersDurable, syncFile, syncFolder } from "../storage/local-sync.js";
+import { makeFoldersDurable, syncFolder } from "../storage/local-sync.js";
 import { INTERNAL_PREFIX, statOrNull, walkFolder } from "../storage/local-walk.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
+import { copyLocalFile, type LocalCopyTarget } from "./local-copy.js";
 
 /** Size of the chunks read from and written to disk. */
 export const LOCAL_CHUNK_SIZE = 1024 * 1024;
@@ -74,7 +74,7 @@ export function createLocalDriver(options: LocalDriverOptions): StorageDriver {
   return new LocalDriver(resolve(options.root), options.hooks ?? {});
 }
 
-class LocalDriver implements StorageDriver {
+class LocalDriver implements StorageDriver, LocalCopyTarget {
   readonly backend = "local";
   readonly url: string;
   readonly capabilities = {
@@ -151,65 +151,13 @@ class LocalDriver implements StorageDriver {
     }
   }
 
-  /**
-   * A reflink (`copyFile` with COPYFILE_FICLONE: shared blocks on btrfs, XFS, APFS…; the kernel falls
-   * back to a plain copy elsewhere) into a temporary file, fdatasynced, then renamed onto `to`.
-   * Checked: the source's etag (inode, mtime, size) is the same before and after the copy (else
-   * CONFLICT: it was replaced or written meanwhile) and the copy's size is the source's.
-   */
-  async copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
-    throwIfAborted(options.signal);
-    const source = this.localPath(from);
-    const path = this.localPath(to);
-    const before = await this.sourceInfo(from, source, options.ifSourceMatch);
-    const tmp = join(dirname(path), `${INTERNAL_PREFIX}tmp-${randomBytes(8).toString("hex")}`);
-    try {
-      await (await this.createTemporary(tmp, to)).close();
-      await copyFile(source, tmp, constants.COPYFILE_FICLONE);
-      await syncFile(tmp);
-      const after = await statOrNull(source);
-      const copied = await statOrNull(tmp);
-      if (after?.etag !== before.etag) throw this.sourceChanged(from);
-      if (copied?.size !== before.size) {
-        throw new ArtifactError(
-          "CHECKSUM_MISMATCH",
-          `copy of '${from}' to '${to}' holds ${copied?.size ?? 0} bytes, the source ${before.size}`,
-          { context: { backend: this.backend, operation: "copy", key: to } },
-        );
-      }
-      throwIfAborted(options.signal);
-      await rename(tmp, path);
-      await syncFolder(dirname(path));
-      const info = await statOrNull(path);
-      return { key: to, size: before.size, ...(info ? { etag: info.etag } : {}) };
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw mapFsError(error, "copy", to, path);
-    }
-  }
-
-  /** The source of a copy: a regular file inside the root, with the etag asked for. */
-  private async sourceInfo(key: string, path: string, ifSourceMatch: string | undefined) {
-    const info = await this.containedStat(path).catch((error) => {
-      throw mapFsError(error, "copy", key, path);
-    });
-    if (info === null) {
-      throw new ArtifactError("NOT_FOUND", `object '${key}' does not exist in the local store ${this.root}`, {
-        context: { backend: this.backend, operation: "copy", key },
-      });
-    }
-    if (ifSourceMatch !== undefined && info.etag !== ifSourceMatch) throw this.sourceChanged(key);
-    return info;
-  }
-
-  private sourceChanged(key: string): ArtifactError {
-    return new ArtifactError("CONFLICT", `object '${key}' changed since it was read (etag mismatch)`, {
-      context: { backend: this.backend, operation: "copy", key },
-    });
+  /** A reflink copy into a temporary file, renamed onto `to` (local-copy.ts). */
+  copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    return copyLocalFile(this, from, to, options);
   }
 
   /** A link that leaves the root is no object here (listings skip it too; a read refuses it). */
-  private async containedStat(path: string): ReturnType<typeof statOrNull> {
+  async containedStat(path: string): ReturnType<typeof statOrNull> {
     const info = await statOrNull(path);
     return info && (await resolvesInside(this.root, path)) ? info : null;
   }
@@ -219,7 +167,7 @@ class LocalDriver implements StorageDriver {
    * the folder may vanish inside the recursive `mkdir` (which then fails with ENOENT) or between it and
    * the `open`: both run again (the file, once created, keeps its folder from being pruned).
    */
-  private async createTemporary(tmp: string, key: string): Promise<FileHandle> {
+  async createTemporary(tmp: string, key: string): Promise<FileHandle> {
     for (let attempt = 1; ; attempt++) {
       try {
         // A linked folder (e.g. meta/staging) would take the file out of the store before it is published:

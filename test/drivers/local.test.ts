@@ -167,3 +167,41 @@ describe("createDriver", () => {
     }
   });
 });
+
+describe("local driver copy", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "am-local-copy-"));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it("a source rewritten while it is copied: CONFLICT, the target is not created and no temporary file stays", async () => {
+    let armed = false;
+    const driver = createLocalDriver({
+      root,
+      // Another writer replacing the source between the copy's first look at it and its copy of the bytes.
+      hooks: {
+        afterMkdir: async () => {
+          if (armed) await writeFile(join(root, "a/src.bin"), "changed, and longer");
+        },
+      },
+    });
+    await driver.write("a/src.bin", "original");
+    armed = true;
+    const error = await driver.copy?.("a/src.bin", "b/dst.bin").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CONFLICT" });
+    expect(await driver.stat("b/dst.bin")).toBeNull();
+    expect(await readdir(join(root, "b")).catch(() => [])).toEqual([]);
+  });
+
+  it("a source that changed since it was read (ifSourceMatch): CONFLICT before any byte is copied", async () => {
+    const driver = createLocalDriver({ root });
+    const { etag } = await driver.write("a/src.bin", "original");
+    await writeFile(join(root, "a/src.bin"), "rewritten");
+    const error = await driver
+      .copy?.("a/src.bin", "b/dst.bin", { ifSourceMatch: etag })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CONFLICT" });
+    expect(await driver.stat("b/dst.bin")).toBeNull();
+  });
+});
