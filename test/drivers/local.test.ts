@@ -196,7 +196,7 @@ describe("local driver copy", () => {
 
   it("a source that changed since it was read (ifSourceMatch): CONFLICT before any byte is copied", async () => {
     const driver = createLocalDriver({ root });
-    const { etag } = await driver.write("a/src.bin", "original");
+    const etag = (await driver.write("a/src.bin", "original")).etag ?? "";
     await writeFile(join(root, "a/src.bin"), "rewritten");
     const error = await driver
       .copy?.("a/src.bin", "b/dst.bin", { ifSourceMatch: etag })
