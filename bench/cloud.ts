@@ -2,7 +2,7 @@
  * Cloud benchmark (not a test): log and download 1×1 GiB and 10,000×4 KiB with FileSystemArtifactManager
  * on radosgw, azurite and the GCS fake, next to `rclone copy` of the same data to the same server.
  *   npx tsx bench/cloud.ts [--big-mib 1024] [--small 10000] [--only s3,azure,gcs] [--rclone no] [--cli no] [--repeat 3]
- *     [--delay-ms 0] [--rclone-transfers 16] [--fresh-server azure]
+ *     [--delay-ms 0] [--rclone-transfers 16] [--fresh-server azure] [--http-clients own,undici]
  * Tools: ours (the library in this long-lived process), ours (CLI) (`artifacts log` / `get` of the built
  * CLI, a fresh process per step as rclone is; needs `npm run build`) and `rclone copy`.
  * `--rclone no` / `--cli no` leave those out; `--options '{"readConcurrency":4}'` adds storage options.
@@ -13,15 +13,26 @@
  * in the median round, our peak RSS). `--fresh-server LIST` (default `azure`; `none` for none) starts
  * those servers anew, with a warm-up, before every tool's turn (its upload and download): azurite keeps
  * deleted blobs in memory, so whichever tool came later met a bigger, slower server.
+ * `--http-clients own,undici` measures instead the HTTP client of the drivers' direct GETs (issue 19):
+ * the data sets are logged once per server, then each round downloads them with one manager per client
+ * (the same driver download path, its direct getter made by src/drivers/direct-getter.ts's factory),
+ * alternating which client goes first, and times 500 sequential small-object reads through each driver.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { promisify } from "node:util";
+import {
+  type DirectGetter,
+  type DirectGetterFactory,
+  useDirectGetters,
+} from "../src/drivers/direct-getter.js";
+import { UndiciGetter } from "../src/drivers/undici-get.js";
+import { ZeroCopyGetter } from "../src/drivers/zero-copy-get.js";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
 import { deletePrefix } from "../src/managers/filesystem/transfer.js";
 import {
@@ -50,6 +61,22 @@ const EXTRA_OPTIONS = JSON.parse(arg("options", "{}")) as Record<string, unknown
 const DELAY_MS = Number(arg("delay-ms", "0"));
 const RCLONE_TRANSFERS = arg("rclone-transfers", "16");
 const FRESH_SERVER = arg("fresh-server", "azure").split(",");
+const HTTP_CLIENTS = arg("http-clients", "")
+  .split(",")
+  .filter((name) => name !== "");
+/** GETs made through each client's getters: printed, to show each manager really used its client. */
+const GETS: Record<string, number> = { own: 0, undici: 0 };
+const counted = (client: string, getter: { get: DirectGetter["get"]; close(): void }): DirectGetter => ({
+  get: (url, headers, signal) => {
+    GETS[client] = (GETS[client] ?? 0) + 1;
+    return getter.get(url, headers, signal);
+  },
+  close: () => getter.close(),
+});
+const GETTERS: Record<string, DirectGetterFactory> = {
+  own: (origin, options) => counted("own", new ZeroCopyGetter(origin, options)),
+  undici: (origin, options) => counted("undici", new UndiciGetter(origin, options)),
+};
 const RCLONE_FLAGS = [
   "--transfers",
   RCLONE_TRANSFERS,
@@ -389,6 +416,150 @@ async function benchTarget(
   return rows;
 }
 
+/** One client's steps on one data set: every round's cost. */
+interface ClientRow {
+  target: string;
+  data: string;
+  client: string;
+  steps: StepCost[];
+  /** Median milliseconds of one sequential small-object read, per round (small data set only). */
+  readMs: number[];
+}
+
+/**
+ * `--http-clients`: the same downloads through the drivers' direct GETs on each HTTP client. Logs the
+ * data sets once, builds one manager per client (its driver's direct getters made while that client's
+ * factory is in force), then per round downloads each set with every client, alternating the order.
+ */
+async function benchHttpClients(
+  start: () => Promise<BenchTarget>,
+  data: { big: string; small: string },
+  work: string,
+): Promise<ClientRow[]> {
+  const server = await startServer(start, work);
+  const managers = new Map<string, FileSystemArtifactManager>();
+  const rows: ClientRow[] = [];
+  try {
+    const sets = [
+      [`1×${BIG_MIB} MiB`, "big", data.big, BIG_MIB * 1048576],
+      [`${SMALL}×4 KiB`, "small", data.small, SMALL * 4096],
+    ] as const;
+    const used = sets.filter(([, , , bytes]) => bytes > 0);
+    for (const [, name, path] of used) await server.manager.logFiles(`${name}-http`, path);
+    for (const client of HTTP_CLIENTS) {
+      const make = GETTERS[client];
+      if (make === undefined) throw new Error(`--http-clients: no client ${client} (own, undici)`);
+      useDirectGetters(make);
+      try {
+        const manager = new FileSystemArtifactManager({
+          url: server.target.url,
+          storageOptions: { ...server.target.storageOptions, ...EXTRA_OPTIONS },
+        });
+        // Untimed: builds the driver and its direct readers (S3's on its first read) with this client.
+        const to = join(work, `warm-${client}`);
+        await manager.downloadArtifact("warm-up", { to, cache: false });
+        await rm(to, { recursive: true, force: true });
+        managers.set(client, manager);
+      } finally {
+        useDirectGetters(undefined);
+      }
+    }
+    for (const [label, name, , bytes] of used) {
+      const settle = settler(work, bytes);
+      const byClient = new Map<string, ClientRow>();
+      for (const client of HTTP_CLIENTS) {
+        const row = { target: server.target.name, data: label, client, steps: [], readMs: [] };
+        byClient.set(client, row);
+      }
+      // Sequential reads of single small objects: the keys of the small set's files.
+      const keys: string[] = [];
+      if (name === "small") {
+        const driver = await server.manager.getDriver();
+        for await (const entry of driver.list(`default/${name}-http/`)) {
+          if (keys.length < 500) keys.push(entry.key);
+        }
+      }
+      for (let round = 0; round < REPEAT; round++) {
+        const order = round % 2 === 0 ? HTTP_CLIENTS : [...HTTP_CLIENTS].reverse();
+        for (const client of order) {
+          const manager = managers.get(client) as FileSystemArtifactManager;
+          const row = byClient.get(client) as ClientRow;
+          await settle();
+          const to = join(work, `http-${client}-${name}-${round}`);
+          const step = await timed(
+            () => manager.downloadArtifact(`${name}-http`, { to, cache: false }),
+            server.serverPids,
+          );
+          await rm(to, { recursive: true, force: true });
+          row.steps.push(step);
+          if (keys.length > 0) row.readMs.push(await sequentialReadMs(manager, keys));
+          const load = loadavg().map((value) => value.toFixed(2));
+          process.stderr.write(
+            `${server.target.name} ${label} ${client} round ${round}: ${round2(step.seconds)} s, cpu ${step.cpuS} s, rss ${step.rssMiB} MiB, faults ${step.pageFaults}, read ${row.readMs.at(-1) ?? "-"} ms, load ${load.join(" ")}\n`,
+          );
+        }
+      }
+      rows.push(...byClient.values());
+    }
+  } finally {
+    for (const manager of managers.values()) await (await manager.getDriver()).close?.();
+    await server.stop();
+  }
+  return rows;
+}
+
+/** Median milliseconds of one read (opened and drained) of each of `keys` in turn, through `manager`'s driver. */
+async function sequentialReadMs(
+  manager: FileSystemArtifactManager,
+  keys: readonly string[],
+): Promise<number> {
+  const driver = await manager.getDriver();
+  const times: number[] = [];
+  for (const key of keys) {
+    const start = performance.now();
+    for await (const _ of await driver.read(key)) {
+      // drained
+    }
+    times.push(performance.now() - start);
+  }
+  return Math.round(median(times) * 1000) / 1000;
+}
+
+const spread = (values: number[], digits: number) =>
+  `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+
+function printClientRows(rows: ClientRow[]): void {
+  process.stdout.write(
+    "| server | data | client | download s: median (min–max) | rate at median | our CPU s | peak RSS MiB | page faults (median) | server CPU s | one small read ms |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+  );
+  for (const r of rows) {
+    const seconds = r.steps.map((step) => step.seconds);
+    const big = r.data.startsWith("1×");
+    const files = big ? 1 : SMALL;
+    const m = median(seconds);
+    const rate = big ? `${Math.round(BIG_MIB / m)} MiB/s` : `${Math.round(files / m)} files/s`;
+    const cells = [
+      r.target,
+      r.data,
+      r.client,
+      spread(seconds, 2),
+      rate,
+      spread(
+        r.steps.map((step) => step.cpuS),
+        2,
+      ),
+      String(Math.max(...r.steps.map((step) => step.rssMiB))),
+      String(median(r.steps.map((step) => step.pageFaults))),
+      spread(
+        r.steps.map((step) => step.serverCpuS),
+        1,
+      ),
+      r.readMs.length > 0 ? spread(r.readMs, 2) : "–",
+    ];
+    process.stdout.write(`| ${cells.join(" | ")} |\n`);
+  }
+}
+
 /** True when `dir` is on an ext4 without a journal (its `/sys/fs/ext4/<device>/journal_task` is `<none>`). */
 async function withoutJournal(dir: string): Promise<boolean> {
   try {
@@ -423,6 +594,12 @@ async function main(): Promise<void> {
     );
   }
   const rows: Row[] = [];
+  const clientRows: ClientRow[] = [];
+  process.stderr.write(
+    `load average at start: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(" ")}\n`,
+  );
   try {
     const data = await makeData(work);
     const starters = { s3: radosgwTarget, azure: azuriteTarget, gcs: gcsFakeTarget } as const;
@@ -435,12 +612,26 @@ async function main(): Promise<void> {
           throw error;
         });
       };
+      if (HTTP_CLIENTS.length > 0) {
+        clientRows.push(...(await benchHttpClients(start, data, work)));
+        continue;
+      }
       const got = await benchTarget(start, FRESH_SERVER.includes(key), data, work);
       rows.push(...got);
       for (const r of got) process.stderr.write(`${JSON.stringify(r)}\n`);
     }
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+  process.stderr.write(
+    `load average at end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(" ")}\n`,
+  );
+  if (HTTP_CLIENTS.length > 0) {
+    process.stderr.write(`direct GETs per client: ${JSON.stringify(GETS)}\n`);
+    printClientRows(clientRows);
+    return;
   }
   process.stdout.write(
     "| server | data | op | tool | median s (rounds) | rate at median | server CPU s at median | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",

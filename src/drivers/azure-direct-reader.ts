@@ -10,8 +10,8 @@
 import type { Readable } from "node:stream";
 import type { BlobServiceClient, ContainerClient, StoragePipelineOptions } from "@azure/storage-blob";
 import type { ReadOptions } from "../storage/driver.js";
+import { type DirectGetter, directGetter } from "./direct-getter.js";
 import { proxyConfigured } from "./http-requester.js";
-import { ZeroCopyGetter } from "./zero-copy-get.js";
 
 type AzureSdk = typeof import("@azure/storage-blob");
 
@@ -41,7 +41,7 @@ export interface AzureStatusError extends Error {
 /** Reads blobs of one container with the SDK's signed requests and a zero-copy GET. */
 export class AzureDirectReader {
   readonly #signing: ContainerClient;
-  readonly #getter: ZeroCopyGetter;
+  readonly #getter: DirectGetter;
 
   constructor(sdk: AzureSdk, service: BlobServiceClient, container: string, options: StoragePipelineOptions) {
     const httpClient = {
@@ -52,7 +52,7 @@ export class AzureDirectReader {
       httpClient: httpClient as unknown as NonNullable<StoragePipelineOptions["httpClient"]>,
     });
     this.#signing = signingService.getContainerClient(container);
-    this.#getter = new ZeroCopyGetter(new URL(service.url).origin);
+    this.#getter = directGetter(new URL(service.url).origin);
   }
 
   /** Whether the direct path may serve a client built with `options` (no proxy, no custom HTTP client). */

@@ -13,8 +13,8 @@ import { createGunzip } from "node:zlib";
 import type { Storage } from "@google-cloud/storage";
 import type { ReadOptions } from "../storage/driver.js";
 import { rangeHeader } from "./cloud-common.js";
+import { type DirectGetter, directGetter } from "./direct-getter.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
-import { ZeroCopyGetter } from "./zero-copy-get.js";
 
 /** The parts of the SDK's `Storage` (a `Service`) the direct paths read; not all are in its typings. */
 export interface StorageService {
@@ -28,12 +28,12 @@ export interface StorageService {
 export class GcsMediaReader {
   readonly #service: StorageService;
   readonly #http: HttpRequester;
-  readonly #getter: ZeroCopyGetter;
+  readonly #getter: DirectGetter;
 
   constructor(storage: Storage) {
     this.#service = storage as unknown as StorageService;
     this.#http = new HttpRequester(this.#service.baseUrl.startsWith("https:"));
-    this.#getter = new ZeroCopyGetter(new URL(this.#service.baseUrl).origin);
+    this.#getter = directGetter(new URL(this.#service.baseUrl).origin);
   }
 
   /**

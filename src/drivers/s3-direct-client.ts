@@ -21,6 +21,7 @@ import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ReadOptions } from "../storage/driver.js";
 import { rangeHeader } from "./cloud-common.js";
+import { type DirectGetter, directGetter } from "./direct-getter.js";
 import { HttpRequester, readErrorBody } from "./http-requester.js";
 import {
   EMPTY_PAYLOAD_SHA256,
@@ -29,7 +30,6 @@ import {
   SigV4Signer,
   sha256Hex,
 } from "./s3-sigv4.js";
-import { ZeroCopyGetter } from "./zero-copy-get.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
 
@@ -77,7 +77,7 @@ export interface S3StatusError extends Error {
 /** Reads and small writes of one bucket's objects, with a keep-alive agent of its own. */
 export class S3DirectClient {
   readonly #http: HttpRequester;
-  readonly #getter: ZeroCopyGetter;
+  readonly #getter: DirectGetter;
   readonly #signer = new SigV4Signer();
 
   /** `protocol://host[:port]` of the bucket's URL. */
@@ -96,7 +96,7 @@ export class S3DirectClient {
     this.origin = `${probe.protocol}//${probe.hostname}${port}`;
     this.bucketPath = probe.path.slice(0, -PROBE_KEY.length);
     this.#http = new HttpRequester(probe.protocol === "https:");
-    this.#getter = new ZeroCopyGetter(this.origin);
+    this.#getter = directGetter(this.origin);
   }
 
   /**
