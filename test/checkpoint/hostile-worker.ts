@@ -1,27 +1,16 @@
 /**
  * Child process of the hostile-input tests: loads one crafted file under a memory cap and prints how it
- * ended as JSON (`{"outcome":"ok"}` or `{"outcome":"<code>","message":…}`). A crash or a timeout shows
- * as the child dying, which the test reports as a failure. Array buffers live outside the V8 heap that
- * `--max-old-space-size` caps, so a watchdog also ends the child when its resident memory passes
- * {@link RSS_CAP}, and the peak is checked once more at the end.
+ * ended as JSON (test/fixtures/capped-child.ts). A crash or a timeout shows as the child dying, which
+ * the test reports as a failure.
  *
  * Usage: hostile-worker.ts <checkpoint|safetensors|module|materialise|tfjs-optimizer> <file>
  */
 import { loadCheckpoint, loadSafetensors, moduleStateDict, Tensor } from "../../src/checkpoint/index.js";
-import { isArtifactError } from "../../src/errors.js";
 import { restoreTfjsOptimizer, type TfjsModelLike } from "../../src/model-logger/tfjs.js";
+import { reportCappedOutcome } from "../fixtures/capped-child.js";
 
 /** Resident memory the child may reach (V8 and tsx take about 100 MB of it). */
 const RSS_CAP = 512 << 20;
-
-function checkRss(): void {
-  const peak = process.resourceUsage().maxRSS * 1024;
-  if (process.memoryUsage().rss > RSS_CAP || peak > RSS_CAP) {
-    process.stderr.write(`resident memory passed ${RSS_CAP} bytes (peak ${peak})\n`);
-    process.exit(3);
-  }
-}
-setInterval(checkRss, 5).unref();
 
 async function run(kind: string, file: string): Promise<unknown> {
   if (kind === "checkpoint") return loadCheckpoint(file);
@@ -75,12 +64,7 @@ async function run(kind: string, file: string): Promise<unknown> {
 }
 
 const [kind = "", file = ""] = process.argv.slice(2);
-try {
+await reportCappedOutcome(RSS_CAP, async () => {
   const value = await run(kind, file);
-  checkRss();
-  process.stdout.write(JSON.stringify({ outcome: "ok", value: kind === "module" ? value : undefined }));
-} catch (error) {
-  checkRss();
-  if (!isArtifactError(error)) throw error;
-  process.stdout.write(JSON.stringify({ outcome: error.code, message: error.message }));
-}
+  return kind === "module" ? value : undefined;
+});

@@ -2,7 +2,6 @@
  * Hostile checkpoints (issue 18): small files built to exhaust memory or time, and a runner that loads
  * one in a child process with a memory cap and a time limit, so a regression kills the child, not the suite.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,16 +18,13 @@ import { OP } from "../../src/checkpoint/pickle/opcodes.js";
 import { viewUnchecked } from "../../src/checkpoint/tensor.js";
 import { TorchPickler } from "../../src/checkpoint/torch-pickler.js";
 
+import { type CappedOutcome, runCappedChild } from "../fixtures/capped-child.js";
 import { checkpointWith } from "./craft.js";
 
 const WORKER = fileURLToPath(new URL("./hostile-worker.ts", import.meta.url));
 
 /** How a hostile load ended in the child: "ok" or an ArtifactError code (and its message). */
-export interface HostileOutcome {
-  outcome: string;
-  message?: string;
-  value?: unknown;
-}
+export type HostileOutcome = CappedOutcome;
 
 /**
  * Writes `bytes` to a temporary file and loads it (`kind`, see hostile-worker.ts) in a child Node with
@@ -44,23 +40,7 @@ export async function loadHostile(
   try {
     const file = join(dir, "input");
     await writeFile(file, bytes);
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ["--max-old-space-size=256", "--import", "tsx", WORKER, kind, file],
-        { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 },
-        (error, out, err) => {
-          if (error === null) resolve(out);
-          else
-            reject(
-              new Error(
-                `the child died (${error.killed ? `killed after ${timeoutMs} ms` : `code ${String(error.code)}`}): ${err.slice(-2000)}`,
-              ),
-            );
-        },
-      );
-    });
-    return JSON.parse(stdout) as HostileOutcome;
+    return await runCappedChild(WORKER, [kind, file], { heapMb: 256, timeoutMs });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,12 +4,12 @@
  * and a time limit (hostile-worker.ts) and must end in a typed error naming the option to raise,
  * without retrying what would come again.
  */
-import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WandbArtifactManagerOptions } from "../../../src/managers/wandb/wandb-artifact-manager.js";
+import { type CappedOutcome, runCappedChild } from "../../fixtures/capped-child.js";
 import { type EmulatorFixture, FAST_RETRY, startFixture } from "./fixtures.js";
 import { endless, type HostileProxy, repeatingCursor, startHostileProxy, trickle } from "./hostile-proxy.js";
 
@@ -37,18 +37,12 @@ beforeEach(() => {
   proxy.counts.clear();
 });
 
-/** How the child's call ended. */
-interface Outcome {
-  outcome: string;
-  message?: string;
-}
-
 /** Runs one manager call against the proxy in a child with a memory cap, killed after `timeoutMs`. */
 function runHostile(
   call: "download" | "listVersions",
   options: WandbArtifactManagerOptions = {},
   timeoutMs = 60_000,
-): Promise<Outcome> {
+): Promise<CappedOutcome> {
   const job = {
     call,
     name: "data",
@@ -61,20 +55,7 @@ function runHostile(
       ...options,
     },
   };
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["--max-old-space-size=192", "--import", "tsx", WORKER, JSON.stringify(job)],
-      { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 },
-      (error, out, err) => {
-        if (error === null) resolve(JSON.parse(out) as Outcome);
-        else {
-          const how = error.killed ? `killed after ${timeoutMs} ms` : `code ${String(error.code)}`;
-          reject(new Error(`the child died (${how}): ${err.slice(-2000)}`));
-        }
-      },
-    );
-  });
+  return runCappedChild(WORKER, [JSON.stringify(job)], { heapMb: 192, timeoutMs });
 }
 
 describe("a hostile W&B server cannot exhaust the client (issue 18)", { timeout: 90_000 }, () => {
