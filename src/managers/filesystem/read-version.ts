@@ -7,7 +7,7 @@ import { readAll } from "../../storage/body.js";
 import type { StorageDriver } from "../../storage/driver.js";
 import { readmeKey, recordKey, versionPrefix } from "./layout.js";
 import type { ResolvedVersion } from "./resolve.js";
-import { hasRecord, visibleVersions } from "./scan.js";
+import { hasRecord, nextVersionNumber } from "./scan.js";
 
 /** The record of a resolved version (legacy versions: listed files, sizes only, `legacy: true`). */
 export async function readVersionRecord(
@@ -45,14 +45,17 @@ export async function readVersionRecord(
   return { ...record, name, collection, version: resolved.version };
 }
 
-/** Scaffold's `meta/readme.txt` describes the latest log: use it for a legacy version that is the latest. */
+/**
+ * Scaffold's `meta/readme.txt` describes the latest log: use it for a legacy version only when no higher
+ * number was ever used (a deleted or failed version, or a log still running, wrote the file after it).
+ */
 async function legacyDescription(
   driver: StorageDriver,
   collection: string,
   name: string,
   resolved: ResolvedVersion,
 ): Promise<string | undefined> {
-  if (visibleVersions(resolved.state).at(-1) !== resolved.n) return undefined;
+  if (nextVersionNumber(resolved.state) !== resolved.n + 1) return undefined;
   try {
     return (await readAll(await driver.read(readmeKey(collection, name)))).toString("utf8") || undefined;
   } catch (error) {

@@ -66,6 +66,16 @@ describe("delete on a local store, with Python scaffold reading it", { timeout: 
     await expectCode(manager.deleteVersion("model", { version: "v0" }), "NOT_FOUND");
   });
 
+  it("after the latest version is deleted, a scaffold version below it does not take its description", async () => {
+    expect(await pythonLog(root, "model", source)).toBe("v0");
+    expect((await manager.getVersion("model")).description).toBe("from python");
+    await manager.logFiles("model", source, { description: "ours, deleted next" });
+    await manager.deleteVersion("model", { version: "v1", force: true });
+    expect(await manager.listVersions("model")).toEqual(["v0"]);
+    // meta/readme.txt still holds v1's description: it says nothing about v0 any more.
+    expect((await manager.getVersion("model", "v0")).description).toBeUndefined();
+  });
+
   for (const [point, direct] of [
     ["after-hide", false],
     ["after-hide", true],
