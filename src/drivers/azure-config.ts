@@ -5,7 +5,9 @@
  */
 import type { BlobServiceClient, StoragePipelineOptions } from "@azure/storage-blob";
 import { ArtifactError } from "../errors.js";
+import type { RetryListener } from "../storage/layers/retry-event.js";
 import { AzureDirectReader } from "./azure-direct-reader.js";
+import { announceAzureRetries, azureSdkRetryOptions } from "./azure-retry.js";
 import {
   type BucketLocation,
   intOption,
@@ -144,11 +146,17 @@ export async function createAzureServiceClient(
   // The SDK keeps its own retries (they replay failed blocks of big uploads); the retry layer recognises
   // a create-only write that an SDK retry reports as "already exists" (storage/layers/retry.ts).
   const pipeline = withoutKeys(options, OWN_KEYS) as StoragePipelineOptions;
+  // The SDK's retries stay (capped by `retries`) and are announced to `onRetry` (azure-retry.ts).
+  const retryOptions = azureSdkRetryOptions(pipeline.retryOptions, options.retries);
+  if (retryOptions !== undefined) pipeline.retryOptions = retryOptions;
   const blockSize = intOption(options, "blockSize", DEFAULT_AZURE_BLOCK_SIZE);
   const concurrency = intOption(options, "concurrency", DEFAULT_AZURE_CONCURRENCY);
   // uploadStream's BufferScheduler pools `concurrency` blocks and gathers the next one from the stream.
   const writeBufferBytes = Math.max(SMALL_BODY_LIMIT, blockSize * (concurrency + 1));
   const { service, auth } = await authenticatedService(sdk, location, options, pipeline);
+  if (typeof options.onRetry === "function") {
+    announceAzureRetries(service, pipeline.retryOptions ?? {}, options.onRetry as RetryListener);
+  }
   const direct = usesDirectPaths("azure", service.url, options.directReads, "directReads");
   const directReader =
     direct && AzureDirectReader.usable(pipeline)

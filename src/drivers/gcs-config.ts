@@ -4,10 +4,12 @@
  * `STORAGE_EMULATOR_HOST`, and `storageOptions` passed through to `new Storage(…)`.
  */
 import type { Storage, StorageOptions } from "@google-cloud/storage";
+import type { RetryListener } from "../storage/layers/retry-event.js";
 import { intOption, SMALL_BODY_LIMIT, stringOption, withoutKeys } from "./cloud-common.js";
 import { LAYER_OPTION_KEYS } from "./cloud-layers.js";
 import { isPublicEndpoint, usesDirectPaths } from "./direct-paths.js";
 import { fastCrc32cGenerator, loadBestCrc32c } from "./gcs-crc32c.js";
+import { NO_SDK_RETRIES, uploadRetryOptions } from "./gcs-retry.js";
 import { proxyConfigured } from "./http-requester.js";
 import { loadSdk } from "./load-sdk.js";
 
@@ -61,6 +63,13 @@ export interface ResolvedGcsClient {
   directUploads: boolean;
   /** What one streamed write holds in memory: the chunk being sent plus the next one filling behind it. */
   writeBufferBytes: number;
+  /**
+   * The client of one resumable upload: the SDK's retries of its session and chunks, announced to
+   * `onRetry` (gcs-retry.ts). `storage` itself makes no retry: the store's retry layer does.
+   */
+  uploadStorage(): Storage;
+  /** Told of the retries made inside one call (an upload's chunks), as the retry layer's own. */
+  onRetry: RetryListener | undefined;
 }
 
 /** Where a `Storage` client sends requests: the JSON API's base (media reads) and its API endpoint (uploads). */
@@ -81,7 +90,8 @@ export function gcsEndpointOf(storage: SdkEndpoints): string {
 
 /** Builds the `Storage` client from `storageOptions` and the environment. */
 export async function createGcsClient(options: GcsDriverOptions): Promise<ResolvedGcsClient> {
-  const { Storage } = await loadSdk("@google-cloud/storage", () => import("@google-cloud/storage"));
+  const sdk = await loadSdk("@google-cloud/storage", () => import("@google-cloud/storage"));
+  const { Storage } = sdk;
   const apiEndpoint = stringOption(options, "apiEndpoint");
   const chunkSize = intOption(options, "chunkSize", DEFAULT_GCS_CHUNK_SIZE);
   const config: StorageOptions = {
@@ -90,6 +100,9 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
     ...(withoutKeys(options, OWN_KEYS) as StorageOptions),
     ...(apiEndpoint === undefined ? {} : { apiEndpoint }),
   };
+  // Without `retryOptions` of the caller's, the SDK's silent retries are off (gcs-retry.ts).
+  const ownRetries = options.retryOptions !== undefined;
+  if (!ownRetries) config.retryOptions = NO_SDK_RETRIES;
   // A local endpoint needs no project; the SDK would otherwise look one up through ADC.
   if (config.projectId === undefined && (apiEndpoint !== undefined || process.env.STORAGE_EMULATOR_HOST)) {
     config.projectId = process.env.GOOGLE_CLOUD_PROJECT || "local";
@@ -100,8 +113,18 @@ export async function createGcsClient(options: GcsDriverOptions): Promise<Resolv
   const endpoint = gcsEndpointOf(storage as unknown as SdkEndpoints);
   // The SDK's stack knows how to use a proxy in the environment.
   const proxy = proxyConfigured();
+  const onRetry = typeof options.onRetry === "function" ? (options.onRetry as RetryListener) : undefined;
+  const uploadStorage = (): Storage => {
+    if (ownRetries) return storage;
+    const retryOptions = uploadRetryOptions(sdk.RETRYABLE_ERR_FN_DEFAULT, onRetry, options.retries);
+    // Its credentials are the driver client's (one token cache).
+    const authClient = storage.authClient as NonNullable<StorageOptions["authClient"]>;
+    return new Storage({ ...config, authClient, retryOptions });
+  };
   return {
     storage,
+    uploadStorage,
+    onRetry,
     chunkSize: roundedChunk,
     downloadValidation,
     directReads:

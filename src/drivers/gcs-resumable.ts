@@ -18,6 +18,7 @@ import type { Storage } from "@google-cloud/storage";
 import { ArtifactError, throwIfAborted } from "../errors.js";
 import { returnBuffers } from "../storage/buffer-pool.js";
 import { sleep } from "../storage/layers/retry.js";
+import { announceRetry, type RetryListener } from "../storage/layers/retry-event.js";
 import { type Chunk, ChunkReader } from "./chunk-reader.js";
 import { isNetworkFailure } from "./cloud-common.js";
 import { crc32cBase64, loadBestCrc32c } from "./gcs-crc32c.js";
@@ -60,9 +61,12 @@ export interface UploadedObject {
 export class GcsResumableUploader {
   readonly #service: StorageService;
   readonly #requesters = new Map<boolean, HttpRequester>();
+  readonly #onRetry: RetryListener | undefined;
 
-  constructor(storage: Storage) {
+  /** `onRetry` is told of each retry of a chunk, before its wait. */
+  constructor(storage: Storage, onRetry?: RetryListener) {
     this.#service = storage as unknown as StorageService;
+    this.#onRetry = onRetry;
   }
 
   /** Uploads `source` to `file` whole; resolves with the new object's generation. */
@@ -131,11 +135,20 @@ export class GcsResumableUploader {
     let failures = 0;
     // After a failed attempt, the session is asked what it has before the chunk goes again.
     let ask = false;
+    let wait = 0;
+    const retryAfter = (failure: unknown) => {
+      ask = true;
+      wait = backoff(failures);
+      const reason = Object.assign(new Error(describeFailure(failure)), {
+        context: { backend: "gcs", operation: "write" },
+      });
+      announceRetry(this.#onRetry, reason, { attempt: failures, max: CHUNK_ATTEMPTS - 1, delayMs: wait });
+    };
     for (;;) {
       let answer: Answer;
       try {
         if (ask) {
-          await sleep(backoff(failures), signal);
+          await sleep(wait, signal);
           const status = await this.#status(uri, total, signal);
           if (status.object) return status.object;
           from = checkPersisted(status.persisted, start, end);
@@ -154,7 +167,7 @@ export class GcsResumableUploader {
         const status = (error as { code?: unknown }).code;
         const retryable = isNetworkFailure(error) || (typeof status === "number" && retryableStatus(status));
         if (signal?.aborted || !retryable || ++failures >= CHUNK_ATTEMPTS) throw error;
-        ask = true;
+        retryAfter(error);
         continue;
       }
       if (answer.status === 200 || answer.status === 201) return parseObject(answer.body);
@@ -168,7 +181,7 @@ export class GcsResumableUploader {
         continue;
       }
       if (!retryableStatus(answer.status) || ++failures >= CHUNK_ATTEMPTS) throw answerError(answer);
-      ask = true;
+      retryAfter(answerError(answer));
     }
   }
 
@@ -315,6 +328,13 @@ function skipBytes(buffers: readonly Buffer[], skip: number): Buffer[] {
     }
   }
   return out;
+}
+
+/** One line on a failed chunk: the status's error message, or the network error's. */
+function describeFailure(failure: unknown): string {
+  const { code, message } = failure as { code?: unknown; message?: string };
+  const text = message || "request failed";
+  return typeof code === "number" && !text.startsWith("HTTP") ? `HTTP ${code} ${text}` : text;
 }
 
 function retryableStatus(status: number): boolean {

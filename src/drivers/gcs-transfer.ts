@@ -95,10 +95,13 @@ export async function writeGcs(
       options.onBytes?.(n);
     });
     // https://cloud.google.com/storage/docs/performing-resumable-uploads
+    // The session and the SDK's chunks are retried inside the upload (gcs-retry.ts): a stream is not
+    // replayed by the retry layer.
+    const upload = driver.uploadFile(key);
     if (driver.uploader !== null) {
       let uploaded: { generation?: string };
       try {
-        uploaded = await driver.uploader.upload(file, counted.stream, {
+        uploaded = await driver.uploader.upload(upload, counted.stream, {
           contentType: common.contentType,
           ...(generation === undefined ? {} : { ifGenerationMatch: generation }),
           chunkSize: driver.resolved.chunkSize,
@@ -110,14 +113,18 @@ export async function writeGcs(
       }
       return { key, size, ...(uploaded.generation === undefined ? {} : { etag: uploaded.generation }) };
     }
-    const sink = file.createWriteStream({ ...common, resumable: true, chunkSize: driver.resolved.chunkSize });
+    const sink = upload.createWriteStream({
+      ...common,
+      resumable: true,
+      chunkSize: driver.resolved.chunkSize,
+    });
     try {
       await pipeline(counted.stream, sink, signal ? { signal } : {});
     } catch (error) {
       bodyError = counted.sourceError();
       throw error;
     }
-    return { key, size, ...etagOf(file.metadata) };
+    return { key, size, ...etagOf(upload.metadata) };
   } catch (error) {
     if (bodyError !== undefined) throw bodyError;
     return driver.fail(error, { operation: "write", key, ...(condition ? { condition } : {}) }, signal);

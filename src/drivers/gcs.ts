@@ -72,13 +72,23 @@ export class GcsDriver implements StorageDriver {
     };
     // On a custom endpoint by default, else opt-in (direct-paths.ts); a proxy keeps the SDK's stack.
     this.#media = resolved.directReads ? new GcsMediaReader(resolved.storage) : null;
-    this.uploader = resolved.directUploads ? new GcsResumableUploader(resolved.storage) : null;
+    this.uploader = resolved.directUploads
+      ? new GcsResumableUploader(resolved.storage, resolved.onRetry)
+      : null;
     this.multipartUploader = resolved.directUploads ? new GcsMultipartUploader(resolved.storage) : null;
   }
 
   /** The SDK file object of a driver key (optionally pinned to a generation precondition). */
   file(key: string) {
     return this.bucket.file(this.location.prefix + key);
+  }
+
+  /** The SDK file object of a key for a resumable upload: on a client that keeps the SDK's upload retries. */
+  uploadFile(key: string) {
+    return this.resolved
+      .uploadStorage()
+      .bucket(this.location.bucket)
+      .file(this.location.prefix + key);
   }
 
   /** Maps an SDK error, rethrowing the abort reason unwrapped. */
