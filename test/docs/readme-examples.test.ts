@@ -3,7 +3,7 @@
  * the TypeScript blocks with the package as a user's project resolves it (`import … from "artifact-manager"`).
  */
 import { spawnSync } from "node:child_process";
-import { access, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { access, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -52,6 +52,25 @@ describe("README examples", () => {
       .filter((target) => !/^[a-z]+:/.test(target));
     expect(targets.length).toBeGreaterThan(5);
     for (const target of targets) await expect(access(join(ROOT, target)), target).resolves.toBeUndefined();
+  });
+
+  it("the set-up's first command runs in a clone: after its install and build, it logs docs/ as docs:v0", async () => {
+    const [block] = await codeBlocks("Set up", "bash");
+    const commands = (block as string).split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+    expect(commands).toHaveLength(2);
+    const [use, develop] = commands as [string, string];
+    expect(develop).toBe("scripts/setup-test-machine.sh && npm test"); // what .ci/run runs
+    const prefix = "npm ci && npm run build && ";
+    expect(use.startsWith(prefix)).toBe(true);
+    // A clone whose `npm ci && npm run build` already ran (this checkout's node_modules and dist).
+    await writeFile(join(dir, "package.json"), await readFile(join(ROOT, "package.json")));
+    await rm(join(dir, "node_modules"), { recursive: true });
+    await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    await symlink(join(ROOT, "dist"), join(dir, "dist"), "dir");
+    await cp(join(ROOT, "docs"), join(dir, "docs"), { recursive: true });
+    const output = run("bash", ["-c", `set -euo pipefail\n${use.slice(prefix.length)}`], dir);
+    expect(output).toContain("docs:v0");
+    expect(await readdir(join(dir, "artifacts", "default", "docs", "v0"))).toContain("store-format.md");
   });
 
   it("the command-line quickstart runs and restores the first version", async () => {
