@@ -331,7 +331,7 @@ export class FileSystemArtifactManager extends ArtifactManager {
             },
           );
         clocked = true;
-        items.push(...(await collectArtifactGarbage(driver, collection, name, settings)));
+        for (const item of await collectArtifactGarbage(driver, collection, name, settings)) items.push(item);
       }
     }
     return {

@@ -178,15 +178,23 @@ export async function collectArtifactGarbage(
     // A dead number keeps its tombstone and its claim (whose list matches our late uploads, e.g. a
     // request that landed after its writer's cleanup); objects not ours stay (a Python writer may
     // have reused the number once its folder was gone).
-    items.push(
-      ...(await removeUpload(driver, prefix, version, doomed, { collection, name, ageMs }, options)),
-    );
+    for (const item of await removeUpload(
+      driver,
+      prefix,
+      version,
+      doomed,
+      { collection, name, ageMs },
+      options,
+    ))
+      items.push(item);
     // Local disk: a crash between `mkdir v<N>/` and the rename leaves an empty folder Python would list.
     if (!options.dryRun && driver.localPath && state.folders.has(n))
       await removeIfEmpty(driver.localPath(prefix.slice(0, -1)));
   }
-  items.push(...(await collectStaging(driver, collection, name, options)));
-  items.push(...(await collectDeadAliases(driver, collection, name, state, options)));
+  // One push per item: a spread of a long list (every staging folder of years of crashed logs) could
+  // pass V8's argument limit.
+  for (const item of await collectStaging(driver, collection, name, options)) items.push(item);
+  for (const item of await collectDeadAliases(driver, collection, name, state, options)) items.push(item);
   return items;
 }
 
