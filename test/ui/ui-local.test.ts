@@ -1,7 +1,7 @@
 /**
  * The web UI in a real browser (Debian's chromium) over a local store: a user's path, refused writes
  * (no token, another Origin, another Host), path traversal, and a keyboard / alt-text smoke check.
- * Writes the screenshots that docs/ui.md shows.
+ * Takes the screenshots that docs/ui.md shows (written there with UPDATE_SCREENSHOTS=1: see user-path.ts).
  */
 
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileSystemArtifactManager, startUiServer, type UiServer } from "../../src/index.js";
 import { launchChromium } from "./browser.js";
 import { fillStore } from "./fixture-store.js";
-import { walkUserPath } from "./user-path.js";
+import { IMAGES, walkUserPath } from "./user-path.js";
 
 let dir: string;
 let manager: FileSystemArtifactManager;
@@ -105,7 +105,7 @@ describe("artifacts ui in chromium, local store", () => {
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
     await page.screenshot({
-      path: join(new URL("../../docs/images/", import.meta.url).pathname, "ui-narrow.png"),
+      path: join(IMAGES, "ui-narrow.png"),
       fullPage: true,
     });
     await page.context().close();

@@ -1,16 +1,21 @@
 /**
  * A user's path through the UI in a real browser, used on a local store and on radosgw: open the store,
  * an artifact, a version, file previews, a diff of two versions, a checkpoint's tensor table, then
- * move an alias. Screenshots of the main pages go to docs/images/ when asked.
+ * move an alias. Screenshots of the main pages are taken when asked: into docs/images/ with
+ * `UPDATE_SCREENSHOTS=1` (they show dates, so every run would change them), else into a temporary folder.
  */
 import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 
-/** docs/images/ of the repository. */
-export const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
+/** Where screenshots go: docs/images/ of the repository with UPDATE_SCREENSHOTS=1, else a temporary folder. */
+export const IMAGES =
+  process.env.UPDATE_SCREENSHOTS === "1"
+    ? fileURLToPath(new URL("../../docs/images/", import.meta.url))
+    : join(tmpdir(), "am-ui-screenshots");
 
 async function shot(page: Page, name: string | undefined): Promise<void> {
   if (name === undefined) return;
