@@ -5,8 +5,10 @@
  * written). Prints each round's seconds and the re-log / first-log ratio (target: ≤ 10 %).
  *   npx tsx bench/dedup.ts [--only s3,azure,gcs] [--mib 1024] [--repeat 3] [--no-copy]
  * `--no-copy` hides the driver's `copy`: the re-log then uploads everything (the old behaviour).
- * `--no-memo` forgets the in-process sha256 memo before each re-log: every file is read and hashed
- * again, as in a new process (each `artifacts log` of the CLI).
+ * `--no-memo` forgets the in-process sha256 memo before each re-log and keeps no hash record: every
+ * file is read and hashed again (each `artifacts log` of the CLI before the hash record).
+ * `--new-process` forgets the memo before each re-log but keeps the hash record in a cache folder
+ * (hash-record.ts): what a new process, each `artifacts log` of the CLI, does now.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -30,6 +32,7 @@ const MIB = Number(arg("mib", "1024"));
 const REPEAT = Number(arg("repeat", "3"));
 const NO_COPY = process.argv.includes("--no-copy");
 const NO_MEMO = process.argv.includes("--no-memo");
+const NEW_PROCESS = process.argv.includes("--new-process");
 const FILES = 64;
 const SMALL = 4096;
 
@@ -50,14 +53,15 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value:
   return { seconds: (performance.now() - start) / 1000, value };
 }
 
-async function benchTarget(target: BenchTarget, folder: string): Promise<string[]> {
+async function benchTarget(target: BenchTarget, folder: string, cacheDir: string): Promise<string[]> {
   let driver: StorageDriver = await createDriver(target.url, target.storageOptions);
   if (NO_COPY) {
     const hidden: StorageDriver = Object.create(driver);
     Object.defineProperty(hidden, "copy", { value: undefined });
     driver = hidden;
   }
-  const manager = new FileSystemArtifactManager({ driver });
+  // The cache folder also keeps the hash record; --no-memo runs without either.
+  const manager = new FileSystemArtifactManager({ driver, cache: NO_MEMO ? false : { dir: cacheDir } });
   const rows: string[] = [];
   for (let round = 0; round < REPEAT; round++) {
     const name = `dedup-r${round}-${randomBytes(3).toString("hex")}`;
@@ -68,9 +72,9 @@ async function benchTarget(target: BenchTarget, folder: string): Promise<string[
     const onProgress = (e: ProgressEvent) => {
       if (e.type === "file-done" && e.copied) copied++;
     };
-    if (NO_MEMO) forgetHashes();
+    if (NO_MEMO || NEW_PROCESS) forgetHashes();
     const relog = await timed(() => manager.logFiles(name, folder, { onProgress }));
-    if (NO_MEMO) forgetHashes();
+    if (NO_MEMO || NEW_PROCESS) forgetHashes();
     const same = await timed(() => manager.logFiles(name, folder, { ifUnchanged: "reuse" }));
     const ok = (await manager.verify(name, { version: relog.value.version })).ok;
     rows.push(
@@ -96,12 +100,12 @@ try {
     if (!ONLY.includes(key)) continue;
     const target = await start();
     try {
-      rows.push(...(await benchTarget(target, folder)));
+      for (const row of await benchTarget(target, folder, join(dir, "cache"))) rows.push(row);
     } finally {
       await target.stop();
     }
   }
-  const flags = `${NO_COPY ? ", driver copy hidden (--no-copy)" : ""}${NO_MEMO ? ", no sha256 memo (--no-memo)" : ""}`;
+  const flags = `${NO_COPY ? ", driver copy hidden (--no-copy)" : ""}${NO_MEMO ? ", no sha256 memo (--no-memo)" : ""}${NEW_PROCESS ? ", memo forgotten, hash record kept (--new-process)" : ""}`;
   console.log(`\n${MIB} MiB, ${FILES} files${flags}\n`);
   console.log(
     "| store | round | first log s | re-log s (1 file changed) | files copied | re-log / first | unchanged re-log s | verify |",

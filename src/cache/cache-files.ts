@@ -24,6 +24,11 @@ export function tmpDir(dir: string): string {
   return join(dir, "tmp");
 }
 
+/** The hash records of logged folders (src/managers/filesystem/hash-record.ts). */
+export function hashesDir(dir: string): string {
+  return join(dir, "hashes");
+}
+
 /** Where the file with this digest is kept. */
 export function cachedPath(dir: string, key: CacheKey): string {
   return join(filesDir(dir), key.algorithm, key.hex.slice(0, 2), key.hex);

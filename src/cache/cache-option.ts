@@ -50,6 +50,18 @@ export class CacheChoice {
     this.#cache ??= new DownloadCache(typeof option === "object" ? option : {});
     return this.#cache;
   }
+
+  /**
+   * The cache folder that also keeps the hashes of logged files (hash-record.ts), on every store:
+   * undefined when the manager says `cache: false`, or says nothing and `ARTIFACTS_CACHE` is off.
+   */
+  hashRecordDir(): string | undefined {
+    const option = this.#option;
+    if (option === false || (option === undefined && cacheOffByEnv())) return undefined;
+    if (option instanceof DownloadCache) return option.dir;
+    this.#cache ??= new DownloadCache(typeof option === "object" ? option : {});
+    return this.#cache.dir;
+  }
 }
 
 /** `ARTIFACTS_CACHE=off|0|false|no` turns the default cache off; `on|1|true|yes` or unset leaves it on. */

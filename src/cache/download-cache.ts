@@ -33,7 +33,15 @@ import { dirname, join } from "node:path";
 import { ArtifactError } from "../errors.js";
 import { errnoOf } from "../storage/fs-errors.js";
 import { DEFAULT_CACHE_MAX_BYTES, parseByteSize } from "./byte-size.js";
-import { cachedPath, filesDir, listCachedFiles, listTmpFiles, tmpDir, tmpName } from "./cache-files.js";
+import {
+  cachedPath,
+  filesDir,
+  hashesDir,
+  listCachedFiles,
+  listTmpFiles,
+  tmpDir,
+  tmpName,
+} from "./cache-files.js";
 import type { CacheKey } from "./cache-key.js";
 import { defaultCacheDir } from "./cache-location.js";
 
@@ -193,10 +201,11 @@ export class DownloadCache {
     return { dir: this.dir, maxBytes, removedFiles, removedBytes, files: files.length - removedFiles, bytes };
   }
 
-  /** Removes every cached file (and dead downloads' temporary files). Downloads in progress finish. */
+  /** Removes every cached file, dead downloads' temporary files and the hash records of logged folders. Downloads in progress finish. */
   async clear(): Promise<CachePruneResult> {
     const result = await this.prune({ maxBytes: 0 });
     await removeEmptyFolders(filesDir(this.dir));
+    await rm(hashesDir(this.dir), { recursive: true, force: true }); // the hashes of logged files too
     return { ...result, maxBytes: this.maxBytes };
   }
 

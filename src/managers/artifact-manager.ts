@@ -86,6 +86,11 @@ export abstract class ArtifactManager {
     return this.#cache.for(options.cache, remoteStore);
   }
 
+  /** Where logs keep the hashes of the files they read (the cache folder), none when the cache is off. */
+  protected hashRecordDir(): string | undefined {
+    return this.#cache.hashRecordDir();
+  }
+
   /** The collection used when a call does not name one. Setting it validates the name. */
   get activeCollection(): string {
     return this.#activeCollection;

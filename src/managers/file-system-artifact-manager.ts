@@ -4,6 +4,7 @@
  * directions; versions appear atomically and are never handed out twice.
  */
 
+import { resolve } from "node:path";
 import { ByteBudget } from "../core/byte-budget.js";
 import {
   type DeletedVersion,
@@ -53,6 +54,7 @@ import {
   type GarbageSettings,
   storeClock,
 } from "./filesystem/gc.js";
+import { HashRecord } from "./filesystem/hash-record.js";
 import { resolveInputs } from "./filesystem/inputs.js";
 import { listFolders } from "./filesystem/list-folders.js";
 import { collectLocalFiles } from "./filesystem/local-files.js";
@@ -156,22 +158,29 @@ export class FileSystemArtifactManager extends ArtifactManager {
     const inputs = await resolveInputs(driver, collection, options.inputs, options.signal);
     const provenance = options.provenance === false ? undefined : await collectProvenance();
     await ensureConditionalWrites(driver, { collection, name, signal: options.signal });
-    return logVersion({
-      inputs,
-      provenance,
-      driver,
-      collection,
-      name,
-      files,
-      description: options.description,
-      metadata,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      concurrency: this.#concurrency,
-      smallFileConcurrency: this.#smallFileConcurrency,
-      uploadBudget: this.#uploadBudget,
-      ifUnchanged,
-    });
+    const hashDir = this.hashRecordDir();
+    const hashes = hashDir === undefined ? undefined : new HashRecord(hashDir, resolve(localPath));
+    await hashes?.load(files);
+    try {
+      return await logVersion({
+        inputs,
+        provenance,
+        driver,
+        collection,
+        name,
+        files,
+        description: options.description,
+        metadata,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        concurrency: this.#concurrency,
+        smallFileConcurrency: this.#smallFileConcurrency,
+        uploadBudget: this.#uploadBudget,
+        ifUnchanged,
+      });
+    } finally {
+      await hashes?.save(files);
+    }
   }
 
   protected async downloadTo(name: string, to: string, options: DownloadOptions): Promise<Artifact> {

@@ -8,6 +8,8 @@
  * ctime). As git does for its index ("racy git"), a file whose mtime or ctime was less than
  * {@link RACY_WINDOW_MS} before its hashing started gets no entry: a second write within the same
  * timestamp tick (the kernel's coarse clock) could leave every stat field as it was.
+ *
+ * A new process starts from the entries hash-record.ts kept on disk for the folder it logs.
  */
 import { type BigIntStats, stat } from "node:fs";
 import { promisify } from "node:util";
@@ -65,6 +67,39 @@ export async function knownHash(source: string): Promise<string | undefined> {
   memo.delete(source);
   memo.set(source, entry);
   return entry.sha256;
+}
+
+/** An entry as kept on disk: inode, size, mtime and ctime (ns) as decimal strings, and the sha256. */
+export type StoredHash = [ino: string, size: string, mtimeNs: string, ctimeNs: string, sha256: string];
+
+/** The remembered entries of `sources` (those the memo holds). */
+export function storedHashes(sources: Iterable<string>): Record<string, StoredHash> {
+  const out: Record<string, StoredHash> = {};
+  for (const source of sources) {
+    const e = memo.get(source);
+    if (e !== undefined)
+      out[source] = [String(e.ino), String(e.size), String(e.mtimeNs), String(e.ctimeNs), e.sha256];
+  }
+  return out;
+}
+
+/**
+ * Takes entries kept on disk for files the memo does not know yet (what this process hashed itself
+ * wins). Malformed entries are skipped. knownHash still compares every field with the file before use.
+ */
+export function adoptHashes(entries: Record<string, unknown>, sources: Iterable<string>): void {
+  for (const source of sources) {
+    if (memo.has(source) || !Object.hasOwn(entries, source)) continue;
+    const stored = entries[source];
+    if (!Array.isArray(stored) || stored.length !== 5) continue;
+    const [ino, size, mtimeNs, ctimeNs, sha256] = stored as unknown[];
+    const numbers = [ino, size, mtimeNs, ctimeNs];
+    if (!numbers.every((n) => typeof n === "string" && /^[0-9]{1,30}$/.test(n))) continue;
+    if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) continue;
+    const [i, sz, m, c] = numbers.map((n) => BigInt(n as string)) as [bigint, bigint, bigint, bigint];
+    memo.set(source, { ino: i, size: sz, mtimeNs: m, ctimeNs: c, sha256 });
+    if (memo.size > MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
+  }
 }
 
 /** Forgets every entry (tests). */
