@@ -31,7 +31,6 @@ import {
   type DirectGetterFactory,
   useDirectGetters,
 } from "../src/drivers/direct-getter.js";
-import { UndiciGetter } from "../src/drivers/undici-get.js";
 import { ZeroCopyGetter } from "../src/drivers/zero-copy-get.js";
 import { FileSystemArtifactManager } from "../src/managers/file-system-artifact-manager.js";
 import { deletePrefix } from "../src/managers/filesystem/transfer.js";
@@ -42,6 +41,7 @@ import {
   gcsFakeTarget,
   radosgwTarget,
 } from "./cloud-servers.js";
+import { UndiciGetter } from "./undici-getter.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const run = promisify(execFile);

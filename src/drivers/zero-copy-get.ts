@@ -8,6 +8,13 @@
  * Only what a blob GET needs is spoken: HTTP/1.1, keep-alive, answers framed by `Content-Length`. A 2xx
  * answer framed any other way (chunked, compressed) comes back as `unsupported`, and the caller asks
  * again on its usual path. Error answers are read whole (at most 64 KiB) and their connection closed.
+ *
+ * Why our own and not undici (issue 19): the same driver downloads on undici 7.30.3 (`Pool.dispatch`,
+ * bench/undici-getter.ts), interleaved with these in one run on radosgw, azurite and the GCS fake, took
+ * 1.5–2.6× the CPU and 2.5–3× the page faults for a 1 GiB object (undici copies every received byte
+ * into its WASM parser's memory, and hands the body on in fresh ~64 KiB read buffers the sink copies
+ * again), and were slower at the median on all three; small objects were a tie or up to 1.4× slower.
+ * Numbers: bench/README.md, "undici against our HTTP client (issue 19)".
  */
 import { isIP, connect as netConnect } from "node:net";
 import type { Readable } from "node:stream";

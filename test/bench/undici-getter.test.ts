@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { UndiciGetter } from "../../src/drivers/undici-get.js";
+import { UndiciGetter } from "../../bench/undici-getter.js";
 import type { ZeroCopyAnswer, ZeroCopyGetterOptions } from "../../src/drivers/zero-copy-get.js";
 import { isWholeBody } from "../../src/storage/body.js";
 import { POOL_BUFFER_BYTES } from "../../src/storage/buffer-pool.js";

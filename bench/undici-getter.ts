@@ -1,8 +1,10 @@
 /**
- * The direct GETs of zero-copy-get.ts, on undici (Node's HTTP client library) instead of our own sockets:
- * the same `get(url, headers, signal)` → {@link ZeroCopyAnswer}, so that a driver's direct reads can run
- * on either and the cloud benchmark can compare them on the real download path (bench/README.md, "undici
- * against our HTTP client (issue 19)").
+ * The direct GETs of src/drivers/zero-copy-get.ts on undici (Node's HTTP client library) instead of our
+ * own sockets: the same `get(url, headers, signal)` → {@link ZeroCopyAnswer}, so that `bench/cloud.ts
+ * --http-clients own,undici` runs the real driver download path on either (through the factory of
+ * src/drivers/direct-getter.ts). Measured in bench/README.md, "undici against our HTTP client (issue
+ * 19)": the own client stayed, so this one lives with the benchmark (undici is a dev dependency) and
+ * is tested like the own one (test/bench/undici-getter.test.ts), so that the comparison is fair.
  *
  * The lowest-level undici API: `Pool.dispatch` with a handler of undici 7's controller form, whose body
  * chunks are views of the socket's read buffers (undici's `request` wraps the same in a `BodyReadable`
@@ -13,10 +15,10 @@
  */
 import { Readable } from "node:stream";
 import { type Dispatcher, Pool } from "undici";
-import { markWholeBody } from "../storage/body.js";
-import { POOL_BUFFER_BYTES } from "../storage/buffer-pool.js";
-import { CONNECTIONS_PER_ORIGIN } from "./http-requester.js";
-import type { ZeroCopyAnswer, ZeroCopyGetterOptions } from "./zero-copy-get.js";
+import { CONNECTIONS_PER_ORIGIN } from "../src/drivers/http-requester.js";
+import type { ZeroCopyAnswer, ZeroCopyGetterOptions } from "../src/drivers/zero-copy-get.js";
+import { markWholeBody } from "../src/storage/body.js";
+import { POOL_BUFFER_BYTES } from "../src/storage/buffer-pool.js";
 
 /** Bodies up to this size are answered once whole (as zero-copy-connection.ts does). */
 const SMALL_BODY_BYTES = 64 * 1024;
