@@ -16,7 +16,7 @@
  * `--http-clients own,undici` measures instead the HTTP client of the drivers' direct GETs (issue 19):
  * the data sets are logged once per server, then each round downloads them with one manager per client
  * (the same driver download path, its direct getter made by src/drivers/direct-getter.ts's factory),
- * alternating which client goes first, and times 500 sequential small-object reads through each driver.
+ * rotating which client goes first, and times 500 sequential small-object reads through each driver.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -65,7 +65,7 @@ const HTTP_CLIENTS = arg("http-clients", "")
   .split(",")
   .filter((name) => name !== "");
 /** GETs made through each client's getters: printed, to show each manager really used its client. */
-const GETS: Record<string, number> = { own: 0, undici: 0 };
+const GETS: Record<string, number> = {};
 const counted = (client: string, getter: { get: DirectGetter["get"]; close(): void }): DirectGetter => ({
   get: (url, headers, signal) => {
     GETS[client] = (GETS[client] ?? 0) + 1;
@@ -76,6 +76,8 @@ const counted = (client: string, getter: { get: DirectGetter["get"]; close(): vo
 const GETTERS: Record<string, DirectGetterFactory> = {
   own: (origin, options) => counted("own", new ZeroCopyGetter(origin, options)),
   undici: (origin, options) => counted("undici", new UndiciGetter(origin, options)),
+  "undici-pooled": (origin, options) =>
+    counted("undici-pooled", new UndiciGetter(origin, { ...options, pooled: true })),
 };
 const RCLONE_FLAGS = [
   "--transfers",
@@ -429,7 +431,7 @@ interface ClientRow {
 /**
  * `--http-clients`: the same downloads through the drivers' direct GETs on each HTTP client. Logs the
  * data sets once, builds one manager per client (its driver's direct getters made while that client's
- * factory is in force), then per round downloads each set with every client, alternating the order.
+ * factory is in force), then per round downloads each set with every client, rotating the order.
  */
 async function benchHttpClients(
   start: () => Promise<BenchTarget>,
@@ -448,7 +450,8 @@ async function benchHttpClients(
     for (const [, name, path] of used) await server.manager.logFiles(`${name}-http`, path);
     for (const client of HTTP_CLIENTS) {
       const make = GETTERS[client];
-      if (make === undefined) throw new Error(`--http-clients: no client ${client} (own, undici)`);
+      if (make === undefined)
+        throw new Error(`--http-clients: no client ${client} (${Object.keys(GETTERS).join(", ")})`);
       useDirectGetters(make);
       try {
         const manager = new FileSystemArtifactManager({
@@ -480,7 +483,8 @@ async function benchHttpClients(
         }
       }
       for (let round = 0; round < REPEAT; round++) {
-        const order = round % 2 === 0 ? HTTP_CLIENTS : [...HTTP_CLIENTS].reverse();
+        // Rotate which client goes first (own, undici / undici, own / …).
+        const order = HTTP_CLIENTS.map((_, i) => HTTP_CLIENTS[(i + round) % HTTP_CLIENTS.length] as string);
         for (const client of order) {
           const manager = managers.get(client) as FileSystemArtifactManager;
           const row = byClient.get(client) as ClientRow;

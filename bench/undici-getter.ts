@@ -18,7 +18,7 @@ import { type Dispatcher, Pool } from "undici";
 import { CONNECTIONS_PER_ORIGIN } from "../src/drivers/http-requester.js";
 import type { ZeroCopyAnswer, ZeroCopyGetterOptions } from "../src/drivers/zero-copy-get.js";
 import { markWholeBody } from "../src/storage/body.js";
-import { POOL_BUFFER_BYTES } from "../src/storage/buffer-pool.js";
+import { handOver, POOL_BUFFER_BYTES, takeBuffer } from "../src/storage/buffer-pool.js";
 
 /** Bodies up to this size are answered once whole (as zero-copy-connection.ts does). */
 const SMALL_BODY_BYTES = 64 * 1024;
@@ -27,13 +27,24 @@ const MAX_ERROR_BYTES = 64 * 1024;
 
 type Controller = Dispatcher.DispatchController;
 
+/** Options of {@link UndiciGetter}. */
+export interface UndiciGetterOptions extends ZeroCopyGetterOptions {
+  /**
+   * Gather a big body's chunks into whole 1 MiB pool buffers handed over to the sink (one copy, as the
+   * sink would make anyway, but then written as whole buffers), instead of passing undici's chunks on.
+   */
+  pooled?: boolean;
+}
+
 /** GETs to one origin on an undici `Pool` of keep-alive connections. */
 export class UndiciGetter {
   readonly #origin: URL;
   readonly #pool: Pool;
   readonly #headTimeoutMs: number;
+  readonly #pooled: boolean;
 
-  constructor(origin: string | URL, options: ZeroCopyGetterOptions = {}) {
+  constructor(origin: string | URL, options: UndiciGetterOptions = {}) {
+    this.#pooled = options.pooled ?? false;
     this.#origin = new URL(origin);
     if (this.#origin.protocol !== "http:" && this.#origin.protocol !== "https:") {
       throw new TypeError(`direct GET needs an http: or https: origin, got ${this.#origin.protocol}`);
@@ -64,7 +75,7 @@ export class UndiciGetter {
       if (lower !== "connection" && lower !== "content-length") sent[lower] = value;
     }
     return new Promise((resolve, reject) => {
-      const handler = new AnswerHandler(resolve, reject, signal, this.#headTimeoutMs);
+      const handler = new AnswerHandler(resolve, reject, signal, this.#headTimeoutMs, this.#pooled);
       this.#pool.dispatch(
         { path: `${target.pathname}${target.search}`, method: "GET", headers: sent },
         handler,
@@ -95,13 +106,19 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
   readonly #headTimeoutMs: number;
   /** A small body is awaited under the head's time limit, as on the own path. */
   #smallTimer: NodeJS.Timeout | undefined;
+  readonly #pooled: boolean;
+  /** `pooled`: the pool buffer being filled, and its bytes used. */
+  #target: Buffer | undefined;
+  #used = 0;
 
   constructor(
     resolve: (answer: ZeroCopyAnswer) => void,
     reject: (error: unknown) => void,
     signal: AbortSignal | undefined,
     headTimeoutMs: number,
+    pooled: boolean,
   ) {
+    this.#pooled = pooled;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
@@ -165,7 +182,23 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.#mode === "body") {
-      if (this.#body !== undefined && !this.#body.push(chunk)) controller.pause();
+      const body = this.#body;
+      if (body === undefined) return;
+      if (!this.#pooled) {
+        if (!body.push(chunk)) controller.pause();
+        return;
+      }
+      for (let at = 0; at < chunk.length; ) {
+        this.#target ??= takeBuffer();
+        const copied = chunk.copy(this.#target, this.#used, at);
+        at += copied;
+        this.#used += copied;
+        if (this.#used === POOL_BUFFER_BYTES) {
+          if (!body.push(handOver(this.#target))) controller.pause();
+          this.#target = undefined;
+          this.#used = 0;
+        }
+      }
     } else if (this.#mode === "small" || (this.#mode === "error" && this.#bytes < MAX_ERROR_BYTES)) {
       this.#chunks.push(chunk);
       this.#bytes += chunk.length;
@@ -178,6 +211,8 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
     if (this.#mode === "body") {
       const body = this.#body;
       this.#body = undefined;
+      if (this.#target !== undefined && this.#used > 0) body?.push(this.#target.subarray(0, this.#used));
+      this.#target = undefined;
       body?.push(null);
     } else if (this.#mode === "small") {
       const whole = Buffer.concat(this.#chunks, this.#bytes);

@@ -6,10 +6,10 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { UndiciGetter } from "../../bench/undici-getter.js";
-import type { ZeroCopyAnswer, ZeroCopyGetterOptions } from "../../src/drivers/zero-copy-get.js";
+import { UndiciGetter, type UndiciGetterOptions } from "../../bench/undici-getter.js";
+import type { ZeroCopyAnswer } from "../../src/drivers/zero-copy-get.js";
 import { isWholeBody } from "../../src/storage/body.js";
-import { POOL_BUFFER_BYTES } from "../../src/storage/buffer-pool.js";
+import { POOL_BUFFER_BYTES, takeOver } from "../../src/storage/buffer-pool.js";
 
 const TLS_DIR = join(import.meta.dirname, "..", "fixtures", "tls");
 
@@ -61,7 +61,7 @@ async function serve(handler: Handler, secure = false): Promise<TestServer> {
   return state;
 }
 
-function getter(origin: string, options: ZeroCopyGetterOptions = {}): UndiciGetter {
+function getter(origin: string, options: UndiciGetterOptions = {}): UndiciGetter {
   const made = new UndiciGetter(origin, options);
   getters.push(made);
   return made;
@@ -98,6 +98,24 @@ describe("UndiciGetter (the direct GET on undici, same answers as ZeroCopyGetter
     expect(seen?.url).toBe("/c/a%20b.bin?x=1");
     expect(seen?.headers["x-ms-range"]).toBe("bytes=0-");
     expect(seen?.headers.host).toBe(new URL(origin).host);
+  });
+
+  it("pooled: gathers a big body into whole pool buffers a sink may take over", async () => {
+    const payload = randomBytes(3 * POOL_BUFFER_BYTES + 77);
+    const { origin } = await serve((_req, res) => {
+      res.setHeader("content-length", payload.length);
+      res.end(payload);
+    });
+    const answer = await getter(origin, { pooled: true }).get(`${origin}/p`, {});
+    // Read as the download sink reads (flowing 'data' events): chunks as pushed, none concatenated.
+    const chunks: Buffer[] = [];
+    const body = bodyOf(answer);
+    body.on("data", (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve, reject) => body.on("end", resolve).on("error", reject));
+    const data = Buffer.concat(chunks);
+    expect(sha(data)).toBe(sha(payload));
+    expect(chunks.map((c) => c.length)).toEqual([...Array(3).fill(POOL_BUFFER_BYTES), 77]);
+    expect(chunks.map((c) => takeOver(c))).toEqual([true, true, true, false]);
   });
 
   it("sends the Host of the headers when given (a signature covers it)", async () => {
