@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const only = args.indexOf("--phase");
   if (only >= 0) return phase(args[only + 1] as string, gib);
   await mkdir(DATA, { recursive: true });
-  const phases = [
+  const all = [
     "torch-save",
     "torch-load",
     "write-raw",
@@ -136,15 +136,23 @@ async function main(): Promise<void> {
     "read-pt",
     "read-safetensors",
   ];
+  // --phases a,b limits the run to some phases (in this order); --rounds N changes the round count.
+  const listed = args.indexOf("--phases");
+  const phases = listed >= 0 ? (args[listed + 1] as string).split(",") : all;
+  const roundsAt = args.indexOf("--rounds");
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : ROUNDS;
   const runs = new Map<string, { bytes: number; seconds: number; peakRss: number }[]>();
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const p of phases) {
       execFileSync("sync"); // start each phase without the previous phase's dirty pages
       const script = fileURLToPath(import.meta.url);
       const out = p.startsWith("torch-")
         ? torchPhase(p, gib)
         : execFileSync(process.execPath, ["--import", "tsx", script, "--phase", p, "--gib", String(gib)]);
-      runs.set(p, [...(runs.get(p) ?? []), JSON.parse(out.toString().trim().split("\n").pop() as string)]);
+      const result = JSON.parse(out.toString().trim().split("\n").pop() as string);
+      runs.set(p, [...(runs.get(p) ?? []), result]);
+      if (args.includes("--verbose"))
+        console.error(round, p, (result.bytes / 1e6 / result.seconds).toFixed(0), "MB/s");
     }
   }
   const rows = phases.map((p) => {

@@ -26,7 +26,8 @@ interface Written {
 
 const U32 = 0xffffffff;
 const ALIGN = 64;
-const CHUNK = 16 << 20;
+/** zlib.crc32 is given at most this many bytes at a time. */
+const CRC_CHUNK = 1 << 30;
 const UTF8 = new TextEncoder();
 
 function bytesOf(fill: (v: DataView) => void, length: number): Uint8Array {
@@ -81,7 +82,10 @@ export class ZipWriter {
     this.#pos += chunk.byteLength;
   }
 
-  /** Writes one record whose data is `data` (written straight to the sink in slices). */
+  /**
+   * Writes one record whose data is `data`, straight from its buffer in one write (the sink splits
+   * what one system call cannot take); its CRC-32 is computed while the write runs.
+   */
   async addRecord(name: string, data: Uint8Array, onBytes?: (bytes: number) => void): Promise<void> {
     const full = UTF8.encode(name);
     const size = data.byteLength;
@@ -90,14 +94,13 @@ export class ZipWriter {
     const bigOffset = offset >= this.#big;
     await this.#write(localHeader(full, size, offset, bigSize, bigOffset));
     let crc = 0;
-    for (let at = 0; at < size; at += CHUNK) {
-      const slice = data.subarray(at, Math.min(size, at + CHUNK));
-      const written = this.#write(slice); // the CRC is computed while the slice is being written
-      crc = crc32(slice, crc);
+    if (size > 0) {
+      const written = this.#write(data); // the sink's write call is issued before the CRC starts
+      for (let at = 0; at < size; at += CRC_CHUNK) crc = crc32(data.subarray(at, at + CRC_CHUNK), crc);
       await written;
-      onBytes?.(at + slice.byteLength);
+      onBytes?.(size);
+      await this.#write(this.#descriptor(crc, size, bigSize || bigOffset));
     }
-    if (size > 0) await this.#write(this.#descriptor(crc, size, bigSize || bigOffset));
     this.#entries.push({ name: full, size, offset, crc, flags: size > 0 ? 0x0808 : 0x0800 });
   }
 
