@@ -10,11 +10,11 @@
  * again on its usual path. Error answers are read whole (at most 64 KiB) and their connection closed.
  *
  * Why our own and not undici (issue 19): the same driver downloads on undici 7.30.3 (`Pool.dispatch`,
- * bench/undici-getter.ts), interleaved with these on radosgw, azurite and the GCS fake, took 1.3–2.6×
- * the CPU and 2.3–3× the page faults for a 1 GiB object (undici copies every received byte into its
- * WASM parser's memory, and hands the body on in fresh ~64 KiB read buffers the sink copies again), and
- * were 1.17–1.74× slower at the median in four of five server-runs (8 % faster in one); small objects
- * were a tie or up to 1.4× slower.
+ * bench/undici-getter.ts), interleaved with these on radosgw, azurite and the GCS fake in three runs,
+ * took 1.3–2.8× the CPU and ~3× the page faults for a 1 GiB object (undici copies every received byte
+ * into its WASM parser's memory and hands the body on in fresh ~64 KiB read buffers; gathering those
+ * into pool buffers saved 1–7 %), and were 1.17–1.74× slower at the median in seven of eight
+ * server-runs (8 % faster in one); small objects were a tie or up to 1.4× slower.
  * Numbers: bench/README.md, "undici against our HTTP client (issue 19)".
  */
 import { isIP, connect as netConnect } from "node:net";
