@@ -73,7 +73,7 @@ describe("delete on a local store, with Python scaffold reading it", { timeout: 
     await manager.deleteVersion("model", { version: "v1", force: true });
     expect(await manager.listVersions("model")).toEqual(["v0"]);
     // meta/readme.txt still holds v1's description: it says nothing about v0 any more.
-    expect((await manager.getVersion("model", "v0")).description).toBeUndefined();
+    expect((await manager.getVersion("model", { version: "v0" })).description).toBeUndefined();
   });
 
   for (const [point, direct] of [
