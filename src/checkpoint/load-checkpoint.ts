@@ -9,13 +9,15 @@ import { Storage } from "./tensor.js";
 import { createTorchHooks, type StorageRef } from "./torch-globals.js";
 import type { StateTree } from "./values.js";
 import {
-  entryDataOffset,
-  type InflateBudget,
-  readEntry,
-  readZipEntries,
-  type ZipEntry,
-} from "./zip/reader.js";
+  DEFAULT_MAX_INFLATE_RATIO,
+  INFLATE_ALLOWANCE,
+  inflateBudget,
+  openTorchArchive,
+  type StoragePlace,
+} from "./zip/open-torch-archive.js";
 import { type ByteSource, openSource } from "./zip/source.js";
+
+export { DEFAULT_MAX_INFLATE_RATIO, type StoragePlace };
 
 /** Options of {@link loadCheckpoint}. */
 export interface LoadCheckpointOptions {
@@ -51,15 +53,6 @@ export interface LoadCheckpointOptions {
 
 /** Default of {@link LoadCheckpointOptions.maxMaterializeRatio}. */
 export const DEFAULT_MAX_MATERIALIZE_RATIO = 16;
-
-/** Default of {@link LoadCheckpointOptions.maxInflateRatio}. */
-export const DEFAULT_MAX_INFLATE_RATIO = 16;
-const INFLATE_ALLOWANCE = 1 << 20;
-
-const MAX_PICKLE_BYTES = 1 << 30;
-
-/** Where a storage's bytes are: a range of the file, or (deflated records) already inflated. */
-export type StoragePlace = { offset: number; size: number } | { bytes: Uint8Array };
 
 /** The limits of {@link createTorchHooks} from the options, for a file of `size` bytes. */
 function limits(options: LoadCheckpointOptions, size: number): { workRatio?: number; maxCopyBytes: number } {
@@ -102,55 +95,16 @@ function storageRegistry(refs: Map<string, StorageRef>) {
   };
 }
 
-/** The records of a torch.save zip: its folder prefix, records by name, and `data.pkl`. */
-async function torchRecords(src: ByteSource, budget: InflateBudget) {
-  const entries = await readZipEntries(src);
-  const first = entries[0]?.name ?? "";
-  const slash = first.indexOf("/");
-  if (slash <= 0)
-    throw invalidCheckpoint("the zip's first record is not inside a folder (not a torch.save file)");
-  const prefix = first.slice(0, slash + 1);
-  const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
-  if (byName.has(`${prefix}constants.pkl`)) {
-    throw new ArtifactError(
-      "UNSUPPORTED",
-      "this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint",
-    );
-  }
-  const pkl = byName.get(`${prefix}data.pkl`);
-  if (pkl === undefined) throw invalidCheckpoint(`record '${prefix}data.pkl' is missing`);
-  if (!byName.has(`${prefix}version`) && !byName.has(`${prefix}.data/version`)) {
-    throw invalidCheckpoint(`record '${prefix}version' is missing`);
-  }
-  if (pkl.size > MAX_PICKLE_BYTES) throw invalidCheckpoint(`data.pkl of ${pkl.size} bytes is too large`);
-  const byteorder = byName.get(`${prefix}byteorder`); // written by torch 2.x
-  if (byteorder !== undefined && byteorder.size < 16) {
-    const order = new TextDecoder().decode(await readEntry(src, byteorder, budget)).trim();
-    if (order !== "little")
-      throw new ArtifactError("UNSUPPORTED", `checkpoint is ${order}-endian; only little-endian is read`);
-  }
-  return { prefix, byName, pkl };
-}
-
 async function readZipCheckpoint(src: ByteSource, options: LoadCheckpointOptions): Promise<StateTree> {
-  const ratio = options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO;
-  const limit = Math.floor(ratio * src.size) + INFLATE_ALLOWANCE;
-  const budget: InflateBudget = { left: limit, limit, option: "maxInflateRatio" };
-  const { prefix, byName, pkl } = await torchRecords(src, budget);
+  const archive = await openTorchArchive(src, inflateBudget(src.size, options.maxInflateRatio));
   const refs = new Map<string, StorageRef>();
   const hooks = createTorchHooks({
     storage: storageRegistry(refs),
     allowObjects: options.allowObjects ?? true,
     ...limits(options, src.size),
   });
-  const { value } = unpickle(await readEntry(src, pkl, budget), hooks);
-  const locate = async (ref: StorageRef) => {
-    const entry = byName.get(`${prefix}data/${ref.key}`);
-    if (entry === undefined) throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
-    if (entry.method !== 0) return { bytes: await readEntry(src, entry, budget) }; // zipfile-written, deflated
-    return { offset: await entryDataOffset(src, entry), size: entry.size };
-  };
-  await fillStorages(src, refs, locate, options);
+  const { value } = unpickle(archive.pickle, hooks);
+  await fillStorages(src, refs, (ref) => archive.locate(ref.key), options);
   hooks.resolveViews();
   return value as StateTree;
 }

@@ -11,9 +11,12 @@ import { applyViewBits } from "../../checkpoint/rebuild-tensor.js";
 import { numelOf, Storage, Tensor } from "../../checkpoint/tensor.js";
 import { createTorchHooks, type StorageRef, type TorchHooks } from "../../checkpoint/torch-globals.js";
 import type { StateTree } from "../../checkpoint/values.js";
-import { entryDataOffset, readEntry, readZipEntries, type ZipEntry } from "../../checkpoint/zip/reader.js";
+import {
+  inflateBudget,
+  openTorchArchive,
+  type StoragePlace,
+} from "../../checkpoint/zip/open-torch-archive.js";
 import type { ByteSource } from "../../checkpoint/zip/source.js";
-import { ArtifactError } from "../../errors.js";
 
 /** Default bytes read per chunk of a tensor. */
 export const DEFAULT_CHUNK_BYTES = 8 << 20;
@@ -58,7 +61,7 @@ export async function openCheckpoint(src: ByteSource, path: string): Promise<Ope
   throw invalidCheckpoint(`'${path}' is not a torch.save file (neither a zip nor a legacy pickle)`);
 }
 
-type Locate = (ref: StorageRef) => Promise<{ offset: number; size: number } | { bytes: Uint8Array }>;
+type Locate = (ref: StorageRef) => Promise<StoragePlace>;
 
 function registry(refs: Map<string, StorageRef>, byStorage: Map<Storage, StorageRef>) {
   return (dtype: DType, key: string, location: string, numel: number): StorageRef => {
@@ -76,31 +79,12 @@ function registry(refs: Map<string, StorageRef>, byStorage: Map<Storage, Storage
 }
 
 async function openTorchZip(src: ByteSource): Promise<OpenedCheckpoint> {
-  const entries = await readZipEntries(src);
-  const first = entries[0]?.name ?? "";
-  const prefix = first.slice(0, first.indexOf("/") + 1);
-  if (prefix === "")
-    throw invalidCheckpoint("the zip's first record is not inside a folder (not a torch.save file)");
-  const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
-  if (byName.has(`${prefix}constants.pkl`)) {
-    throw new ArtifactError(
-      "UNSUPPORTED",
-      "this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint",
-    );
-  }
-  const pkl = byName.get(`${prefix}data.pkl`);
-  if (pkl === undefined) throw invalidCheckpoint(`record '${prefix}data.pkl' is missing`);
-  const budget = { left: 64 << 20, limit: 64 << 20, option: "maxInflateRatio" };
+  const archive = await openTorchArchive(src, inflateBudget(src.size));
   const refs = new Map<string, StorageRef>();
   const byStorage = new Map<Storage, StorageRef>();
   const hooks = createTorchHooks({ storage: registry(refs, byStorage), allowObjects: true });
-  const { value } = unpickle(await readEntry(src, pkl, budget), hooks);
-  const locate: Locate = async (ref) => {
-    const entry = byName.get(`${prefix}data/${ref.key}`);
-    if (entry === undefined) throw invalidCheckpoint(`storage record '${prefix}data/${ref.key}' is missing`);
-    if (entry.method !== 0) return { bytes: await readEntry(src, entry, budget) };
-    return { offset: await entryDataOffset(src, entry), size: entry.size };
-  };
+  const { value } = unpickle(archive.pickle, hooks);
+  const locate: Locate = (ref) => archive.locate(ref.key);
   return {
     format: "torch-zip",
     tree: value as StateTree,
