@@ -60,8 +60,9 @@ export async function writeCheckpoint(
 
 /**
  * Writes `tree` to `path` in torch.save's zip format: protocol-2 pickle, 64-byte aligned stored
- * records, zip64 when needed. Tensors' bytes go straight from their storages to the file. The file is
- * written under a temporary name and renamed into place, so a failed save leaves no partial file.
+ * records, zip64 when needed. Tensors' bytes go straight from their storages to the file, one write per
+ * storage. The file is written under a temporary name, flushed to disk (fsync) and renamed into place,
+ * so a failed save or a crash leaves no partial file.
  * Values torch 2.13's default `torch.load` (weights_only) rejects (frozensets, NumPy arrays and scalars,
  * pickled objects, tensor subclasses; torch 1.13's also sets and bytes) are still written.
  */
