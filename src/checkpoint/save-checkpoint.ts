@@ -14,9 +14,9 @@ export interface SaveCheckpointOptions {
    * `state.pt`), as torch.save names it; `archive` for {@link encodeCheckpoint}
    */
   archiveName?: string;
-  /** Cancels the write between storages; the partial file is removed. */
+  /** Cancels the write between storages and within big ones (every 256 MiB); the partial file is removed. */
   signal?: AbortSignal;
-  /** Receives a `file` event (path `data/<key>`) as each storage is written. */
+  /** Receives `file` events (path `data/<key>`) as each storage is written: every 256 MiB and at its end. */
   onProgress?: ProgressListener;
 }
 
@@ -50,9 +50,10 @@ export async function writeCheckpoint(
     throwIfAborted(options.signal);
     const path = `data/${key}`;
     const totalBytes = storage.bytes.byteLength;
-    await zip.addRecord(`${archive}/${path}`, storage.bytes, (bytes) =>
-      options.onProgress?.({ type: "file", path, bytes, totalBytes }),
-    );
+    await zip.addRecord(`${archive}/${path}`, storage.bytes, (bytes) => {
+      options.onProgress?.({ type: "file", path, bytes, totalBytes });
+      if (bytes < totalBytes) throwIfAborted(options.signal);
+    });
   }
   await zip.addRecord(`${archive}/version`, VERSION_RECORD);
   await zip.finish();

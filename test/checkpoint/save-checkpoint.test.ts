@@ -107,6 +107,43 @@ describe("saveCheckpoint", () => {
     expect((await readdir(dir)).filter((f) => f.includes(".tmp"))).toEqual([]);
   });
 
+  it("a big storage reports progress and can be cancelled within it, slice by slice; the bytes stay right", async () => {
+    const data = new Float32Array(64 * 1024).map((_, i) => i); // 256 KiB
+    const tree = { big: new Tensor({ dtype: "float32", shape: [data.length], data }) };
+    const out = join(dir, "sliced.pt");
+    const seen: number[] = [];
+    await saveCheckpoint(out, tree, {
+      writeSliceBytes: 64 * 1024,
+      onProgress: (e) => e.type === "file" && seen.push(e.bytes),
+    });
+    expect(seen).toEqual([65536, 131072, 196608, 262144]);
+    const back = (await loadCheckpoint(out)) as { big: Tensor };
+    expect(Buffer.from(back.big.bytes())).toEqual(Buffer.from(data.buffer));
+    expect(
+      Buffer.compare(
+        await readFile(out),
+        Buffer.from(await encodeCheckpoint(tree, { archiveName: "sliced" })),
+      ),
+    ).toBe(0);
+    // Cancelled after the first slice: the save stops there and leaves no file.
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    const cancelled = join(dir, "sliced-cancelled.pt");
+    const events: number[] = [];
+    const save = saveCheckpoint(cancelled, tree, {
+      writeSliceBytes: 64 * 1024,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type !== "file") return;
+        events.push(e.bytes);
+        controller.abort(reason);
+      },
+    });
+    await expect(save).rejects.toBe(reason);
+    expect(events).toEqual([65536]);
+    await expect(readFile(cancelled)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("rejects values that are not state tree values", async () => {
     await expect(encodeCheckpoint({ f: (() => 1) as never })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",

@@ -14,7 +14,12 @@ export interface ByteSink {
 export interface ZipWriterOptions {
   /** @internal Sizes and offsets at or above this use zip64 fields; lowered only by tests. @default 0xffffffff */
   zip64Threshold?: number;
+  /** @internal Bytes of a record written per write call (progress and cancellation in between); lowered only by tests. @default 256 MiB */
+  writeSliceBytes?: number;
 }
+
+/** A record's data goes out in writes of this size: few system calls, yet progress on a big tensor. */
+const WRITE_SLICE = 256 << 20;
 
 interface Written {
   name: Uint8Array;
@@ -69,12 +74,14 @@ export class ZipWriter {
   #pos = 0;
   readonly #entries: Written[] = [];
   readonly #big: number;
+  readonly #slice: number;
 
   constructor(
     readonly sink: ByteSink,
     options: ZipWriterOptions = {},
   ) {
     this.#big = options.zip64Threshold ?? U32;
+    this.#slice = options.writeSliceBytes ?? WRITE_SLICE;
   }
 
   async #write(chunk: Uint8Array): Promise<void> {
@@ -83,8 +90,9 @@ export class ZipWriter {
   }
 
   /**
-   * Writes one record whose data is `data`, straight from its buffer in one write (the sink splits
-   * what one system call cannot take); its CRC-32 is computed while the write runs.
+   * Writes one record whose data is `data`, straight from its buffer in writes of up to 256 MiB; the
+   * CRC-32 of each slice is computed while it is written. `onBytes` gets the bytes written after each
+   * slice (a throw there, e.g. on cancellation, stops the record).
    */
   async addRecord(name: string, data: Uint8Array, onBytes?: (bytes: number) => void): Promise<void> {
     const full = UTF8.encode(name);
@@ -95,10 +103,14 @@ export class ZipWriter {
     await this.#write(localHeader(full, size, offset, bigSize, bigOffset));
     let crc = 0;
     if (size > 0) {
-      const written = this.#write(data); // the sink's write call is issued before the CRC starts
-      for (let at = 0; at < size; at += CRC_CHUNK) crc = crc32(data.subarray(at, at + CRC_CHUNK), crc);
-      await written;
-      onBytes?.(size);
+      for (let start = 0; start < size; start += this.#slice) {
+        const part = data.subarray(start, start + this.#slice);
+        const written = this.#write(part); // the sink's write call is issued before the CRC starts
+        for (let at = 0; at < part.byteLength; at += CRC_CHUNK)
+          crc = crc32(part.subarray(at, at + CRC_CHUNK), crc);
+        await written;
+        onBytes?.(start + part.byteLength);
+      }
       await this.#write(this.#descriptor(crc, size, bigSize || bigOffset));
     }
     this.#entries.push({ name: full, size, offset, crc, flags: size > 0 ? 0x0808 : 0x0800 });
