@@ -1,10 +1,11 @@
 /** Cloud driver configuration that needs no server: resolved S3 settings and the drivers' capabilities. */
 import { S3Client } from "@aws-sdk/client-s3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { SMALL_BODY_LIMIT } from "../../src/drivers/cloud-common.js";
 import { resolveS3Config } from "../../src/drivers/s3-config.js";
 import { createDriver } from "../../src/storage/create-driver.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
+import { clearEnvAroundEach } from "../fixtures/cleared-env.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -57,20 +58,7 @@ describe("writeBufferBytes (what one write holds in memory, for the manager's by
 });
 
 describe("resolveS3Config: followRegionRedirects", () => {
-  const ENDPOINT_VARS = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] as const;
-  const saved = new Map<string, string | undefined>();
-  beforeEach(() => {
-    for (const name of ENDPOINT_VARS) {
-      saved.set(name, process.env[name]);
-      delete process.env[name];
-    }
-  });
-  afterEach(() => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
+  clearEnvAroundEach(["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]);
 
   it("is on for AWS itself (no custom endpoint), and the SDK client resolves it so", async () => {
     const { client } = resolveS3Config(S3_KEYS);

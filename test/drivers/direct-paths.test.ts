@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAzureServiceClient, parseAzureUrl } from "../../src/drivers/azure-config.js";
 import { type DirectPathCloud, isPublicEndpoint, usesDirectPaths } from "../../src/drivers/direct-paths.js";
 import { createGcsClient, gcsEndpointOf } from "../../src/drivers/gcs-config.js";
@@ -12,27 +12,15 @@ import { resolveS3Config } from "../../src/drivers/s3-config.js";
 import { isArtifactError } from "../../src/errors.js";
 import { POOL_BUFFER_BYTES, takeOver } from "../../src/storage/buffer-pool.js";
 import { createDriver } from "../../src/storage/create-driver.js";
+import { clearEnvAroundEach } from "../fixtures/cleared-env.js";
 import { AZURITE_KEY } from "../servers/azurite.js";
 import { azureStore, type CloudStore } from "../servers/cloud-stores.js";
 import { type GcsFake, startGcsFake } from "../servers/gcs-fake-server.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-/** Environment variables that name an endpoint, cleared around each test and restored after. */
-const ENDPOINT_VARS = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "STORAGE_EMULATOR_HOST"] as const;
-const saved = new Map<string, string | undefined>();
-beforeEach(() => {
-  for (const name of ENDPOINT_VARS) {
-    saved.set(name, process.env[name]);
-    delete process.env[name];
-  }
-});
-afterEach(() => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+// Environment variables that name an endpoint, cleared around each test and restored after.
+clearEnvAroundEach(["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "STORAGE_EMULATOR_HOST"]);
 
 const PUBLIC: Record<DirectPathCloud, string[]> = {
   s3: [
