@@ -1,84 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { UndiciGetter, type UndiciGetterOptions } from "../../bench/undici-getter.js";
-import type { ZeroCopyAnswer } from "../../src/drivers/zero-copy-get.js";
 import { isWholeBody } from "../../src/storage/body.js";
 import { POOL_BUFFER_BYTES, takeOver } from "../../src/storage/buffer-pool.js";
+import { bodyOf, closeServers, collect, serve, sha, TLS_DIR } from "../fixtures/get-test-server.js";
 
-const TLS_DIR = join(import.meta.dirname, "..", "fixtures", "tls");
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-interface TestServer {
-  origin: string;
-  server: Server;
-  /** Connections the server accepted. */
-  connections: number;
-  sockets: Set<Socket>;
-}
-
-const servers: Server[] = [];
 const getters: UndiciGetter[] = [];
 
 afterEach(async () => {
   for (const getter of getters.splice(0)) getter.close();
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
+  await closeServers();
 });
-
-async function serve(handler: Handler, secure = false): Promise<TestServer> {
-  const server = secure
-    ? createHttpsServer(
-        {
-          key: readFileSync(join(TLS_DIR, "localhost.key")),
-          cert: readFileSync(join(TLS_DIR, "localhost.crt")),
-        },
-        handler,
-      )
-    : createServer(handler);
-  const state: TestServer = { origin: "", server, connections: 0, sockets: new Set() };
-  server.on("connection", (socket: Socket) => {
-    state.connections++;
-    state.sockets.add(socket);
-    socket.on("close", () => state.sockets.delete(socket));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.origin = `${secure ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return state;
-}
 
 function getter(origin: string, options: UndiciGetterOptions = {}): UndiciGetter {
   const made = new UndiciGetter(origin, options);
   getters.push(made);
   return made;
 }
-
-function bodyOf(answer: ZeroCopyAnswer): Readable {
-  if (answer.kind !== "body") throw new Error(`expected a body, got ${answer.kind} ${answer.status}`);
-  return answer.body;
-}
-
-async function collect(body: Readable): Promise<{ data: Buffer; chunks: Buffer[] }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return { data: Buffer.concat(chunks), chunks };
-}
-
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 describe("UndiciGetter (the direct GET on undici, same answers as ZeroCopyGetter)", () => {
   it("reads a big body as a stream and sends the request's path, query and headers", async () => {
