@@ -15,7 +15,7 @@ import { FileSystemArtifactManager } from "../managers/file-system-artifact-mana
 import { versionPrefix } from "../managers/filesystem/layout.js";
 import { readAll } from "../storage/body.js";
 import type { StorageDriver } from "../storage/driver.js";
-import { mapLimit } from "./map-limit.js";
+import { DEFAULT_LISTING_CONCURRENCY, mapConcurrent } from "../util/map-concurrent.js";
 
 /** One page of a listing. */
 export interface Page<T> {
@@ -93,7 +93,10 @@ export class StoreAccess {
     signal?: AbortSignal,
   ): Promise<Page<ArtifactSummary>> {
     const names = pageOf(await this.artifactNames(collection, signal), page, size);
-    const items = await mapLimit(names.items, 8, (name) => this.summary(collection, name, signal), signal);
+    const items = await mapConcurrent(names.items, (name) => this.summary(collection, name, signal), {
+      concurrency: DEFAULT_LISTING_CONCURRENCY,
+      signal,
+    });
     return { ...names, items };
   }
 

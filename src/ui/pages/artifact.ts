@@ -1,10 +1,10 @@
 /** `/c/<collection>/a/<name>`: the versions of an artifact as a timeline, newest first, paged. */
 
 import { ArtifactError } from "../../errors.js";
+import { DEFAULT_LISTING_CONCURRENCY, mapConcurrent } from "../../util/map-concurrent.js";
 import { type PageContext, type PageResult, pageParam } from "../context.js";
 import { formatDate, formatSize } from "../format.js";
 import { html } from "../html.js";
-import { mapLimit } from "../map-limit.js";
 import { href } from "../paths.js";
 import { pageOf } from "../store-access.js";
 import { aliasTags, artifactCrumbs, compactJson, pager, scrollTable } from "./common.js";
@@ -22,11 +22,13 @@ export async function artifactPage(ctx: PageContext, collection: string, name: s
   }
   const newestFirst = [...versions].reverse();
   const page = pageOf(newestFirst, pageParam(ctx.query), ctx.pageSize);
-  const records = await mapLimit(
+  const records = await mapConcurrent(
     page.items,
-    8,
     (version) => manager.getVersion(name, { ...options, version }),
-    ctx.signal,
+    {
+      concurrency: DEFAULT_LISTING_CONCURRENCY,
+      signal: ctx.signal,
+    },
   );
   const latest = versions.at(-1);
   const rows = records.map((r) => {
