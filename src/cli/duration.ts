@@ -20,7 +20,7 @@ export function parseDuration(text: string, option: string): number {
 export function parseOlderThan(text: string, command: string): number {
   const ms = parseDurationText(text);
   if (ms === undefined) {
-    const bare = /^\s*[0-9]+(?:\.[0-9]+)?\s*$/.test(text);
+    const bare = parseDurationText(text, "h") !== undefined; // a number that only lacks its unit
     throw new UsageError(
       `invalid --older-than '${text}': give a unit, e.g. 90s, 30m, 12h or 7d${bare ? ` ('${text.trim()}h' for ${text.trim()} hours)` : ""}`,
       command,

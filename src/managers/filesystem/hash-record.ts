@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { hashesDir } from "../../cache/cache-files.js";
 import { adoptHashes, storedHashes } from "./hash-memo.js";
 import type { LocalFile } from "./local-files.js";
@@ -57,7 +57,7 @@ export class HashRecord {
     if (Object.keys(entries).length === 0) return;
     const tmp = `${this.path}.${randomBytes(6).toString("hex")}.tmp`;
     try {
-      await mkdir(join(this.path, ".."), { recursive: true });
+      await mkdir(dirname(this.path), { recursive: true });
       await writeFile(tmp, JSON.stringify({ format: FORMAT, root: this.root, entries }));
       await rename(tmp, this.path);
     } catch {
